@@ -1,0 +1,1 @@
+"""Shared helpers packaged into every Lambda function zip as lambda_common/."""

@@ -1,0 +1,172 @@
+"""Event sources as AWS runs them: S3 notifications invoke Lambda asynchronously, and SQS event
+source mappings are polled in the background with ReportBatchItemFailures semantics.
+
+moto invokes both synchronously inside the request that caused them (an upload would wait for a
+transcode), and deletes a whole SQS batch or none of it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from moto.awslambda.models import lambda_backends
+from moto.s3 import notifications as s3_notifications
+from moto.sqs import models as sqs_models
+from moto.sqs.models import sqs_backends
+
+from .lambda_service import LambdaService
+
+log = logging.getLogger("localaws.events")
+
+
+class _PolledMappings(dict):
+    """Keeps moto's registry of a queue's mappings but hides it from moto's synchronous delivery
+    loop in ``Queue.add_message``: the poller below delivers instead."""
+
+    def items(self):  # noqa: D102 - see the class docstring
+        return iter(())
+
+
+def install_s3_notifications(service: LambdaService) -> None:
+    def invoke_awslambda(account_id, event_body, fn_arn, region_name):
+        try:
+            fn = lambda_backends[account_id][region_name].get_function(fn_arn)
+        except Exception:  # noqa: BLE001 - a missing function is silently skipped, as on AWS
+            log.warning("S3 notification target %s does not exist", fn_arn)
+            return
+        service.invoke_async(fn, json.dumps(event_body))
+
+    s3_notifications._invoke_awslambda = invoke_awslambda
+
+
+def sqs_record(message, queue_arn: str, region: str) -> dict:
+    """One message in the shape Lambda delivers it (what Powertools' SQSRecord reads)."""
+    return {
+        "messageId": message.id,
+        "receiptHandle": message.receipt_handle,
+        "body": message.body,
+        "attributes": {
+            "ApproximateReceiveCount": str(message.approximate_receive_count),
+            "SentTimestamp": str(message.sent_timestamp),
+            "SenderId": message.sender_id,
+            "ApproximateFirstReceiveTimestamp": str(message.approximate_first_receive_timestamp),
+        },
+        "messageAttributes": {
+            name: {
+                "stringValue": value.get("string_value"),
+                "binaryValue": value.get("binary_value"),
+                "stringListValues": [],
+                "binaryListValues": [],
+                "dataType": value.get("data_type"),
+            }
+            for name, value in message.message_attributes.items()
+        },
+        "md5OfBody": message.body_md5,
+        "eventSource": "aws:sqs",
+        "eventSourceARN": queue_arn,
+        "awsRegion": region,
+    }
+
+
+def failed_message_ids(result_payload: str) -> set[str] | None:
+    """Message ids a batch response reports as failed; None means "treat the batch as failed"."""
+    try:
+        response = json.loads(result_payload)
+    except ValueError:
+        return None
+    if not isinstance(response, dict) or not response.get("batchItemFailures"):
+        return set()
+    failures = response["batchItemFailures"]
+    ids = {f.get("itemIdentifier") for f in failures if isinstance(f, dict)}
+    if None in ids or "" in ids:
+        return None  # Lambda treats a malformed response as a complete failure
+    return ids
+
+
+class SqsPoller:
+    """Polls every enabled SQS event source mapping and invokes its function with batches."""
+
+    def __init__(self, service: LambdaService, interval: float = 0.2, workers: int = 8) -> None:
+        self.service = service
+        self.interval = interval
+        self._pool = ThreadPoolExecutor(workers, thread_name_prefix="sqs-esm")
+        self._in_flight: dict[str, int] = {}
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="sqs-poller", daemon=True)
+
+    def start(self) -> None:
+        original_init = sqs_models.Queue.__init__
+
+        def queue_init(queue, *args, **kwargs):
+            original_init(queue, *args, **kwargs)
+            queue.lambda_event_source_mappings = _PolledMappings()
+
+        sqs_models.Queue.__init__ = queue_init
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.interval):
+            for esm in list(self._mappings()):
+                try:
+                    self._poll(esm)
+                except Exception:  # noqa: BLE001 - one broken mapping must not stop the others
+                    log.exception("polling %s failed", esm.event_source_arn)
+
+    @staticmethod
+    def _mappings():
+        for account in list(lambda_backends.keys()):
+            for region in list(lambda_backends[account].keys()):
+                backend = lambda_backends[account][region]
+                for esm in list(backend._event_source_mappings.values()):
+                    if esm.enabled and ":sqs:" in esm.event_source_arn:
+                        yield esm
+
+    @staticmethod
+    def _concurrency(esm) -> int:
+        return int((esm.scaling_config or {}).get("MaximumConcurrency") or 2)
+
+    def _poll(self, esm) -> None:
+        with self._lock:
+            if self._in_flight.get(esm.uuid, 0) >= self._concurrency(esm):
+                return
+        _, _, _, region, account, queue_name = esm.event_source_arn.split(":")
+        backend = sqs_backends[account][region]
+        queue = backend.get_queue(queue_name)
+        messages = backend.receive_message(
+            queue_name, int(esm.batch_size or 10), 0, int(queue.visibility_timeout), ["All"]
+        )
+        if not messages:
+            return
+        with self._lock:
+            self._in_flight[esm.uuid] = self._in_flight.get(esm.uuid, 0) + 1
+        self._pool.submit(self._deliver, esm, backend, queue_name, messages)
+
+    def _deliver(self, esm, backend, queue_name: str, messages) -> None:
+        try:
+            fn = lambda_backends[esm.account_id][esm.region].get_function(esm.function_arn)
+            queue_arn = esm.event_source_arn
+            event = {"Records": [sqs_record(m, queue_arn, esm.region) for m in messages]}
+            result = self.service.invoke(fn, json.dumps(event))
+            if result.error_type:
+                return  # the whole batch becomes visible again after the visibility timeout
+            failed = set()
+            if "ReportBatchItemFailures" in (esm.function_response_types or []):
+                failed = failed_message_ids(result.payload)
+                if failed is None:
+                    return
+            for message in messages:
+                if message.id not in failed:
+                    backend.delete_message(queue_name, message.receipt_handle)
+        except Exception:  # noqa: BLE001 - messages stay in the queue and are redelivered
+            log.exception("delivering a batch from %s failed", esm.event_source_arn)
+        finally:
+            with self._lock:
+                self._in_flight[esm.uuid] -= 1

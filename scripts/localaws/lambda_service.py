@@ -1,0 +1,133 @@
+"""moto's Lambda service wired to the local runtime: invoke, async invoke with retries, and the
+function settings moto drops (dead-letter queue, KMS key, logging config) so plans stay clean."""
+
+from __future__ import annotations
+
+import base64
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from moto.awslambda.models import LambdaFunction, lambda_backends
+
+from .lambda_runtime import LocalLambdaRuntime, Result
+
+log = logging.getLogger("localaws.lambda")
+
+# Settings moto accepts but forgets; AWS echoes them back, and Terraform compares them.
+EXTRA_CONFIG_KEYS = ("DeadLetterConfig", "KMSKeyArn", "LoggingConfig")
+# AWS retries a failed asynchronous invocation twice, after about 1 and 2 minutes; locally the
+# waits are seconds so that tests of the retry and dead-letter paths stay short.
+ASYNC_RETRY_DELAYS = (1.0, 2.0)
+
+
+def layer_zips(fn: LambdaFunction) -> list[bytes]:
+    backend = lambda_backends[fn.account_id][fn.region]
+    return [backend.layers_versions_by_arn(layer["Arn"]).code_bytes for layer in fn.layers]
+
+
+class LambdaService:
+    """Invokes functions synchronously or asynchronously, as the Lambda API and triggers do."""
+
+    def __init__(self, runtime: LocalLambdaRuntime, async_workers: int = 8) -> None:
+        self.runtime = runtime
+        self._async = ThreadPoolExecutor(async_workers, thread_name_prefix="lambda-async")
+
+    def invoke(self, fn: LambdaFunction, event: str) -> Result:
+        result = self.runtime.invoke(fn, event, layer_zips(fn))
+        fn.logs_backend.ensure_log_group(fn.logs_group_name)  # Lambda creates it when missing
+        fn.save_logs(result.logs)
+        return result
+
+    def invoke_async(self, fn: LambdaFunction, event: str) -> None:
+        self._async.submit(self._invoke_with_retries, fn, event)
+
+    def _invoke_with_retries(self, fn: LambdaFunction, event: str) -> None:
+        retries = ASYNC_RETRY_DELAYS[: _max_retry_attempts(fn)]
+        for delay in (*retries, None):
+            result = self.invoke(fn, event)
+            if result.error_type is None:
+                return
+            if delay is not None:
+                time.sleep(delay)
+        log.warning("async invocation of %s failed: %s", fn.function_name, result.payload)
+        self._dead_letter(fn, event, result)
+
+    @staticmethod
+    def _dead_letter(fn: LambdaFunction, event: str, result: Result) -> None:
+        target = (getattr(fn, "extra_config", {}).get("DeadLetterConfig") or {}).get("TargetArn")
+        if not target:
+            return
+        attributes = {
+            "RequestID": {"DataType": "String", "StringValue": "local"},
+            "ErrorCode": {"DataType": "Number", "StringValue": "200"},
+            "ErrorMessage": {"DataType": "String", "StringValue": result.payload[:1000]},
+        }
+        service, region, account, name = _arn_parts(target)
+        if service == "sqs":
+            from moto.sqs.models import sqs_backends
+
+            sqs_backends[account][region].send_message(name, event, message_attributes=attributes)
+        elif service == "sns":
+            from moto.sns.models import sns_backends
+
+            sns_backends[account][region].publish(event, arn=target)
+
+    def shutdown(self) -> None:
+        self._async.shutdown(wait=False, cancel_futures=True)
+
+
+def _arn_parts(arn: str) -> tuple[str, str, str, str]:
+    parts = arn.split(":")
+    return parts[2], parts[3], parts[4], parts[5]
+
+
+def _max_retry_attempts(fn: LambdaFunction) -> int:
+    for config in fn.event_invoke_config:
+        attempts = config.config.get("MaximumRetryAttempts")
+        if attempts is not None:
+            return int(attempts)
+    return len(ASYNC_RETRY_DELAYS)
+
+
+def install(service: LambdaService) -> None:
+    """Route moto's invoke paths through the local runtime and keep the settings moto drops."""
+
+    def invoke(self: LambdaFunction, body, request_headers, response_headers):
+        event = body or "{}"
+        if request_headers.get("x-amz-invocation-type") == "Event":
+            service.invoke_async(self, event)
+            return ""
+        result = service.invoke(self, event)
+        if result.error_type:
+            response_headers["x-amz-function-error"] = "Unhandled"
+        response_headers["x-amz-log-result"] = base64.b64encode(
+            result.logs[-4096:].encode()
+        ).decode()
+        response_headers["x-amz-executed-version"] = str(self.version)
+        return result.payload.encode()
+
+    LambdaFunction.invoke = invoke
+
+    original_init = LambdaFunction.__init__
+    original_update = LambdaFunction.update_configuration
+    original_config = LambdaFunction.get_configuration
+
+    def __init__(self, account_id, spec, *args, **kwargs):
+        original_init(self, account_id, spec, *args, **kwargs)
+        self.extra_config = {k: spec[k] for k in EXTRA_CONFIG_KEYS if spec.get(k)}
+
+    def update_configuration(self, config_updates):
+        for key in EXTRA_CONFIG_KEYS:
+            if key in config_updates:
+                self.extra_config[key] = config_updates[key]
+        return original_update(self, config_updates)
+
+    def get_configuration(self, on_create=False):
+        config = original_config(self, on_create)
+        config.update({k: v for k, v in self.extra_config.items() if v})
+        return config
+
+    LambdaFunction.__init__ = __init__
+    LambdaFunction.update_configuration = update_configuration
+    LambdaFunction.get_configuration = get_configuration

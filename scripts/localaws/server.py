@@ -1,0 +1,126 @@
+"""The embedded local AWS: moto's server plus the small, isolated fixes the workflows need.
+
+Each fix lives in its own module with an ``install`` function; this file wires them together,
+adds a control API under ``/_localaws/`` for tests (fault injection, invocation records) and
+serves everything on one loopback port.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from dataclasses import asdict
+from pathlib import Path
+
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request, Response
+
+from .lambda_runtime import Fault, LocalLambdaRuntime
+
+log = logging.getLogger("localaws")
+CONTROL_PREFIX = "/_localaws/"
+
+
+def _install_unsupported_fast_fail() -> None:
+    """moto answers an unimplemented call with HTTP 500, which SDKs (and so Terraform) retry for
+    minutes; answer 400 with a clear error instead so the caller fails at once."""
+    from moto.core.exceptions import ServiceException
+    from moto.core.responses import ActionResult, BaseResponse
+
+    class UnsupportedByLocalAws(ServiceException):
+        code = "UnsupportedByLocalAws"
+
+    original = BaseResponse.call_action
+
+    def call_action(self):
+        try:
+            return original(self)
+        except NotImplementedError as exc:
+            error = UnsupportedByLocalAws(f"{exc} by the local AWS (moto); see README divergences")
+            status, headers, body = self.serialized(ActionResult(error))
+            return 400, headers, body
+
+    BaseResponse.call_action = call_action
+
+
+class ControlApi:
+    """JSON endpoints the tests use: /_localaws/health, /faults, /invocations."""
+
+    def __init__(self, runtime: LocalLambdaRuntime) -> None:
+        self.runtime = runtime
+
+    def __call__(self, request: Request) -> Response:
+        route = request.path.removeprefix(CONTROL_PREFIX).strip("/")
+        if route == "health":
+            return self._json({"status": "ok"})
+        if route == "faults" and request.method == "POST":
+            spec = request.get_json()
+            fault = Fault(
+                error_type=spec.get("error_type", "InjectedFault"),
+                message=spec.get("message", "fault injected by the local AWS"),
+                remaining=int(spec.get("count", 1)),
+                timeout=bool(spec.get("timeout", False)),
+            )
+            self.runtime.faults.add(spec["function"], fault)
+            return self._json({"added": asdict(fault)})
+        if route == "faults" and request.method == "DELETE":
+            self.runtime.faults.clear()
+            return self._json({"cleared": True})
+        if route == "invocations":
+            name = request.args.get("function")
+            records = [asdict(r) for r in self.runtime.invocations if name in (None, r.function_name)]
+            return self._json({"invocations": records})
+        return self._json({"error": f"unknown control route {route!r}"}, 404)
+
+    @staticmethod
+    def _json(body: dict, status: int = 200) -> Response:
+        return Response(json.dumps(body), status=status, mimetype="application/json")
+
+
+class LocalAws:
+    """moto's WSGI app with the local fixes installed and the control API in front of it."""
+
+    def __init__(self, host: str, port: int, state_dir: Path, sdk_dir: Path | None) -> None:
+        self.host, self.port = host, port
+        # moto reads these when it builds clients that call back into the server.
+        os.environ["MOTO_PORT"] = str(port)
+        os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+        from . import events, lambda_service, stepfunctions
+
+        endpoint = f"http://{host}:{port}"
+        self.runtime = LocalLambdaRuntime(state_dir, endpoint, sdk_dir)
+        self.lambda_service = lambda_service.LambdaService(self.runtime)
+        lambda_service.install(self.lambda_service)
+        events.install_s3_notifications(self.lambda_service)
+        self.poller = events.SqsPoller(self.lambda_service)
+        self.poller.start()
+        stepfunctions.install()
+        _install_unsupported_fast_fail()
+
+        self.control = ControlApi(self.runtime)
+        self.moto_app = DomainDispatcherApplication(create_backend_app)
+        self._server = make_server(host, port, self, threaded=True)
+
+    def __call__(self, environ, start_response):
+        if environ.get("PATH_INFO", "").startswith(CONTROL_PREFIX):
+            return self.control(Request(environ))(environ, start_response)
+        return self.moto_app(environ, start_response)
+
+    def serve_forever(self) -> None:
+        self._server.serve_forever()
+
+    def start_in_thread(self) -> threading.Thread:
+        thread = threading.Thread(target=self.serve_forever, name="localaws", daemon=True)
+        thread.start()
+        return thread
+
+    def shutdown(self) -> None:
+        self._server.shutdown()
+        self.poller.stop()
+        self.lambda_service.shutdown()
+        self.runtime.shutdown()
