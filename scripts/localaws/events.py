@@ -26,7 +26,7 @@ class _PolledMappings(dict):
     """Keeps moto's registry of a queue's mappings but hides it from moto's synchronous delivery
     loop in ``Queue.add_message``: the poller below delivers instead."""
 
-    def items(self):  # noqa: D102 - see the class docstring
+    def items(self):
         return iter(())
 
 
@@ -34,7 +34,7 @@ def install_s3_notifications(service: LambdaService) -> None:
     def invoke_awslambda(account_id, event_body, fn_arn, region_name):
         try:
             fn = lambda_backends[account_id][region_name].get_function(fn_arn)
-        except Exception:  # noqa: BLE001 - a missing function is silently skipped, as on AWS
+        except Exception:
             log.warning("S3 notification target %s does not exist", fn_arn)
             return
         service.invoke_async(fn, json.dumps(event_body))
@@ -117,7 +117,7 @@ class SqsPoller:
             for esm in list(self._mappings()):
                 try:
                     self._poll(esm)
-                except Exception:  # noqa: BLE001 - one broken mapping must not stop the others
+                except Exception:
                     log.exception("polling %s failed", esm.event_source_arn)
 
     @staticmethod
@@ -165,7 +165,7 @@ class SqsPoller:
             for message in messages:
                 if message.id not in failed:
                     backend.delete_message(queue_name, message.receipt_handle)
-        except Exception:  # noqa: BLE001 - messages stay in the queue and are redelivered
+        except Exception:
             log.exception("delivering a batch from %s failed", esm.event_source_arn)
         finally:
             with self._lock:

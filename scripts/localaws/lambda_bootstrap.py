@@ -90,7 +90,7 @@ def serve() -> None:
     # The init phase, as on Lambda: imports happen before the first request and its timeout.
     try:
         handler, init_error = load_handler(os.environ["_HANDLER"]), None
-    except Exception as exc:  # noqa: BLE001 - reported to every invocation, as Lambda does
+    except Exception as exc:
         handler, init_error = None, exc
     replies.write(json.dumps({"ready": True}) + "\n")
     for line in sys.stdin:
@@ -103,7 +103,7 @@ def serve() -> None:
             context = LambdaContext(request["request_id"], request["deadline_ms"])
             result = handler(json.loads(request["event"]), context)
             reply = {"ok": True, "payload": marshal(result)}
-        except Exception as exc:  # noqa: BLE001 - every handler error is reported, as Lambda does
+        except Exception as exc:
             payload = error_payload(exc)
             payload["requestId"] = request["request_id"]
             print(json.dumps(payload), file=sys.stderr)

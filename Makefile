@@ -1,0 +1,62 @@
+# Two commands matter: `make demo` and `make test`. Everything else is a step of theirs.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON_BOOT ?= python3
+VENV        := .venv
+PY          := $(VENV)/bin/python
+SDK_DIR     := $(VENV)/lambda-runtime
+TF_CLI      := build/terraform/cli.tfrc
+export TF_CLI_CONFIG_FILE := $(abspath $(TF_CLI))
+export TF_IN_AUTOMATION := 1
+
+.PHONY: help bootstrap terraform-config package test test-unit test-e2e lint fmt demo bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements-dev.txt scripts/localaws/lambda-runtime-requirements.txt
+	@test -x $(PY) || $(PYTHON_BOOT) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@# boto3 as the Lambda runtime provides it, for functions run by the local AWS.
+	rm -rf $(SDK_DIR)
+	$(PY) -m pip install --quiet --disable-pip-version-check --target $(SDK_DIR) \
+	  --python-version 3.12 --platform manylinux2014_x86_64 --implementation cp \
+	  --only-binary=:all: -r scripts/localaws/lambda-runtime-requirements.txt
+	@touch $@
+
+bootstrap: $(VENV)/.installed terraform-config ## Create .venv with pinned tools; idempotent
+
+terraform-config: ## Point terraform at the local provider mirror (TF_PROVIDER_MIRROR overrides)
+	@mkdir -p $(dir $(TF_CLI))
+	@$(PYTHON_BOOT) scripts/terraform_cli_config.py $(TF_CLI)
+
+package: $(VENV)/.installed ## Build deterministic Lambda zips and the ffmpeg layer into build/
+	$(PY) scripts/package.py
+
+test: bootstrap package ## The whole suite: unit, terraform and end-to-end
+	$(PY) -m pytest
+
+test-unit: bootstrap ## Unit tests only (no terraform)
+	$(PY) -m pytest tests/unit
+
+lint: bootstrap ## ruff and terraform fmt/validate
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	terraform fmt -check -recursive terraform tests
+	$(PY) scripts/terraform_validate.py
+
+fmt: bootstrap ## Format Python and Terraform sources
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+	terraform fmt -recursive terraform tests
+
+demo: bootstrap package ## Run the workflows on the local AWS and show the results
+	$(PY) scripts/demo.py
+
+bench: bootstrap package ## Benchmarks (ratios against a baseline measured in the same run)
+	$(PY) tests/bench/bench_foundation.py
+
+clean: ## Remove build artefacts (keeps .venv)
+	rm -rf build .pytest_cache .ruff_cache
+	find . -name __pycache__ -not -path './.venv/*' -prune -exec rm -rf {} +

@@ -1,0 +1,129 @@
+data "aws_partition" "current" {}
+
+locals {
+  log_group_name = "/aws/lambda/${var.function_name}"
+
+  # Statements are built with jsonencode() rather than aws_iam_policy_document so that plans are
+  # canonical and `terraform test` with mocked providers sees valid JSON.
+  logging_statement = {
+    Sid      = "WriteOwnLogs"
+    Effect   = "Allow"
+    Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    Resource = ["${aws_cloudwatch_log_group.this.arn}:*"]
+  }
+  dead_letter_statement = var.dead_letter_target_arn == null ? [] : [{
+    Sid      = "SendToDeadLetterTarget"
+    Effect   = "Allow"
+    Action   = [startswith(var.dead_letter_target_arn, "arn:${data.aws_partition.current.partition}:sqs:") ? "sqs:SendMessage" : "sns:Publish"]
+    Resource = [var.dead_letter_target_arn]
+  }]
+  tracing_statement = var.tracing_mode == "Active" ? [{
+    Sid      = "WriteTraces"
+    Effect   = "Allow"
+    Action   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
+    Resource = ["*"] # X-Ray offers no resource-level permissions for these actions
+  }] : []
+  caller_statements = [
+    for index, s in var.policy_statements : merge(
+      {
+        Sid      = coalesce(s.sid, "Statement${index}")
+        Effect   = "Allow"
+        Action   = s.actions
+        Resource = s.resources
+      },
+      length(s.conditions) == 0 ? {} : {
+        Condition = {
+          for test in distinct([for c in s.conditions : c.test]) : test => {
+            for c in s.conditions : c.variable => c.values if c.test == test
+          }
+        }
+      }
+    )
+  ]
+}
+
+resource "aws_iam_role" "this" {
+  name        = "${var.function_name}-lambda"
+  description = "Execution role of the ${var.function_name} Lambda function"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = "lambda.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+    }]
+  })
+  tags = var.tags
+}
+
+resource "aws_iam_role_policy" "this" {
+  name = "least-privilege"
+  role = aws_iam_role.this.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = concat(
+      [local.logging_statement],
+      local.dead_letter_statement,
+      local.tracing_statement,
+      local.caller_statements,
+    )
+  })
+}
+
+resource "aws_cloudwatch_log_group" "this" {
+  name              = local.log_group_name
+  retention_in_days = var.log_retention_days
+  kms_key_id        = var.kms_key_arn
+  tags              = var.tags
+}
+
+resource "aws_lambda_function" "this" {
+  function_name                  = var.function_name
+  description                    = var.description
+  role                           = aws_iam_role.this.arn
+  filename                       = var.filename
+  source_code_hash               = filebase64sha256(var.filename)
+  handler                        = var.handler
+  runtime                        = var.runtime
+  architectures                  = [var.architecture]
+  memory_size                    = var.memory_size
+  timeout                        = var.timeout
+  layers                         = var.layers
+  reserved_concurrent_executions = var.reserved_concurrency
+  kms_key_arn                    = var.kms_key_arn
+
+  ephemeral_storage {
+    size = var.ephemeral_storage
+  }
+
+  dynamic "environment" {
+    for_each = length(var.environment) > 0 ? [var.environment] : []
+    content {
+      variables = environment.value
+    }
+  }
+
+  dynamic "dead_letter_config" {
+    for_each = var.dead_letter_target_arn == null ? [] : [var.dead_letter_target_arn]
+    content {
+      target_arn = dead_letter_config.value
+    }
+  }
+
+  dynamic "tracing_config" {
+    for_each = var.tracing_mode == null ? [] : [var.tracing_mode]
+    content {
+      mode = tracing_config.value
+    }
+  }
+
+  logging_config {
+    log_format = "Text"
+    log_group  = aws_cloudwatch_log_group.this.name
+  }
+
+  tags = var.tags
+
+  # The role's permissions must exist before the first invocation can write logs.
+  depends_on = [aws_iam_role_policy.this]
+}

@@ -1,0 +1,1 @@
+"""Helpers shared by the test suites: the local AWS process, terraform runs, media checks."""

@@ -1,0 +1,76 @@
+"""Run terraform roots against the local AWS, each under a timeout, state kept out of the tree."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+CLI_CONFIG = ROOT / "build" / "terraform" / "cli.tfrc"
+
+
+class TerraformError(AssertionError):
+    pass
+
+
+class TerraformRoot:
+    """One root module, applied with its own data dir and state under ``work_dir``."""
+
+    def __init__(self, root: Path, work_dir: Path, env: dict[str, str], variables: dict) -> None:
+        if not shutil.which("terraform"):
+            raise TerraformError("terraform is not on PATH (see README prerequisites)")
+        if not CLI_CONFIG.exists():
+            raise TerraformError(f"{CLI_CONFIG} is missing: run 'make bootstrap'")
+        self.root = root
+        self.work_dir = work_dir
+        self.var_file = work_dir / "test.tfvars.json"
+        work_dir.mkdir(parents=True, exist_ok=True)
+        self.var_file.write_text(json.dumps(variables))
+        self.env = {
+            **env,
+            "TF_CLI_CONFIG_FILE": str(CLI_CONFIG),
+            "TF_DATA_DIR": str(work_dir / ".terraform"),
+            "TF_IN_AUTOMATION": "1",
+            "TF_INPUT": "0",
+            "CHECKPOINT_DISABLE": "1",
+        }
+
+    def run(self, *args: str, timeout: float = 600, ok_codes=(0,)) -> subprocess.CompletedProcess:
+        cmd = ["terraform", f"-chdir={self.root}", *args]
+        try:
+            result = subprocess.run(
+                cmd, env=self.env, capture_output=True, text=True, timeout=timeout
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise TerraformError(f"{' '.join(args[:1])} timed out after {timeout}s:\n"
+                                 f"{(exc.stdout or '')[-3000:]}\n{(exc.stderr or '')[-3000:]}") from exc
+        if result.returncode not in ok_codes:
+            raise TerraformError(
+                f"terraform {' '.join(args)} exited {result.returncode}:\n"
+                f"{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+            )
+        return result
+
+    def init(self) -> None:
+        self.run("init", "-no-color", "-backend-config", f"path={self.work_dir / 'terraform.tfstate'}")
+
+    def apply(self, timeout: float = 900) -> dict:
+        self.run("apply", "-no-color", "-auto-approve", f"-var-file={self.var_file}",
+                 timeout=timeout)
+        return self.outputs()
+
+    def plan_changes(self) -> str | None:
+        """None when the plan is empty, else the plan text (exit code 2 of -detailed-exitcode)."""
+        result = self.run("plan", "-no-color", "-detailed-exitcode", f"-var-file={self.var_file}",
+                          ok_codes=(0, 2))
+        return None if result.returncode == 0 else result.stdout
+
+    def outputs(self) -> dict:
+        raw = json.loads(self.run("output", "-json").stdout)
+        return {name: value["value"] for name, value in raw.items()}
+
+    def destroy(self, timeout: float = 600) -> None:
+        self.run("destroy", "-no-color", "-auto-approve", f"-var-file={self.var_file}",
+                 timeout=timeout)
