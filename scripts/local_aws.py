@@ -1,6 +1,6 @@
 """Run the embedded local AWS on a loopback port until interrupted.
 
-    python scripts/local_aws.py --port 4566 --state-dir build/localaws
+python scripts/local_aws.py --port 4566 --state-dir build/localaws
 """
 
 from __future__ import annotations

@@ -20,11 +20,15 @@ AWS_PROVIDER = "registry.terraform.io/hashicorp/aws"
 def problems(mirror: Path) -> list[str]:
     found = []
     if not shutil.which("terraform"):
-        found.append("terraform is not on PATH: install Terraform >= 1.7 (it is pre-installed on"
-                     " the project's machines as /usr/local/bin/terraform)")
+        found.append(
+            "terraform is not on PATH: install Terraform >= 1.7 (it is pre-installed on"
+            " the project's machines as /usr/local/bin/terraform)"
+        )
     if not any((mirror / AWS_PROVIDER).glob("*/*/terraform-provider-aws_*")):
-        found.append(f"no hashicorp/aws provider under {mirror / AWS_PROVIDER}: install a provider"
-                     " mirror there (terraform providers mirror) or set TF_PROVIDER_MIRROR")
+        found.append(
+            f"no hashicorp/aws provider under {mirror / AWS_PROVIDER}: install a provider"
+            " mirror there (terraform providers mirror) or set TF_PROVIDER_MIRROR"
+        )
     return found
 
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
 import pytest
 
 from tests.support.local_aws import ROOT, LocalAwsProcess
+
+# ffmpeg/ffprobe (the layer's static build, from the dev requirements) for making test media.
+os.environ["PATH"] = f"{ROOT / '.venv' / 'bin'}{os.pathsep}{os.environ['PATH']}"
 
 
 @pytest.fixture(scope="session")
@@ -31,8 +35,16 @@ def fixture_build_dir():
     """Test-only functions from tests/fixtures/lambda_src, packaged like the real ones."""
     out = ROOT / "build" / "test"
     subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "package.py"),
-         "--src", str(ROOT / "tests" / "fixtures" / "lambda_src"), "--out", str(out), "--no-layer"],
-        check=True, capture_output=True,
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "package.py"),
+            "--src",
+            str(ROOT / "tests" / "fixtures" / "lambda_src"),
+            "--out",
+            str(out),
+            "--no-layer",
+        ],
+        check=True,
+        capture_output=True,
     )
     return out

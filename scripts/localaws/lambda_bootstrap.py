@@ -1,9 +1,10 @@
 """Worker process of the local Lambda runtime: runs one function's handler, warm, like a sandbox.
 
 Started by lambda_runtime.py with the function's interpreter, environment and code directory.
-Protocol: after the init phase the worker writes {"ready": true}; then one JSON request per line on stdin ({"event", "request_id", "deadline_ms", "log_path"}),
-one JSON reply per line on the descriptor named by LOCALAWS_REPLY_FD ({"ok": bool, "payload": ...}). stdout and stderr of
-each invocation go to the request's log file, so handler prints never corrupt the protocol.
+Protocol: after the init phase the worker writes {"ready": true} on the reply descriptor
+(LOCALAWS_REPLY_FD); then it reads one JSON request per line on stdin ({"event", "request_id",
+"deadline_ms", "log_path"}) and writes one JSON reply per line ({"ok", "payload"}). The output
+of each invocation goes to the request's log file, so handler prints never corrupt the protocol.
 """
 
 import importlib

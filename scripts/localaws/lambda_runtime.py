@@ -252,7 +252,10 @@ class LocalLambdaRuntime:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             cwd=code_dir,
-            env={**self._environment(fn, code_dir, opt_dir, tmp_dir), "LOCALAWS_REPLY_FD": str(write_fd)},
+            env={
+                **self._environment(fn, code_dir, opt_dir, tmp_dir),
+                "LOCALAWS_REPLY_FD": str(write_fd),
+            },
             pass_fds=(write_fd,),
             start_new_session=True,
             text=True,

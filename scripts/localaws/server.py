@@ -39,7 +39,7 @@ def _install_unsupported_fast_fail() -> None:
             return original(self)
         except NotImplementedError as exc:
             error = UnsupportedByLocalAws(f"{exc} by the local AWS (moto); see README divergences")
-            status, headers, body = self.serialized(ActionResult(error))
+            _, headers, body = self.serialized(ActionResult(error))
             return 400, headers, body
 
     BaseResponse.call_action = call_action
@@ -70,7 +70,9 @@ class ControlApi:
             return self._json({"cleared": True})
         if route == "invocations":
             name = request.args.get("function")
-            records = [asdict(r) for r in self.runtime.invocations if name in (None, r.function_name)]
+            records = [
+                asdict(r) for r in self.runtime.invocations if name in (None, r.function_name)
+            ]
             return self._json({"invocations": records})
         return self._json({"error": f"unknown control route {route!r}"}, 404)
 

@@ -35,7 +35,5 @@ def create_function(local_aws, source: str, **config) -> str:
 
 
 def invoke(local_aws, name: str, event: dict | None = None) -> tuple[str | None, object]:
-    response = local_aws.client("lambda").invoke(
-        FunctionName=name, Payload=json.dumps(event or {})
-    )
+    response = local_aws.client("lambda").invoke(FunctionName=name, Payload=json.dumps(event or {}))
     return response.get("FunctionError"), json.loads(response["Payload"].read())

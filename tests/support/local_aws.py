@@ -40,10 +40,14 @@ class LocalAwsProcess:
             [
                 sys.executable,
                 str(ROOT / "scripts" / "local_aws.py"),
-                "--port", str(self.port),
-                "--state-dir", str(self.state_dir),
-                "--sdk-dir", str(ROOT / ".venv" / "lambda-runtime"),
-                "--log-level", "INFO",
+                "--port",
+                str(self.port),
+                "--state-dir",
+                str(self.state_dir),
+                "--sdk-dir",
+                str(ROOT / ".venv" / "lambda-runtime"),
+                "--log-level",
+                "INFO",
             ],
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -71,16 +75,26 @@ class LocalAwsProcess:
     def control(self, method: str, route: str, body: dict | None = None) -> dict:
         data = json.dumps(body).encode() if body is not None else None
         request = urllib.request.Request(
-            f"{self.endpoint}/_localaws/{route}", data=data, method=method,
+            f"{self.endpoint}/_localaws/{route}",
+            data=data,
+            method=method,
             headers={"Content-Type": "application/json"},
         )
         with urllib.request.urlopen(request, timeout=10) as response:
             return json.loads(response.read())
 
-    def inject_fault(self, function: str, count: int = 1, error_type: str = "InjectedFault",
-                     timeout: bool = False) -> None:
-        self.control("POST", "faults", {"function": function, "count": count,
-                                        "error_type": error_type, "timeout": timeout})
+    def inject_fault(
+        self,
+        function: str,
+        count: int = 1,
+        error_type: str = "InjectedFault",
+        timeout: bool = False,
+    ) -> None:
+        self.control(
+            "POST",
+            "faults",
+            {"function": function, "count": count, "error_type": error_type, "timeout": timeout},
+        )
 
     def clear_faults(self) -> None:
         self.control("DELETE", "faults")

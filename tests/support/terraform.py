@@ -44,8 +44,10 @@ class TerraformRoot:
                 cmd, env=self.env, capture_output=True, text=True, timeout=timeout
             )
         except subprocess.TimeoutExpired as exc:
-            raise TerraformError(f"{' '.join(args[:1])} timed out after {timeout}s:\n"
-                                 f"{(exc.stdout or '')[-3000:]}\n{(exc.stderr or '')[-3000:]}") from exc
+            raise TerraformError(
+                f"{' '.join(args[:1])} timed out after {timeout}s:\n"
+                f"{(exc.stdout or '')[-3000:]}\n{(exc.stderr or '')[-3000:]}"
+            ) from exc
         if result.returncode not in ok_codes:
             raise TerraformError(
                 f"terraform {' '.join(args)} exited {result.returncode}:\n"
@@ -54,17 +56,21 @@ class TerraformRoot:
         return result
 
     def init(self) -> None:
-        self.run("init", "-no-color", "-backend-config", f"path={self.work_dir / 'terraform.tfstate'}")
+        self.run(
+            "init", "-no-color", "-backend-config", f"path={self.work_dir / 'terraform.tfstate'}"
+        )
 
     def apply(self, timeout: float = 900) -> dict:
-        self.run("apply", "-no-color", "-auto-approve", f"-var-file={self.var_file}",
-                 timeout=timeout)
+        self.run(
+            "apply", "-no-color", "-auto-approve", f"-var-file={self.var_file}", timeout=timeout
+        )
         return self.outputs()
 
     def plan_changes(self) -> str | None:
         """None when the plan is empty, else the plan text (exit code 2 of -detailed-exitcode)."""
-        result = self.run("plan", "-no-color", "-detailed-exitcode", f"-var-file={self.var_file}",
-                          ok_codes=(0, 2))
+        result = self.run(
+            "plan", "-no-color", "-detailed-exitcode", f"-var-file={self.var_file}", ok_codes=(0, 2)
+        )
         return None if result.returncode == 0 else result.stdout
 
     def outputs(self) -> dict:
@@ -72,5 +78,6 @@ class TerraformRoot:
         return {name: value["value"] for name, value in raw.items()}
 
     def destroy(self, timeout: float = 600) -> None:
-        self.run("destroy", "-no-color", "-auto-approve", f"-var-file={self.var_file}",
-                 timeout=timeout)
+        self.run(
+            "destroy", "-no-color", "-auto-approve", f"-var-file={self.var_file}", timeout=timeout
+        )

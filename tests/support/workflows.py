@@ -6,8 +6,9 @@ import json
 import time
 
 
-def run_execution(local_aws, state_machine_arn: str, payload: dict, timeout: float = 300,
-                  name: str | None = None) -> dict:
+def run_execution(
+    local_aws, state_machine_arn: str, payload: dict, timeout: float = 300, name: str | None = None
+) -> dict:
     sfn = local_aws.client("stepfunctions")
     kwargs = {"name": name} if name else {}
     arn = sfn.start_execution(

@@ -31,8 +31,10 @@ def test_warm_invocations_reuse_the_sandbox(local_aws):
 
 
 def test_custom_exception_is_reported_in_lambdas_error_shape(local_aws):
-    source = "class PhotoTooDarkError(Exception): pass\n" \
-             "def lambda_handler(event, context):\n    raise PhotoTooDarkError('too dark')\n"
+    source = (
+        "class PhotoTooDarkError(Exception): pass\n"
+        "def lambda_handler(event, context):\n    raise PhotoTooDarkError('too dark')\n"
+    )
     name = create_function(local_aws, source)
     error, payload = invoke(local_aws, name)
     assert error == "Unhandled"
@@ -42,8 +44,10 @@ def test_custom_exception_is_reported_in_lambdas_error_shape(local_aws):
 
 
 def test_timeout_is_enforced_and_the_next_invocation_starts_cold(local_aws):
-    source = "import time\ndef lambda_handler(event, context):\n" \
-             "    time.sleep(event.get('sleep', 0))\n    return 'done'\n"
+    source = (
+        "import time\ndef lambda_handler(event, context):\n"
+        "    time.sleep(event.get('sleep', 0))\n    return 'done'\n"
+    )
     name = create_function(local_aws, source, Timeout=1)
     error, payload = invoke(local_aws, name, {"sleep": 5})
     assert error == "Unhandled"
@@ -89,8 +93,9 @@ def test_invocation_output_goes_to_the_functions_log_group(local_aws):
 def test_async_invocation_is_retried_then_sent_to_the_dead_letter_queue(local_aws):
     sqs = local_aws.client("sqs")
     dlq_url = sqs.create_queue(QueueName=f"dlq-{time.time_ns()}")["QueueUrl"]
-    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])[
-        "Attributes"]["QueueArn"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
     source = "def lambda_handler(e, c):\n    raise ValueError('always')\n"
     name = create_function(local_aws, source, DeadLetterConfig={"TargetArn": dlq_arn})
     local_aws.client("lambda").invoke(
@@ -113,7 +118,8 @@ def test_sqs_mapping_deletes_only_the_messages_the_batch_did_not_report(local_aw
         QueueName=f"work-{time.time_ns()}", Attributes={"VisibilityTimeout": "6"}
     )["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
-        "Attributes"]["QueueArn"]
+        "Attributes"
+    ]["QueueArn"]
     # "bad" fails on its first delivery only; the others are recorded in S3 once each.
     source = f"""
 import boto3
@@ -129,7 +135,9 @@ def lambda_handler(event, context):
 """
     name = create_function(local_aws, source)
     local_aws.client("lambda").create_event_source_mapping(
-        EventSourceArn=queue_arn, FunctionName=name, BatchSize=10,
+        EventSourceArn=queue_arn,
+        FunctionName=name,
+        BatchSize=10,
         FunctionResponseTypes=["ReportBatchItemFailures"],
     )
     for body in ("a", "bad", "c"):

@@ -1,0 +1,299 @@
+data "aws_partition" "current" {}
+
+locals {
+  source_bucket = var.create_source_bucket ? module.source_bucket[0].id : var.source_bucket_name
+  output_bucket = var.create_output_bucket ? module.output_bucket[0].id : var.output_bucket_name
+  source_arn    = "arn:${data.aws_partition.current.partition}:s3:::${local.source_bucket}"
+  output_arn    = "arn:${data.aws_partition.current.partition}:s3:::${local.output_bucket}"
+  work_prefix   = "jobs/"
+  layer_arn     = var.ffmpeg_layer_arn != null ? var.ffmpeg_layer_arn : module.ffmpeg_layer[0].layer_version_arn
+  tracing_mode  = var.tracing_enabled ? "Active" : null
+
+  kms_statements = var.kms_key_arn == null ? [] : [{
+    sid        = "UseWorkflowKey"
+    actions    = ["kms:Decrypt", "kms:GenerateDataKey"]
+    resources  = [var.kms_key_arn]
+    conditions = []
+  }]
+
+  common_environment = {
+    WORK_BUCKET          = module.work_bucket.id
+    WORK_PREFIX          = local.work_prefix
+    OUTPUT_BUCKET        = local.output_bucket
+    OUTPUT_PREFIX        = var.output_prefix
+    CLEANUP_INTERMEDIATE = tostring(var.cleanup_intermediate)
+    POWERTOOLS_LOG_LEVEL = "INFO"
+  }
+}
+
+# --- buckets -------------------------------------------------------------------------------
+
+module "source_bucket" {
+  count         = var.create_source_bucket ? 1 : 0
+  source        = "../s3-bucket"
+  name          = coalesce(var.source_bucket_name, "${var.name}-source")
+  kms_key_arn   = var.kms_key_arn
+  force_destroy = var.force_destroy
+  tags          = var.tags
+}
+
+module "output_bucket" {
+  count         = var.create_output_bucket ? 1 : 0
+  source        = "../s3-bucket"
+  name          = coalesce(var.output_bucket_name, "${var.name}-output")
+  kms_key_arn   = var.kms_key_arn
+  force_destroy = var.force_destroy
+  tags          = var.tags
+}
+
+# Parts, encoded parts and the published layer zip; job files expire if cleanup is off or fails.
+module "work_bucket" {
+  source          = "../s3-bucket"
+  name            = "${var.name}-work"
+  kms_key_arn     = var.kms_key_arn
+  expire_prefixes = [local.work_prefix]
+  expiration_days = var.work_expiration_days
+  force_destroy   = true # holds only intermediate files and build artefacts
+  tags            = var.tags
+}
+
+module "ffmpeg_layer" {
+  count           = var.ffmpeg_layer_arn == null ? 1 : 0
+  source          = "../ffmpeg-layer"
+  layer_name      = "${var.name}-ffmpeg"
+  filename        = "${var.artifacts_dir}/layers/ffmpeg.zip"
+  artifact_bucket = module.work_bucket.id
+  tags            = var.tags
+}
+
+# --- functions -----------------------------------------------------------------------------
+
+module "start" {
+  source             = "../lambda-function"
+  function_name      = "${var.name}-start"
+  description        = "Starts one media-convert execution per uploaded video (idempotent per object version)"
+  filename           = "${var.artifacts_dir}/lambda/media_start.zip"
+  handler            = "media_start.handler.lambda_handler"
+  memory_size        = 256
+  timeout            = 30
+  log_retention_days = var.log_retention_days
+  kms_key_arn        = var.kms_key_arn
+  tracing_mode       = local.tracing_mode
+  environment        = { STATE_MACHINE_ARN = aws_sfn_state_machine.this.arn, POWERTOOLS_LOG_LEVEL = "INFO" }
+  policy_statements = [{
+    sid       = "StartThisWorkflow"
+    actions   = ["states:StartExecution"]
+    resources = [aws_sfn_state_machine.this.arn]
+  }]
+  tags = var.tags
+}
+
+module "split" {
+  source             = "../lambda-function"
+  function_name      = "${var.name}-split"
+  description        = "SplitVideoFile: checks the upload and splits its video at keyframes, audio once"
+  filename           = "${var.artifacts_dir}/lambda/media_split.zip"
+  handler            = "media_split.handler.lambda_handler"
+  memory_size        = var.function_settings.split.memory_size
+  timeout            = var.function_settings.split.timeout
+  ephemeral_storage  = var.function_settings.split.ephemeral_storage
+  layers             = [local.layer_arn]
+  log_retention_days = var.log_retention_days
+  kms_key_arn        = var.kms_key_arn
+  tracing_mode       = local.tracing_mode
+  environment = merge(local.common_environment, {
+    SEGMENT_DURATION = tostring(var.segment_duration)
+    MAX_INPUT_BYTES  = tostring(var.max_input_bytes)
+  })
+  policy_statements = concat([
+    { sid = "ReadUploads", actions = ["s3:GetObject"], resources = ["${local.source_arn}/${var.source_prefix}*"] },
+    { sid = "WriteParts", actions = ["s3:PutObject"], resources = ["${module.work_bucket.arn}/${local.work_prefix}*"] },
+  ], local.kms_statements)
+  tags = var.tags
+}
+
+module "encode" {
+  source             = "../lambda-function"
+  function_name      = "${var.name}-encode"
+  description        = "ParallelMediaConvert: encodes one part to H.264; the first part also gives the thumbnail"
+  filename           = "${var.artifacts_dir}/lambda/media_encode.zip"
+  handler            = "media_encode.handler.lambda_handler"
+  memory_size        = var.function_settings.encode.memory_size
+  timeout            = var.function_settings.encode.timeout
+  ephemeral_storage  = var.function_settings.encode.ephemeral_storage
+  layers             = [local.layer_arn]
+  log_retention_days = var.log_retention_days
+  kms_key_arn        = var.kms_key_arn
+  tracing_mode       = local.tracing_mode
+  environment = merge(local.common_environment, {
+    OUTPUT_HEIGHT   = tostring(var.output_height)
+    VIDEO_CRF       = tostring(var.video_crf)
+    VIDEO_BITRATE   = coalesce(var.video_bitrate, "")
+    X264_PRESET     = var.x264_preset
+    THUMBNAIL_WIDTH = tostring(var.thumbnail_width)
+  })
+  policy_statements = concat([
+    { sid = "ReadJobFiles", actions = ["s3:GetObject"], resources = ["${module.work_bucket.arn}/${local.work_prefix}*"] },
+    { sid = "WriteEncodedParts", actions = ["s3:PutObject"], resources = ["${module.work_bucket.arn}/${local.work_prefix}*"] },
+    { sid = "WriteThumbnail", actions = ["s3:PutObject"], resources = ["${local.output_arn}/${var.output_prefix}*"] },
+  ], local.kms_statements)
+  tags = var.tags
+}
+
+module "merge" {
+  source             = "../lambda-function"
+  function_name      = "${var.name}-merge"
+  description        = "MergeVideoFile: joins the encoded parts, adds the audio once, publishes the MP4"
+  filename           = "${var.artifacts_dir}/lambda/media_merge.zip"
+  handler            = "media_merge.handler.lambda_handler"
+  memory_size        = var.function_settings.merge.memory_size
+  timeout            = var.function_settings.merge.timeout
+  ephemeral_storage  = var.function_settings.merge.ephemeral_storage
+  layers             = [local.layer_arn]
+  log_retention_days = var.log_retention_days
+  kms_key_arn        = var.kms_key_arn
+  tracing_mode       = local.tracing_mode
+  environment        = local.common_environment
+  policy_statements = concat([
+    { sid = "ReadAndClearJobFiles", actions = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], resources = ["${module.work_bucket.arn}/${local.work_prefix}*"] },
+    { sid = "ListJobFiles", actions = ["s3:ListBucket"], resources = [module.work_bucket.arn], conditions = [{ test = "StringLike", variable = "s3:prefix", values = ["${local.work_prefix}*"] }] },
+    { sid = "PublishOutput", actions = ["s3:PutObject"], resources = ["${local.output_arn}/${var.output_prefix}*"] },
+  ], local.kms_statements)
+  tags = var.tags
+}
+
+module "cleanup" {
+  source             = "../lambda-function"
+  function_name      = "${var.name}-cleanup"
+  description        = "Deletes a failed job's intermediate files"
+  filename           = "${var.artifacts_dir}/lambda/media_cleanup.zip"
+  handler            = "media_cleanup.handler.lambda_handler"
+  memory_size        = 256
+  timeout            = 120
+  log_retention_days = var.log_retention_days
+  kms_key_arn        = var.kms_key_arn
+  tracing_mode       = local.tracing_mode
+  environment        = local.common_environment
+  policy_statements = [
+    { sid = "DeleteJobFiles", actions = ["s3:DeleteObject"], resources = ["${module.work_bucket.arn}/${local.work_prefix}*"] },
+    { sid = "ListJobFiles", actions = ["s3:ListBucket"], resources = [module.work_bucket.arn], conditions = [{ test = "StringLike", variable = "s3:prefix", values = ["${local.work_prefix}*"] }] },
+  ]
+  tags = var.tags
+}
+
+# --- state machine -------------------------------------------------------------------------
+
+resource "aws_cloudwatch_log_group" "state_machine" {
+  name              = "/aws/vendedlogs/states/${var.name}"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = var.kms_key_arn
+  tags              = var.tags
+}
+
+resource "aws_iam_role" "state_machine" {
+  name        = "${var.name}-states"
+  description = "Execution role of the ${var.name} media-convert state machine"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = "states.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+    }]
+  })
+  tags = var.tags
+}
+
+resource "aws_iam_role_policy" "state_machine" {
+  name = "least-privilege"
+  role = aws_iam_role.state_machine.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = concat([
+      {
+        Sid      = "InvokeWorkflowFunctions"
+        Effect   = "Allow"
+        Action   = ["lambda:InvokeFunction"]
+        Resource = flatten([for arn in local.task_function_arns : [arn, "${arn}:*"]])
+      },
+      {
+        # CloudWatch Logs delivery APIs have no resource-level permissions.
+        Sid    = "DeliverExecutionLogs"
+        Effect = "Allow"
+        Action = [
+          "logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery",
+          "logs:DeleteLogDelivery", "logs:ListLogDeliveries", "logs:PutResourcePolicy",
+          "logs:DescribeResourcePolicies", "logs:DescribeLogGroups",
+        ]
+        Resource = ["*"]
+      }],
+      var.tracing_enabled ? [{
+        Sid      = "WriteTraces"
+        Effect   = "Allow"
+        Action   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"]
+        Resource = ["*"] # X-Ray offers no resource-level permissions
+      }] : []
+    )
+  })
+}
+
+locals {
+  task_function_arns = [module.split.function_arn, module.encode.function_arn, module.merge.function_arn, module.cleanup.function_arn]
+}
+
+resource "aws_sfn_state_machine" "this" {
+  name     = var.name
+  role_arn = aws_iam_role.state_machine.arn
+  # Rendered from the ASL template and re-encoded so formatting never causes a diff.
+  definition = jsonencode(jsondecode(templatefile("${path.module}/state_machine.asl.json", {
+    split_function_arn   = module.split.function_arn
+    encode_function_arn  = module.encode.function_arn
+    merge_function_arn   = module.merge.function_arn
+    cleanup_function_arn = module.cleanup.function_arn
+    max_concurrency      = var.map_max_concurrency
+  })))
+
+  logging_configuration {
+    log_destination        = "${aws_cloudwatch_log_group.state_machine.arn}:*"
+    include_execution_data = false
+    level                  = "ERROR"
+  }
+
+  tracing_configuration {
+    enabled = var.tracing_enabled
+  }
+
+  tags = var.tags
+
+  depends_on = [aws_iam_role_policy.state_machine]
+}
+
+# --- trigger -------------------------------------------------------------------------------
+
+resource "aws_lambda_permission" "source_bucket" {
+  statement_id   = "AllowSourceBucket"
+  action         = "lambda:InvokeFunction"
+  function_name  = module.start.function_name
+  principal      = "s3.amazonaws.com"
+  source_arn     = local.source_arn
+  source_account = data.aws_caller_identity.current.account_id
+}
+
+data "aws_caller_identity" "current" {}
+
+resource "aws_s3_bucket_notification" "source" {
+  bucket = local.source_bucket
+
+  dynamic "lambda_function" {
+    for_each = toset(var.source_suffixes)
+    content {
+      id                  = "${var.name}${replace(lambda_function.value, ".", "-")}"
+      lambda_function_arn = module.start.function_arn
+      events              = ["s3:ObjectCreated:*"]
+      filter_prefix       = var.source_prefix
+      filter_suffix       = lambda_function.value
+    }
+  }
+
+  depends_on = [aws_lambda_permission.source_bucket]
+}

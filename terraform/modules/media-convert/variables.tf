@@ -1,0 +1,218 @@
+variable "name" {
+  description = "Name prefix for every resource of the workflow."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$", var.name))
+    error_message = "name must be 3-40 lowercase letters, digits and '-' (it prefixes bucket names)."
+  }
+}
+
+variable "artifacts_dir" {
+  description = "Directory produced by `make package` (holds manifest.json, lambda/ and layers/)."
+  type        = string
+
+  validation {
+    condition     = fileexists("${var.artifacts_dir}/manifest.json")
+    error_message = "artifacts_dir has no manifest.json: run `make package` and point this at its build/ directory."
+  }
+}
+
+variable "create_source_bucket" {
+  description = "Create the bucket uploads arrive in; false to use an existing bucket named by source_bucket_name."
+  type        = bool
+  default     = true
+}
+
+variable "source_bucket_name" {
+  description = "Name of the source bucket (default when created: <name>-source)."
+  type        = string
+  default     = null
+}
+
+variable "create_output_bucket" {
+  description = "Create the bucket for final videos and thumbnails; false to use output_bucket_name."
+  type        = bool
+  default     = true
+}
+
+variable "output_bucket_name" {
+  description = "Name of the output bucket (default when created: <name>-output)."
+  type        = string
+  default     = null
+}
+
+variable "source_prefix" {
+  description = "Only uploads under this key prefix start the workflow."
+  type        = string
+  default     = "incoming/"
+}
+
+variable "source_suffixes" {
+  description = "Only uploads whose key ends with one of these start the workflow (case-sensitive, as S3 filters are)."
+  type        = list(string)
+  default     = [".mp4", ".mov", ".m4v", ".mkv"]
+
+  validation {
+    condition     = length(var.source_suffixes) > 0 && alltrue([for s in var.source_suffixes : length(s) > 0])
+    error_message = "source_suffixes must list at least one non-empty suffix."
+  }
+}
+
+variable "output_prefix" {
+  description = "Key prefix of final videos and thumbnails in the output bucket."
+  type        = string
+  default     = "converted/"
+}
+
+variable "segment_duration" {
+  description = "Target length of a part in seconds (SegmentDuration); parts start at keyframes."
+  type        = number
+  default     = 300
+
+  validation {
+    condition     = var.segment_duration >= 2 && var.segment_duration <= 3600 && floor(var.segment_duration) == var.segment_duration
+    error_message = "segment_duration must be a whole number of seconds between 2 and 3600."
+  }
+}
+
+variable "transcoder" {
+  description = "Encoding backend: \"ffmpeg\" encodes each part inside Lambda with the ffmpeg layer."
+  type        = string
+  default     = "ffmpeg"
+
+  validation {
+    condition     = contains(["ffmpeg"], var.transcoder)
+    error_message = "transcoder must be \"ffmpeg\" (the MediaConvert backend is not available yet)."
+  }
+}
+
+variable "output_height" {
+  description = "Height of the encoded video in pixels (width follows the aspect ratio; never upscaled)."
+  type        = number
+  default     = 720
+
+  validation {
+    condition     = var.output_height >= 144 && var.output_height <= 2160 && var.output_height % 2 == 0
+    error_message = "output_height must be an even number between 144 and 2160."
+  }
+}
+
+variable "video_crf" {
+  description = "x264 constant rate factor (quality; lower is better) used when video_bitrate is null."
+  type        = number
+  default     = 23
+
+  validation {
+    condition     = var.video_crf >= 0 && var.video_crf <= 51
+    error_message = "video_crf must be between 0 and 51."
+  }
+}
+
+variable "video_bitrate" {
+  description = "Target video bitrate such as \"3M\"; overrides video_crf when set."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.video_bitrate == null || can(regex("^[0-9]+[kKM]?$", coalesce(var.video_bitrate, "0")))
+    error_message = "video_bitrate must look like 800k or 3M."
+  }
+}
+
+variable "x264_preset" {
+  description = "x264 speed/size preset."
+  type        = string
+  default     = "veryfast"
+
+  validation {
+    condition     = contains(["ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow"], var.x264_preset)
+    error_message = "x264_preset must be one of ultrafast, superfast, veryfast, faster, fast, medium, slow."
+  }
+}
+
+variable "thumbnail_width" {
+  description = "Width of the JPEG thumbnail taken from the first part."
+  type        = number
+  default     = 320
+
+  validation {
+    condition     = var.thumbnail_width >= 16 && var.thumbnail_width <= 1920
+    error_message = "thumbnail_width must be between 16 and 1920."
+  }
+}
+
+variable "map_max_concurrency" {
+  description = "How many parts are encoded at once (0 lets Step Functions decide, up to 40 inline)."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.map_max_concurrency >= 0 && var.map_max_concurrency <= 40
+    error_message = "map_max_concurrency must be between 0 and 40."
+  }
+}
+
+variable "function_settings" {
+  description = "Memory (MB), timeout (s) and /tmp size (MB) per function: split, encode, merge."
+  type = object({
+    split  = optional(object({ memory_size = optional(number, 2048), timeout = optional(number, 900), ephemeral_storage = optional(number, 10240) }), {})
+    encode = optional(object({ memory_size = optional(number, 3008), timeout = optional(number, 900), ephemeral_storage = optional(number, 4096) }), {})
+    merge  = optional(object({ memory_size = optional(number, 2048), timeout = optional(number, 900), ephemeral_storage = optional(number, 10240) }), {})
+  })
+  default = {}
+}
+
+variable "max_input_bytes" {
+  description = "Uploads larger than this fail fast with InputTooLargeError (they must also fit the split function's /tmp)."
+  type        = number
+  default     = 4294967296
+}
+
+variable "cleanup_intermediate" {
+  description = "Delete the parts and encoded parts once the job succeeds or fails."
+  type        = bool
+  default     = true
+}
+
+variable "work_expiration_days" {
+  description = "Intermediate objects left behind (e.g. cleanup disabled) expire after this many days."
+  type        = number
+  default     = 3
+}
+
+variable "ffmpeg_layer_arn" {
+  description = "Use an existing ffmpeg layer version instead of publishing the one in artifacts_dir."
+  type        = string
+  default     = null
+}
+
+variable "log_retention_days" {
+  description = "Retention of the functions' and the state machine's log groups."
+  type        = number
+  default     = 30
+}
+
+variable "kms_key_arn" {
+  description = "KMS key for buckets, logs and environment variables; null uses AWS-managed encryption."
+  type        = string
+  default     = null
+}
+
+variable "tracing_enabled" {
+  description = "Enable X-Ray tracing on the functions and the state machine."
+  type        = bool
+  default     = false
+}
+
+variable "force_destroy" {
+  description = "Allow destroying created buckets that still hold objects (for tests and demos)."
+  type        = bool
+  default     = false
+}
+
+variable "tags" {
+  description = "Tags for every resource."
+  type        = map(string)
+  default     = {}
+}
