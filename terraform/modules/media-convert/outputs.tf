@@ -1,0 +1,82 @@
+output "state_machine_arn" {
+  description = "ARN of the media-convert state machine."
+  value       = aws_sfn_state_machine.this.arn
+}
+
+output "state_machine_name" {
+  description = "Name of the media-convert state machine."
+  value       = aws_sfn_state_machine.this.name
+}
+
+output "state_machine_role_arn" {
+  description = "ARN of the state machine's execution role."
+  value       = aws_iam_role.state_machine.arn
+}
+
+output "source_bucket" {
+  description = "Bucket whose uploads (source_prefix + source_suffixes) start the workflow."
+  value       = local.source_bucket
+}
+
+output "source_prefix" {
+  description = "Key prefix that starts the workflow."
+  value       = var.source_prefix
+}
+
+output "output_bucket" {
+  description = "Bucket receiving the final MP4s and thumbnails under output_prefix."
+  value       = local.output_bucket
+}
+
+output "output_prefix" {
+  description = "Key prefix of the outputs."
+  value       = var.output_prefix
+}
+
+output "work_bucket" {
+  description = "Bucket of intermediate files (parts, encoded parts) and the layer zip."
+  value       = module.work_bucket.id
+}
+
+output "ffmpeg_layer_arn" {
+  description = "ffmpeg layer version used by the functions."
+  value       = local.layer_arn
+}
+
+output "function_arns" {
+  description = "ARNs of the workflow's functions by role: start, split, encode, merge, cleanup."
+  value = {
+    start   = module.start.function_arn
+    split   = module.split.function_arn
+    encode  = module.encode.function_arn
+    merge   = module.merge.function_arn
+    cleanup = module.cleanup.function_arn
+  }
+}
+
+output "function_names" {
+  description = "Names of the workflow's functions by role."
+  value = {
+    start   = module.start.function_name
+    split   = module.split.function_name
+    encode  = module.encode.function_name
+    merge   = module.merge.function_name
+    cleanup = module.cleanup.function_name
+  }
+}
+
+output "function_role_arns" {
+  description = "Execution role ARNs of the workflow's functions by role."
+  value = {
+    start   = module.start.role_arn
+    split   = module.split.role_arn
+    encode  = module.encode.role_arn
+    merge   = module.merge.role_arn
+    cleanup = module.cleanup.role_arn
+  }
+}
+
+output "log_group_name" {
+  description = "Log group of the state machine."
+  value       = aws_cloudwatch_log_group.state_machine.name
+}

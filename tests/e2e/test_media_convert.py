@@ -1,0 +1,182 @@
+"""media-convert end to end on the local AWS: terraform applies the module, an upload starts the
+state machine, the real functions split, encode and merge, and the outputs are measured."""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+import uuid
+
+import pytest
+from PIL import Image
+
+from tests.support.local_aws import ROOT
+from tests.support.media import make_clip, probe
+from tests.support.terraform import TerraformRoot
+from tests.support.workflows import wait_for_execution
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def workflow(local_aws, tmp_path_factory):
+    build = ROOT / "build"
+    if not (build / "lambda" / "media_split.zip").exists():
+        pytest.fail("build/lambda/media_*.zip missing: run 'make package'")
+    root = TerraformRoot(
+        ROOT / "tests" / "terraform" / "media_convert",
+        tmp_path_factory.mktemp("tf-media-convert"),
+        local_aws.environ(),
+        {
+            "endpoint": local_aws.endpoint,
+            "artifacts_dir": str(build),
+            "name": f"mc-{uuid.uuid4().hex[:6]}",
+        },
+    )
+    root.init()
+    outputs = root.apply()["media_convert"]
+    yield root, outputs
+    root.destroy()
+
+
+def executions_for(local_aws, outputs: dict, key: str, timeout: float = 60) -> list[dict]:
+    """Executions whose input names this key (the start function runs asynchronously)."""
+    sfn = local_aws.client("stepfunctions")
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        found = []
+        for summary in sfn.list_executions(stateMachineArn=outputs["state_machine_arn"])[
+            "executions"
+        ]:
+            described = sfn.describe_execution(executionArn=summary["executionArn"])
+            if f'"key": "{key}"' in described["input"] or f'"key":"{key}"' in described["input"]:
+                found.append(described)
+        if found:
+            return found
+        time.sleep(0.5)
+    raise AssertionError(f"no execution started for {key}")
+
+
+def upload_and_wait(local_aws, outputs: dict, path, key: str) -> dict:
+    local_aws.client("s3").upload_file(str(path), outputs["source_bucket"], key)
+    (execution,) = executions_for(local_aws, outputs, key)
+    return wait_for_execution(local_aws, execution["executionArn"], timeout=600)
+
+
+def output_key(outputs: dict, key: str, extension: str) -> str:
+    stem = key.removeprefix(outputs["source_prefix"]).rsplit(".", 1)[0]
+    return f"{outputs['output_prefix']}{outputs['source_prefix']}{stem}{extension}"
+
+
+@pytest.mark.parametrize(
+    ("seconds", "audio", "size"),
+    [(7, True, (1920, 1080)), (5, False, (641, 361)), (1.5, True, (320, 240))],
+    ids=["1080p-audio-4-parts", "odd-size-no-audio", "shorter-than-a-segment"],
+)
+def test_upload_is_converted_exactly(local_aws, workflow, tmp_path, seconds, audio, size):
+    _, outputs = workflow
+    source = make_clip(tmp_path / "in.mp4", seconds, *size, audio=audio)
+    key = f"{outputs['source_prefix']}clip {uuid.uuid4().hex[:4]} ünï.mp4"
+    execution = upload_and_wait(local_aws, outputs, source, key)
+    assert execution["status"] == "SUCCEEDED", execution
+
+    s3 = local_aws.client("s3")
+    result = tmp_path / "out.mp4"
+    s3.download_file(outputs["output_bucket"], output_key(outputs, key, ".mp4"), str(result))
+    expected, got = probe(source), probe(result)
+    frame = 1 / expected["fps"]
+    assert abs(got["duration"] - expected["duration"]) <= frame
+    assert got["frames"] == expected["frames"]
+    assert got["height"] == min(360, size[1]) + (min(360, size[1]) % 2)
+    assert got["width"] % 2 == 0
+    assert got["video_codec"] == "h264"
+    if audio:
+        assert got["audio_codec"] == "aac"
+        assert abs(got["audio_duration"] - expected["audio_duration"]) <= frame
+    else:
+        assert got["audio_codec"] is None
+
+    thumbnail = s3.get_object(
+        Bucket=outputs["output_bucket"], Key=output_key(outputs, key, ".jpg")
+    )["Body"].read()
+    image = Image.open(io.BytesIO(thumbnail))
+    assert image.format == "JPEG"
+    assert image.width == 160
+
+
+@pytest.mark.parametrize(
+    ("content", "error"),
+    [
+        (b"", "EmptyInputError"),
+        (b"this is not a video at all\n" * 100, "NotAVideoError"),
+    ],
+    ids=["zero-bytes", "text-named-mp4"],
+)
+def test_bad_input_fails_with_a_named_error_and_no_output(
+    local_aws, workflow, tmp_path, content, error
+):
+    _, outputs = workflow
+    path = tmp_path / "bad.mp4"
+    path.write_bytes(content)
+    key = f"{outputs['source_prefix']}bad-{uuid.uuid4().hex[:6]}.mp4"
+    execution = upload_and_wait(local_aws, outputs, path, key)
+    assert execution["status"] == "FAILED"
+    assert execution["error"] == error
+    assert execution["cause"]
+    assert_no_output(local_aws, outputs, key)
+
+
+def test_truncated_video_fails_as_corrupt(local_aws, workflow, tmp_path):
+    _, outputs = workflow
+    whole = make_clip(tmp_path / "whole.mp4", 4, 320, 240).read_bytes()
+    path = tmp_path / "truncated.mp4"
+    path.write_bytes(whole[: len(whole) // 2])
+    key = f"{outputs['source_prefix']}truncated-{uuid.uuid4().hex[:6]}.mp4"
+    execution = upload_and_wait(local_aws, outputs, path, key)
+    assert execution["status"] == "FAILED"
+    assert execution["error"] == "CorruptInputError"
+    assert_no_output(local_aws, outputs, key)
+
+
+def assert_no_output(local_aws, outputs: dict, key: str) -> None:
+    s3 = local_aws.client("s3")
+    listing = s3.list_objects_v2(
+        Bucket=outputs["output_bucket"], Prefix=output_key(outputs, key, "")
+    )
+    assert listing.get("KeyCount", 0) == 0
+    jobs = s3.list_objects_v2(Bucket=outputs["work_bucket"], Prefix="jobs/")
+    leftover = [o["Key"] for o in jobs.get("Contents", [])]
+    assert not leftover, f"intermediate files left behind: {leftover}"
+
+
+def test_duplicate_event_starts_one_execution(local_aws, workflow, tmp_path):
+    _, outputs = workflow
+    source = make_clip(tmp_path / "dup.mp4", 1, 320, 240)
+    key = f"{outputs['source_prefix']}dup-{uuid.uuid4().hex[:6]}.mp4"
+    s3 = local_aws.client("s3")
+    s3.upload_file(str(source), outputs["source_bucket"], key)
+    (first,) = executions_for(local_aws, outputs, key)
+    # S3 delivers events at least once: replay the same event to the start function.
+    head = s3.head_object(Bucket=outputs["source_bucket"], Key=key)
+    event = {
+        "Records": [
+            {
+                "s3": {
+                    "bucket": {"name": outputs["source_bucket"]},
+                    "object": {
+                        "key": key.replace(" ", "+"),
+                        "size": head["ContentLength"],
+                        "eTag": head["ETag"].strip('"'),
+                    },
+                }
+            }
+        ]
+    }
+    response = local_aws.client("lambda").invoke(
+        FunctionName=outputs["function_names"]["start"], Payload=json.dumps(event)
+    )
+    assert "FunctionError" not in response
+    assert json.loads(response["Payload"].read())["duplicates"] == 1
+    wait_for_execution(local_aws, first["executionArn"], timeout=300)
+    assert len(executions_for(local_aws, outputs, key)) == 1

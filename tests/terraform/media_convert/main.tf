@@ -1,0 +1,46 @@
+# media-convert on the local AWS, with short segments so small test clips give several parts.
+
+variable "endpoint" {
+  description = "URL of the local AWS."
+  type        = string
+}
+
+variable "artifacts_dir" {
+  description = "build/ directory of `make package`."
+  type        = string
+}
+
+variable "name" {
+  description = "Name prefix, unique per test run."
+  type        = string
+}
+
+variable "segment_duration" {
+  description = "SegmentDuration of the workflow under test."
+  type        = number
+  default     = 2
+}
+
+module "media_convert" {
+  source              = "../../../terraform/modules/media-convert"
+  name                = var.name
+  artifacts_dir       = var.artifacts_dir
+  segment_duration    = var.segment_duration
+  output_height       = 360
+  x264_preset         = "ultrafast"
+  thumbnail_width     = 160
+  map_max_concurrency = 4
+  max_input_bytes     = 20000000
+  force_destroy       = true
+  log_retention_days  = 7
+  function_settings = {
+    split  = { timeout = 120 }
+    encode = { timeout = 120 }
+    merge  = { timeout = 120 }
+  }
+  tags = { Project = "media-convert-e2e" }
+}
+
+output "media_convert" {
+  value = module.media_convert
+}
