@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from tests.support.local_aws import ROOT, LocalAwsProcess
+from localaws.process import ROOT, LocalAwsProcess
 
 # ffmpeg/ffprobe (the layer's static build, from the dev requirements) for making test media.
 os.environ["PATH"] = f"{ROOT / '.venv' / 'bin'}{os.pathsep}{os.environ['PATH']}"

@@ -9,9 +9,9 @@ import uuid
 
 import pytest
 
-from tests.support.local_aws import ROOT
-from tests.support.terraform import TerraformRoot
-from tests.support.workflows import run_execution, wait_for_object
+from localaws.process import ROOT
+from tfroot import TerraformRoot
+from workflow_runs import run_execution, wait_for_object
 
 pytestmark = pytest.mark.e2e
 

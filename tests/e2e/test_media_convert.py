@@ -11,10 +11,10 @@ import uuid
 import pytest
 from PIL import Image
 
-from tests.support.local_aws import ROOT
-from tests.support.media import make_clip, probe
-from tests.support.terraform import TerraformRoot
-from tests.support.workflows import wait_for_execution
+from localaws.process import ROOT
+from sample_media import make_clip, probe
+from tfroot import TerraformRoot
+from workflow_runs import wait_for_execution
 
 pytestmark = pytest.mark.e2e
 

@@ -6,7 +6,7 @@ import json
 import time
 
 from tests.support.lambdas import create_function, invoke
-from tests.support.workflows import wait_for_object
+from workflow_runs import wait_for_object
 
 ECHO = """
 import os

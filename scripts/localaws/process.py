@@ -1,4 +1,5 @@
-"""Start the embedded local AWS (scripts/local_aws.py) as a subprocess and talk to it."""
+"""Start the embedded local AWS (scripts/local_aws.py) as a subprocess and talk to it
+(used by the tests, the demo and the benchmarks)."""
 
 from __future__ import annotations
 

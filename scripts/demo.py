@@ -1,0 +1,137 @@
+"""`make demo`: start the local AWS, apply terraform/examples/local, run each workflow on sample
+inputs it generates, show progress while they run and a summary at the end, then tear down.
+
+    .venv/bin/python scripts/demo.py [--keep]   # --keep leaves the stack and server running
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from localaws.process import ROOT, LocalAwsProcess
+from sample_media import make_clip, probe
+from tfroot import TerraformRoot
+
+EXAMPLE = ROOT / "terraform" / "examples" / "local"
+DEMO_DIR = ROOT / "build" / "demo"
+
+
+def media_convert_inputs(work: Path) -> dict[str, Path]:
+    """Sample uploads: a 1080p clip with audio, an odd-sized silent one, and a file that is not
+    a video (the workflow must fail it with a named error)."""
+    not_video = work / "notes.mp4"
+    not_video.write_text("this is a text file with a video name\n" * 50)
+    return {
+        "incoming/city tour 1080p.mp4": make_clip(work / "a.mp4", 12, 1920, 1080),
+        "incoming/silent-641x361.mp4": make_clip(work / "b.mp4", 6, 641, 361, audio=False),
+        "incoming/notes.mp4": not_video,
+    }
+
+
+def find_execution(sfn, state_machine_arn: str, key: str, timeout: float = 60) -> str:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        for summary in sfn.list_executions(stateMachineArn=state_machine_arn)["executions"]:
+            described = sfn.describe_execution(executionArn=summary["executionArn"])
+            if json.loads(described["input"]).get("key") == key:
+                return summary["executionArn"]
+        time.sleep(0.5)
+    raise RuntimeError(f"no execution started for {key}")
+
+
+def entered_states(sfn, execution_arn: str) -> list[str]:
+    events = sfn.get_execution_history(executionArn=execution_arn, maxResults=1000)["events"]
+    return [
+        e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e
+    ]
+
+
+def follow(sfn, executions: dict[str, str]) -> dict[str, dict]:
+    """Print each execution's states as it enters them, until all have ended."""
+    shown = {key: 0 for key in executions}
+    done: dict[str, dict] = {}
+    while len(done) < len(executions):
+        for key, arn in executions.items():
+            if key in done:
+                continue
+            states = entered_states(sfn, arn)
+            for state in states[shown[key]:]:
+                print(f"  {key:<34} → {state}")
+            shown[key] = len(states)
+            described = sfn.describe_execution(executionArn=arn)
+            if described["status"] != "RUNNING":
+                done[key] = described
+                print(f"  {key:<34} ■ {described['status']}")
+        time.sleep(1)
+    return done
+
+
+def run_media_convert(aws: LocalAwsProcess, outputs: dict, work: Path) -> list[str]:
+    s3, sfn = aws.client("s3"), aws.client("stepfunctions")
+    inputs = media_convert_inputs(work)
+    print("\nmedia-convert: uploading", ", ".join(inputs))
+    started = time.time()
+    for key, path in inputs.items():
+        s3.upload_file(str(path), outputs["source_bucket"], key)
+    executions = {key: find_execution(sfn, outputs["state_machine_arn"], key) for key in inputs}
+    results = follow(sfn, executions)
+    elapsed = time.time() - started
+
+    lines = [f"media-convert ({elapsed:.0f} s for {len(inputs)} uploads)"]
+    for key, described in results.items():
+        if described["status"] != "SUCCEEDED":
+            lines.append(f"  ✗ {key}: {described['status']} {described.get('error')}"
+                         f" — {described.get('cause', '')[:100]}")
+            continue
+        output = json.loads(described["output"])["output"]
+        local = work / f"out-{len(lines)}.mp4"
+        s3.download_file(output["bucket"], output["key"], str(local))
+        source, result = probe(inputs[key]), probe(local)
+        lines.append(
+            f"  ✓ {key}: {source['width']}x{source['height']} {source['duration']:.3f} s"
+            f" {source['frames']} frames → s3://{output['bucket']}/{output['key']}"
+            f" {result['width']}x{result['height']} {result['duration']:.3f} s"
+            f" {result['frames']} frames, audio {result['audio_codec'] or 'none'}"
+        )
+    return lines
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--keep", action="store_true", help="leave the stack and server running")
+    args = parser.parse_args()
+
+    DEMO_DIR.mkdir(parents=True, exist_ok=True)
+    aws = LocalAwsProcess(DEMO_DIR / "localaws")
+    print(f"starting the local AWS on {aws.endpoint} (log: {aws.log_path})")
+    aws.start()
+    root = TerraformRoot(EXAMPLE, DEMO_DIR / "terraform", aws.environ(),
+                         {"endpoint": aws.endpoint, "artifacts_dir": str(ROOT / "build")})
+    summary: list[str] = []
+    try:
+        print(f"terraform apply {EXAMPLE.relative_to(ROOT)} …")
+        root.init()
+        outputs = root.apply()
+        with tempfile.TemporaryDirectory() as work:
+            summary += run_media_convert(aws, outputs["media_convert"], Path(work))
+    finally:
+        if args.keep:
+            print(f"\n--keep: the local AWS stays up at {aws.endpoint}")
+        else:
+            print("\ntearing down …")
+            try:
+                root.destroy()
+            finally:
+                aws.stop()
+    print("\nSummary")
+    print("\n".join(summary))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

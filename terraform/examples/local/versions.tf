@@ -1,0 +1,13 @@
+terraform {
+  required_version = ">= 1.5.0"
+
+  # `make demo` passes the state path at init; a plain `terraform init` keeps it here.
+  backend "local" {}
+
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = ">= 5.40, < 7.0"
+    }
+  }
+}
