@@ -7,7 +7,6 @@ import subprocess
 import sys
 
 import pytest
-
 from localaws.process import ROOT, LocalAwsProcess
 
 # ffmpeg/ffprobe (the layer's static build, from the dev requirements) for making test media.

@@ -5,7 +5,9 @@ from __future__ import annotations
 import copy
 import datetime
 import functools
+import hashlib
 import json
+import random
 import re
 import uuid
 
@@ -18,10 +20,18 @@ def install() -> None:
     _fix_start_execution()
     _fix_json_path()
     _fix_timestamps()
+    _fix_execution_output()
+    _fix_no_choice_matched()
+    _fix_runtime_errors()
     _fix_aws_sdk_error_names()
+    _fix_parser_error_codes()
+    _serve_definition_validation()
+    _serve_list_state_machine_versions()
+    _enable_jsonata()
 
 
 def _fix_start_execution() -> None:
+    from moto.stepfunctions.models import StateMachine
     from moto.stepfunctions.parser.backend.execution import Execution
     from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
@@ -32,12 +42,12 @@ def _fix_start_execution() -> None:
         name = name or str(uuid.uuid4())
         self._validate_name(name)
         execution_input = "{}" if execution_input is None else execution_input
-        state_machine = self.describe_state_machine(state_machine_arn)
-        state_machine._validate_execution_input(execution_input)
+        state_machine = self.describe_state_machine(state_machine_arn)  # or one of its versions
+        # Runs of a version are listed (and found by DescribeExecution) under the state machine.
+        root = self.describe_state_machine(getattr(state_machine, "source_arn", state_machine.arn))
+        StateMachine._validate_execution_input(root, execution_input)
         # Same name: the running execution if the input is the same, else ExecutionAlreadyExists.
-        existing = type(state_machine)._handle_name_input_idempotency(
-            state_machine, name, execution_input
-        )
+        existing = StateMachine._handle_name_input_idempotency(root, name, execution_input)
         if existing is not None:
             return existing
         # moto deep-copied the state machine, its backend and every execution's worker threads
@@ -59,7 +69,7 @@ def _fix_start_execution() -> None:
             trace_header=trace_header,
             activity_store={},
         )
-        state_machine.executions.append(execution)
+        root.executions.append(execution)
         execution.start()
         return execution
 
@@ -98,21 +108,31 @@ def _fix_json_path() -> None:
 
     json_path.extract_json = extract_json
     for module in list(sys.modules.values()):  # modules that imported the function by name
-        if module and module.__name__.startswith("moto.stepfunctions.parser"):
-            if getattr(module, "extract_json", None) is original:
-                module.extract_json = extract_json
+        if getattr(module, "extract_json", None) is original:
+            module.extract_json = extract_json
 
 
-def aws_timestamp(value: datetime.datetime) -> str:
-    """A timestamp as AWS writes it in state data: UTC ISO-8601 with a Z, like Java's Instant."""
+def aws_timestamp(value: datetime.datetime, millis: bool = False) -> str:
+    """A timestamp as AWS writes it in state data: UTC ISO-8601 with a Z, like Java's Instant
+    (milliseconds only when there are some, unless `millis`, as in the context object)."""
     value = value.astimezone(datetime.UTC) if value.tzinfo else value
-    spec = "seconds" if not value.microsecond else "milliseconds"
+    spec = "milliseconds" if millis or value.microsecond else "seconds"
     return value.isoformat(timespec=spec).removesuffix("+00:00") + "Z"
 
 
+def _json_default(value):
+    if isinstance(value, datetime.datetime):
+        return aws_timestamp(value)
+    if hasattr(value, "read"):  # a streamed body, e.g. s3:getObject's Body: AWS gives its text
+        value = value.read()
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    return str(value)
+
+
 def _json_safe(value):
-    return json.loads(json.dumps(value, default=lambda o: aws_timestamp(o)
-                                 if isinstance(o, datetime.datetime) else str(o)))
+    """A service result as plain JSON data, which is what AWS puts in the state output."""
+    return json.loads(json.dumps(value, default=_json_default))
 
 
 def _fix_timestamps() -> None:
@@ -126,7 +146,8 @@ def _fix_timestamps() -> None:
     after_eval = task_service._after_eval_execution
 
     def _after_eval_execution(self, env, *args, **kwargs):
-        # SDK results hold datetimes, which broke DescribeExecution; AWS puts ISO strings there.
+        # SDK results hold datetimes (which broke DescribeExecution) and streamed bodies (output as
+        # "<StreamingBody object>"); AWS puts ISO timestamps and the body's text there.
         env.stack[-1] = _json_safe(env.stack[-1])
         return after_eval(self, env, *args, **kwargs)
 
@@ -138,7 +159,7 @@ def _fix_timestamps() -> None:
         # $$.Execution.StartTime was a datetime (same failure); AWS gives "...T20:14:13.192Z".
         env = get_environment(self)
         execution = env.states.context_object.context_object_data["Execution"]
-        execution["StartTime"] = aws_timestamp(execution["StartTime"])
+        execution["StartTime"] = aws_timestamp(execution["StartTime"], millis=True)
         return env
 
     ExecutionWorker._get_evaluation_environment = _get_evaluation_environment
@@ -146,22 +167,154 @@ def _fix_timestamps() -> None:
     def state_data(**fields):
         # $$.State.EnteredTime in the same format as StartTime (moto: "+00:00", microseconds).
         entered = datetime.datetime.fromisoformat(fields["EnteredTime"])
-        return {**fields, "EnteredTime": aws_timestamp(entered)}
+        return {**fields, "EnteredTime": aws_timestamp(entered, millis=True)}
 
     state.StateData = state_data
 
 
+def _fix_execution_output() -> None:
+    from moto.stepfunctions.parser.api import ExecutionStatus
+    from moto.stepfunctions.parser.backend.execution import BaseExecutionWorkerCommunication
+
+    reflect = BaseExecutionWorkerCommunication._reflect_execution_status
+
+    def _reflect_execution_status(self):
+        # DescribeExecution passed a str output through unquoted ("hi", not "\"hi\""), dropped a
+        # null one and spaced the rest; AWS returns the output as compact JSON text.
+        reflect(self)
+        execution = self.execution
+        if execution.exec_status == ExecutionStatus.SUCCEEDED:
+            execution.output = json.dumps(execution.output, separators=(",", ":"),
+                                          ensure_ascii=False)
+
+    BaseExecutionWorkerCommunication._reflect_execution_status = _reflect_execution_status
+
+
+def _fix_no_choice_matched() -> None:
+    from moto.stepfunctions.parser.api import HistoryEventType, TaskFailedEventDetails
+    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
+        FailureEvent,
+        FailureEventException,
+    )
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import (
+        StatesErrorName,
+    )
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
+        StatesErrorNameType,
+    )
+    from moto.stepfunctions.parser.asl.component.state.choice.state_choice import StateChoice
+    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+
+    def _eval_state(self, env) -> None:
+        for rule in self.choices_decl.rules:
+            rule.eval(env)
+            if env.stack.pop() is True:
+                env.stack.append(rule.next_stmt.name)
+                return
+        if self.default_state is not None:
+            env.stack.append(self.default_state.state_name)
+            return
+        # moto raised a RuntimeError (States.Runtime); AWS fails with States.NoChoiceMatched.
+        error = StatesErrorNameType.StatesNoChoiceMatched
+        cause = f"No Choice Rule of state '{self.name}' matched its input and it has no Default"
+        raise FailureEventException(FailureEvent(
+            env=env,
+            error_name=StatesErrorName(typ=error),
+            event_type=HistoryEventType.TaskFailed,
+            event_details=EventDetails(taskFailedEventDetails=TaskFailedEventDetails(
+                error=error.to_name(), cause=cause,
+            )),
+        ))
+
+    StateChoice._eval_state = _eval_state
+
+
+def _fix_runtime_errors() -> None:
+    from moto.stepfunctions.parser.api import HistoryEventType, TaskFailedEventDetails
+    from moto.stepfunctions.parser.asl.component.common.error_name.error_equals_decl import (
+        ErrorEqualsDecl,
+    )
+    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
+        FailureEvent,
+        FailureEventException,
+    )
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import (
+        StatesErrorName,
+    )
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
+        StatesErrorNameType,
+    )
+    from moto.stepfunctions.parser.asl.component.state.exec.execute_state import ExecutionState
+    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+    from moto.stepfunctions.parser.asl.utils.json_path import NoSuchJsonPathError
+
+    runtime = StatesErrorNameType.StatesRuntime
+    terminal = {runtime, StatesErrorNameType.StatesStatesDataLimitExceeded}
+    evaluate = ExecutionState._evaluate_with_timeout
+
+    def _evaluate_with_timeout(self, env) -> None:
+        # A path missing from a Task/Map/Parallel input is States.Runtime on AWS, as in a Pass
+        # state; moto's Task code reported it as a catchable "Exception" or States.TaskFailed.
+        try:
+            evaluate(self, env)
+        except NoSuchJsonPathError as exc:
+            cause = exc.message  # moto prefixes "An error occurred while executing the state"
+            raise FailureEventException(FailureEvent(
+                env=env,
+                error_name=StatesErrorName(typ=runtime),
+                event_type=HistoryEventType.TaskFailed,
+                event_details=EventDetails(taskFailedEventDetails=TaskFailedEventDetails(
+                    error=runtime.to_name(), cause=cause,
+                )),
+            )) from exc
+
+    ExecutionState._evaluate_with_timeout = _evaluate_with_timeout
+
+    matches = ErrorEqualsDecl._eval_body
+
+    def _eval_body(self, env) -> None:
+        # AWS never retries or catches States.Runtime and States.DataLimitExceeded, not even
+        # with States.ALL; moto matched them like any other error.
+        if isinstance(env.stack[-1], StatesErrorName) and env.stack[-1].typ in terminal:
+            env.stack.pop()
+            env.stack.append(False)
+            return
+        matches(self, env)
+
+    ErrorEqualsDecl._eval_body = _eval_body
+
+
+# aws-sdk service names (the Java SDK's) that are not botocore's.
+SFN_SERVICE_ALIASES = {
+    "sfn": "stepfunctions",
+    "states": "stepfunctions",
+    "cloudwatchlogs": "logs",
+    "eventbridge": "events",
+}
+
+
+@functools.cache
+def boto_service_name(sfn_service: str) -> str:
+    """The botocore name of an aws-sdk integration's service: acmpca -> acm-pca, sfn -> ..."""
+    import botocore.session
+
+    if sfn_service in SFN_SERVICE_ALIASES:
+        return SFN_SERVICE_ALIASES[sfn_service]
+    available = botocore.session.get_session().get_available_services()
+    return next((s for s in available if s.replace("-", "") == sfn_service), sfn_service)
+
+
+@functools.cache
 def service_error_prefix(sfn_service: str) -> str:
     """`S3`, `DynamoDb`, `Sfn`, `AcmPca`: how AWS names a service in aws-sdk error names."""
     import botocore.session
     from botocore.exceptions import UnknownServiceError
 
-    boto_name = {"sfn": "stepfunctions", "states": "stepfunctions"}.get(sfn_service, sfn_service)
     try:
-        service_id = botocore.session.get_session().get_service_model(boto_name).service_id
+        model = botocore.session.get_session().get_service_model(boto_service_name(sfn_service))
     except UnknownServiceError:
         return sfn_service[:1].upper() + sfn_service[1:]
-    words = re.split(r"[\s-]+", str(service_id))
+    words = re.split(r"[\s-]+", str(model.service_id))
     # PascalCase as in the Java SDK's client names: "SFN" -> "Sfn", "DynamoDB" -> "DynamoDb".
     return "".join(
         w.capitalize() if w.isupper() else re.sub(r"[A-Z]{2,}$", lambda m: m[0].capitalize(), w)
@@ -174,8 +327,106 @@ def _fix_aws_sdk_error_names() -> None:
         state_task_service_aws_sdk as aws_sdk,
     )
 
+    task = aws_sdk.StateTaskServiceAwsSdk
     # moto named errors after the lower-case ARN service ("s3.NoSuchKeyException"); AWS uses
     # PascalCase ("S3.NoSuchKeyException"), so Retry/Catch on the documented names never matched.
-    aws_sdk.StateTaskServiceAwsSdk._normalise_service_error_name = staticmethod(
-        functools.cache(service_error_prefix)
+    task._normalise_service_error_name = staticmethod(service_error_prefix)
+    # moto built clients from the ARN's name, so acmpca, cloudwatchlogs or eventbridge failed.
+    task._get_boto_service_name = lambda self, name=None: boto_service_name(
+        name or self.resource.api_name
     )
+
+
+def _fix_parser_error_codes() -> None:
+    from moto.stepfunctions.exceptions import AWSError
+    from moto.stepfunctions.parser import api
+
+    def __init__(self, message: str = "", exception_type=None, status=None):
+        AWSError.__init__(self, message, exception_type, status)
+
+    # The executor's errors (InvalidDefinition, TaskDoesNotExist, ...) declare `code` where moto's
+    # serialiser reads TYPE, so they went out with an empty error code; some took no message.
+    for error in vars(api).values():
+        if isinstance(error, type) and issubclass(error, AWSError) and error is not AWSError:
+            error.TYPE = error.__dict__.get("code", error.TYPE)
+            error.__init__ = __init__
+
+
+def _serve_definition_validation() -> None:
+    from moto.core.responses import ActionResult
+    from moto.stepfunctions.parser.api import InvalidDefinition
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    from . import asl_validation
+
+    def validate_state_machine_definition(self):
+        # moto lacks the action, and Terraform's aws_sfn_state_machine calls it on every plan.
+        return ActionResult(asl_validation.validate(
+            self._get_param("definition"), self._get_int_param("maxResults")
+        ))
+
+    StepFunctionResponse.validate_state_machine_definition = validate_state_machine_definition
+
+    def validate_definition(definition: str) -> None:
+        # Create/UpdateStateMachine reject what validation fails, with AWS's InvalidDefinition.
+        found = asl_validation.diagnostics(definition)
+        if found:
+            raise InvalidDefinition(asl_validation.invalid_definition_message(found))
+
+    StepFunctionsParserBackend._validate_definition = staticmethod(validate_definition)
+
+
+def _serve_list_state_machine_versions() -> None:
+    from moto.core.responses import ActionResult
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    def list_state_machine_versions(self):
+        # moto lacks the action, and Terraform's aws_sfn_state_machine reads it on every refresh.
+        backend = self.stepfunction_backend
+        state_machine = backend.describe_state_machine(self._get_param("stateMachineArn"))
+        versions = sorted(state_machine.versions.values(), key=lambda v: -v.version)
+        return ActionResult({"stateMachineVersions": [
+            {"stateMachineVersionArn": v.arn, "creationDate": v.creation_date} for v in versions
+        ]})
+
+    StepFunctionResponse.list_state_machine_versions = list_state_machine_versions
+
+
+def _jsonata_partition(items, size):
+    size = int(size)
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+def _jsonata_range(start, end, step=1):
+    start, end, step = int(start), int(end), int(step)
+    return list(range(start, end + (1 if step > 0 else -1), step))  # the end is included
+
+
+# Functions AWS adds to JSONata in Step Functions (the JSONata library has none of them).
+JSONATA_AWS_FUNCTIONS = {
+    "partition": _jsonata_partition,
+    "range": _jsonata_range,
+    "hash": lambda data, algorithm: hashlib.new(algorithm.replace("-", "").lower(),
+                                                str(data).encode()).hexdigest(),
+    "random": lambda seed=None: random.Random(seed).random(),
+    "uuid": lambda: str(uuid.uuid4()),
+    "parse": lambda text: json.loads(text),
+}
+
+
+def _enable_jsonata() -> None:
+    try:
+        import jsonata  # the jsonata-python package
+    except ImportError:
+        return  # QueryLanguage JSONata states then fail with States.Runtime (README divergence)
+    from moto.stepfunctions.parser.asl.jsonata import jsonata as moto_jsonata
+
+    def evaluate(expression: str):
+        program = jsonata.Jsonata(expression)
+        for name, function in JSONATA_AWS_FUNCTIONS.items():
+            program.register_lambda(name, function)
+        return _json_safe(program.evaluate(None))
+
+    # moto dropped LocalStack's JVM-based evaluator and left this hook empty.
+    moto_jsonata._eval_jsonata = evaluate

@@ -20,8 +20,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.support.lambdas import create_function, invoke  # noqa: E402
 from localaws.process import LocalAwsProcess  # noqa: E402
+
+from tests.support.lambdas import create_function, invoke  # noqa: E402
 
 NOOP = "def lambda_handler(event, context):\n    return event\n"
 

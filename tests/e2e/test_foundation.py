@@ -8,7 +8,6 @@ import time
 import uuid
 
 import pytest
-
 from localaws.process import ROOT
 from tfroot import TerraformRoot
 from workflow_runs import run_execution, wait_for_object

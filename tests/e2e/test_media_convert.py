@@ -9,9 +9,8 @@ import time
 import uuid
 
 import pytest
-from PIL import Image
-
 from localaws.process import ROOT
+from PIL import Image
 from sample_media import make_clip, probe
 from tfroot import TerraformRoot
 from workflow_runs import wait_for_execution

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import time
 
-from tests.support.lambdas import create_function, invoke
 from workflow_runs import wait_for_object
+
+from tests.support.lambdas import create_function, invoke
 
 ECHO = """
 import os

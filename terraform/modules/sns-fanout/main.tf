@@ -1,0 +1,278 @@
+data "aws_partition" "current" {}
+data "aws_region" "current" {}
+data "aws_caller_identity" "current" {}
+
+locals {
+  partition    = data.aws_partition.current.partition
+  input_bucket = var.create_input_bucket ? module.input_bucket[0].id : var.input_bucket_name
+  input_arn    = "arn:${local.partition}:s3:::${local.input_bucket}"
+  topic_name   = "${var.name}-topic"
+  layer_arn    = var.ffmpeg_layer_arn != null ? var.ffmpeg_layer_arn : module.ffmpeg_layer[0].layer_version_arn
+  tracing_mode = var.tracing_enabled ? "Active" : null
+
+  # Where each rendition is written: its own bucket, or a prefix of one shared bucket.
+  outputs = {
+    for name, r in var.renditions : name => {
+      bucket = var.single_output_bucket ? "${var.name}-output" : "${var.name}-output-${name}"
+      prefix = var.single_output_bucket ? "${name}/" : ""
+    }
+  }
+  output_buckets = toset([for o in values(local.outputs) : o.bucket])
+
+  # Lambda stops receiving a batch's messages only after the function's timeout; AWS recommends
+  # a visibility timeout of at least six times that, so a slow attempt is never run twice at once.
+  visibility_timeout = 6 * var.transcoder_settings.timeout
+
+  kms_statements = var.kms_key_arn == null ? [] : [{
+    sid        = "UseWorkflowKey"
+    actions    = ["kms:Decrypt", "kms:GenerateDataKey"]
+    resources  = [var.kms_key_arn]
+    conditions = []
+  }]
+}
+
+# --- buckets and layer ---------------------------------------------------------------------
+
+module "input_bucket" {
+  count         = var.create_input_bucket ? 1 : 0
+  source        = "../s3-bucket"
+  name          = coalesce(var.input_bucket_name, "${var.name}-input")
+  kms_key_arn   = var.kms_key_arn
+  force_destroy = var.force_destroy
+  tags          = var.tags
+}
+
+module "output_bucket" {
+  for_each      = local.output_buckets
+  source        = "../s3-bucket"
+  name          = each.value
+  kms_key_arn   = var.kms_key_arn
+  force_destroy = var.force_destroy
+  tags          = var.tags
+}
+
+module "artifacts_bucket" {
+  count         = var.ffmpeg_layer_arn == null ? 1 : 0
+  source        = "../s3-bucket"
+  name          = "${var.name}-artifacts"
+  kms_key_arn   = var.kms_key_arn
+  force_destroy = true # holds only the published layer zip
+  tags          = var.tags
+}
+
+module "ffmpeg_layer" {
+  count           = var.ffmpeg_layer_arn == null ? 1 : 0
+  source          = "../ffmpeg-layer"
+  layer_name      = "${var.name}-ffmpeg"
+  filename        = "${var.artifacts_dir}/layers/ffmpeg.zip"
+  artifact_bucket = module.artifacts_bucket[0].id
+  tags            = var.tags
+}
+
+# --- topic ---------------------------------------------------------------------------------
+
+resource "aws_sns_topic" "this" {
+  name              = local.topic_name
+  kms_master_key_id = coalesce(var.kms_key_arn, "alias/aws/sns")
+
+  # Delivery status logging to CloudWatch, as the spec sets up for the topic.
+  sqs_success_feedback_role_arn    = aws_iam_role.delivery_status.arn
+  sqs_failure_feedback_role_arn    = aws_iam_role.delivery_status.arn
+  sqs_success_feedback_sample_rate = var.delivery_status_sample_rate
+
+  tags = var.tags
+}
+
+# SNS writes delivery status to these groups; creating them here sets their retention.
+resource "aws_cloudwatch_log_group" "delivery_status" {
+  for_each          = toset(["", "/Failure"])
+  name              = "sns/${data.aws_region.current.name}/${data.aws_caller_identity.current.account_id}/${local.topic_name}${each.value}"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = var.kms_key_arn
+  tags              = var.tags
+}
+
+resource "aws_iam_role" "delivery_status" {
+  name        = "${var.name}-sns-delivery-status"
+  description = "Lets SNS log delivery status of the ${local.topic_name} topic"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = "sns.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+    }]
+  })
+  tags = var.tags
+}
+
+resource "aws_iam_role_policy" "delivery_status" {
+  name = "write-delivery-status"
+  role = aws_iam_role.delivery_status.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect   = "Allow"
+      Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+      Resource = [for g in aws_cloudwatch_log_group.delivery_status : "${g.arn}:*"]
+    }]
+  })
+}
+
+# --- one queue, dead-letter queue and subscription per rendition ---------------------------
+
+resource "aws_sqs_queue" "dead_letter" {
+  for_each                          = var.renditions
+  name                              = "${var.name}-${each.key}-dlq"
+  message_retention_seconds         = var.message_retention_seconds
+  sqs_managed_sse_enabled           = var.kms_key_arn == null ? true : null
+  kms_master_key_id                 = var.kms_key_arn
+  kms_data_key_reuse_period_seconds = var.kms_key_arn == null ? null : 300
+  tags                              = var.tags
+}
+
+resource "aws_sqs_queue" "work" {
+  for_each                          = var.renditions
+  name                              = "${var.name}-${each.key}"
+  visibility_timeout_seconds        = local.visibility_timeout
+  message_retention_seconds         = var.message_retention_seconds
+  sqs_managed_sse_enabled           = var.kms_key_arn == null ? true : null
+  kms_master_key_id                 = var.kms_key_arn
+  kms_data_key_reuse_period_seconds = var.kms_key_arn == null ? null : 300
+  redrive_policy = jsonencode({
+    deadLetterTargetArn = aws_sqs_queue.dead_letter[each.key].arn
+    maxReceiveCount     = var.max_receive_count
+  })
+  tags = var.tags
+}
+
+resource "aws_sqs_queue_redrive_allow_policy" "dead_letter" {
+  for_each  = var.renditions
+  queue_url = aws_sqs_queue.dead_letter[each.key].id
+  redrive_allow_policy = jsonencode({
+    redrivePermission = "byQueue"
+    sourceQueueArns   = [aws_sqs_queue.work[each.key].arn]
+  })
+}
+
+resource "aws_sqs_queue_policy" "work" {
+  for_each  = var.renditions
+  queue_url = aws_sqs_queue.work[each.key].id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid       = "FromThisTopicOnly"
+      Effect    = "Allow"
+      Principal = { Service = "sns.amazonaws.com" }
+      Action    = "sqs:SendMessage"
+      Resource  = aws_sqs_queue.work[each.key].arn
+      Condition = { ArnEquals = { "aws:SourceArn" = aws_sns_topic.this.arn } }
+    }]
+  })
+}
+
+resource "aws_sns_topic_subscription" "work" {
+  for_each             = var.renditions
+  topic_arn            = aws_sns_topic.this.arn
+  protocol             = "sqs"
+  endpoint             = aws_sqs_queue.work[each.key].arn
+  raw_message_delivery = true
+
+  depends_on = [aws_sqs_queue_policy.work]
+}
+
+# --- functions -----------------------------------------------------------------------------
+
+module "publisher" {
+  source             = "../lambda-function"
+  function_name      = "${var.name}-publish"
+  description        = "Publishes each uploaded video (bucket, key, size, etag) to the ${local.topic_name} topic"
+  filename           = "${var.artifacts_dir}/lambda/fanout_publish.zip"
+  handler            = "fanout_publish.handler.lambda_handler"
+  memory_size        = 256
+  timeout            = 30
+  log_retention_days = var.log_retention_days
+  kms_key_arn        = var.kms_key_arn
+  tracing_mode       = local.tracing_mode
+  environment        = { TOPIC_ARN = aws_sns_topic.this.arn, POWERTOOLS_LOG_LEVEL = "INFO" }
+  policy_statements = concat(
+    [{ sid = "PublishToThisTopic", actions = ["sns:Publish"], resources = [aws_sns_topic.this.arn] }],
+    local.kms_statements,
+  )
+  tags = var.tags
+}
+
+module "transcoder" {
+  for_each           = var.renditions
+  source             = "../lambda-function"
+  function_name      = "${var.name}-transcode-${each.key}"
+  description        = "Transcodes queued uploads to the ${each.key} rendition"
+  filename           = "${var.artifacts_dir}/lambda/fanout_transcode.zip"
+  handler            = "fanout_transcode.handler.lambda_handler"
+  memory_size        = var.transcoder_settings.memory_size
+  timeout            = var.transcoder_settings.timeout
+  ephemeral_storage  = var.transcoder_settings.ephemeral_storage
+  layers             = [local.layer_arn]
+  log_retention_days = var.log_retention_days
+  kms_key_arn        = var.kms_key_arn
+  tracing_mode       = local.tracing_mode
+  environment = {
+    RENDITION            = each.key
+    OUTPUT_BUCKET        = local.outputs[each.key].bucket
+    OUTPUT_PREFIX        = local.outputs[each.key].prefix
+    OUTPUT_HEIGHT        = tostring(each.value.height)
+    VIDEO_CRF            = tostring(each.value.video_crf)
+    VIDEO_BITRATE        = coalesce(each.value.video_bitrate, "")
+    AUDIO_BITRATE        = each.value.audio_bitrate
+    X264_PRESET          = var.x264_preset
+    ALLOW_UPSCALE        = tostring(var.allow_upscale)
+    POWERTOOLS_LOG_LEVEL = "INFO"
+  }
+  policy_statements = concat([
+    { sid = "ReadUploads", actions = ["s3:GetObject"], resources = ["${local.input_arn}/${var.input_prefix}*"] },
+    # GetObject lets a redelivered message see that its output already exists.
+    { sid = "WriteRendition", actions = ["s3:GetObject", "s3:PutObject"], resources = ["${module.output_bucket[local.outputs[each.key].bucket].arn}/${local.outputs[each.key].prefix}*"] },
+    { sid = "ConsumeOwnQueue", actions = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"], resources = [aws_sqs_queue.work[each.key].arn] },
+  ], local.kms_statements)
+  tags = var.tags
+}
+
+resource "aws_lambda_event_source_mapping" "work" {
+  for_each                = var.renditions
+  event_source_arn        = aws_sqs_queue.work[each.key].arn
+  function_name           = module.transcoder[each.key].function_arn
+  batch_size              = var.batch_size
+  function_response_types = ["ReportBatchItemFailures"]
+
+  scaling_config {
+    maximum_concurrency = var.max_concurrency
+  }
+}
+
+# --- trigger -------------------------------------------------------------------------------
+
+resource "aws_lambda_permission" "input_bucket" {
+  statement_id   = "AllowInputBucket"
+  action         = "lambda:InvokeFunction"
+  function_name  = module.publisher.function_name
+  principal      = "s3.amazonaws.com"
+  source_arn     = local.input_arn
+  source_account = data.aws_caller_identity.current.account_id
+}
+
+resource "aws_s3_bucket_notification" "input" {
+  bucket = local.input_bucket
+
+  dynamic "lambda_function" {
+    for_each = toset(var.input_suffixes)
+    content {
+      id                  = "${var.name}-upload${replace(lambda_function.value, ".", "-")}"
+      lambda_function_arn = module.publisher.function_arn
+      events              = ["s3:ObjectCreated:*"]
+      filter_prefix       = var.input_prefix
+      filter_suffix       = lambda_function.value
+    }
+  }
+
+  depends_on = [aws_lambda_permission.input_bucket]
+}

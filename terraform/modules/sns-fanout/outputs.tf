@@ -1,0 +1,47 @@
+output "topic_arn" {
+  description = "ARN of the fan-out SNS topic."
+  value       = aws_sns_topic.this.arn
+}
+
+output "input_bucket" {
+  description = "Bucket whose uploads (input_prefix + input_suffixes) are transcoded."
+  value       = local.input_bucket
+}
+
+output "input_prefix" {
+  description = "Key prefix of uploads that are transcoded."
+  value       = var.input_prefix
+}
+
+output "renditions" {
+  description = "Per rendition: output bucket and prefix, queue and dead-letter queue URLs/ARNs, transcoder function."
+  value = {
+    for name in keys(var.renditions) : name => {
+      output_bucket        = local.outputs[name].bucket
+      output_prefix        = local.outputs[name].prefix
+      queue_url            = aws_sqs_queue.work[name].id
+      queue_arn            = aws_sqs_queue.work[name].arn
+      dead_letter_url      = aws_sqs_queue.dead_letter[name].id
+      dead_letter_arn      = aws_sqs_queue.dead_letter[name].arn
+      function_name        = module.transcoder[name].function_name
+      function_arn         = module.transcoder[name].function_arn
+      function_role_arn    = module.transcoder[name].role_arn
+      event_source_mapping = aws_lambda_event_source_mapping.work[name].uuid
+    }
+  }
+}
+
+output "publisher_function_name" {
+  description = "Name of the function that publishes uploads to the topic."
+  value       = module.publisher.function_name
+}
+
+output "publisher_function_arn" {
+  description = "ARN of the publisher function."
+  value       = module.publisher.function_arn
+}
+
+output "ffmpeg_layer_arn" {
+  description = "ffmpeg layer version used by the transcoders."
+  value       = local.layer_arn
+}

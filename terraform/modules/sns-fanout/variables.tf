@@ -1,0 +1,205 @@
+variable "name" {
+  description = "Name prefix for every resource (the spec's `videoconverter`)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$", var.name))
+    error_message = "name must be 3-40 lowercase letters, digits and '-' (it prefixes bucket names)."
+  }
+}
+
+variable "artifacts_dir" {
+  description = "Directory produced by `make package` (holds manifest.json, lambda/ and layers/)."
+  type        = string
+
+  validation {
+    condition     = fileexists("${var.artifacts_dir}/manifest.json")
+    error_message = "artifacts_dir has no manifest.json: run `make package` and point this at its build/ directory."
+  }
+}
+
+variable "create_input_bucket" {
+  description = "Create the input bucket; false to use an existing one named by input_bucket_name."
+  type        = bool
+  default     = true
+}
+
+variable "input_bucket_name" {
+  description = "Name of the input bucket (default when created: <name>-input)."
+  type        = string
+  default     = null
+}
+
+variable "input_prefix" {
+  description = "Only uploads under this key prefix are transcoded (\"\" for the whole bucket)."
+  type        = string
+  default     = ""
+}
+
+variable "input_suffixes" {
+  description = "Only uploads whose key ends with one of these are transcoded (case-sensitive, as S3 filters are)."
+  type        = list(string)
+  default     = [".mp4"]
+
+  validation {
+    condition     = length(var.input_suffixes) > 0 && alltrue([for s in var.input_suffixes : length(s) > 0])
+    error_message = "input_suffixes must list at least one non-empty suffix."
+  }
+}
+
+variable "renditions" {
+  description = <<-EOT
+    Renditions to produce, by name (the spec's 720p and 1080p). Each is one SQS queue, one
+    transcoder function and one output. height: output height in pixels (width follows the aspect
+    ratio, made even); video_crf or video_bitrate (e.g. "5M", wins when set); audio_bitrate.
+  EOT
+  type = map(object({
+    height        = number
+    video_crf     = optional(number, 23)
+    video_bitrate = optional(string)
+    audio_bitrate = optional(string, "128k")
+  }))
+  default = {
+    "720p"  = { height = 720 }
+    "1080p" = { height = 1080 }
+  }
+
+  validation {
+    condition     = length(var.renditions) > 0 && alltrue([for k, r in var.renditions : can(regex("^[a-z0-9-]{1,20}$", k)) && r.height >= 144 && r.height <= 4320 && r.height % 2 == 0])
+    error_message = "Each rendition needs a name of 1-20 lowercase letters, digits or '-' and an even height between 144 and 4320."
+  }
+
+  validation {
+    condition     = alltrue([for r in values(var.renditions) : r.video_crf >= 0 && r.video_crf <= 51])
+    error_message = "video_crf must be between 0 and 51."
+  }
+
+  validation {
+    condition     = alltrue([for r in values(var.renditions) : r.video_bitrate == null || can(regex("^[0-9]+[kKM]?$", coalesce(r.video_bitrate, "0")))])
+    error_message = "video_bitrate must look like 800k or 5M."
+  }
+}
+
+variable "allow_upscale" {
+  description = "Scale inputs smaller than a rendition up to its height (default: keep their size)."
+  type        = bool
+  default     = false
+}
+
+variable "x264_preset" {
+  description = "x264 speed/size preset of every rendition."
+  type        = string
+  default     = "veryfast"
+
+  validation {
+    condition     = contains(["ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow"], var.x264_preset)
+    error_message = "x264_preset must be one of ultrafast, superfast, veryfast, faster, fast, medium, slow."
+  }
+}
+
+variable "single_output_bucket" {
+  description = "Write every rendition to one bucket (<name>-output) under a <rendition>/ prefix instead of one bucket per rendition (<name>-output-<rendition>)."
+  type        = bool
+  default     = false
+}
+
+variable "transcoder_settings" {
+  description = "Memory (MB), timeout (s) and /tmp size (MB) of each transcoder function."
+  type = object({
+    memory_size       = optional(number, 3008)
+    timeout           = optional(number, 900)
+    ephemeral_storage = optional(number, 10240)
+  })
+  default = {}
+}
+
+variable "batch_size" {
+  description = "Messages per transcoder invocation (each message is one video)."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.batch_size >= 1 && var.batch_size <= 10
+    error_message = "batch_size must be between 1 and 10."
+  }
+}
+
+variable "max_concurrency" {
+  description = "Most concurrent transcoder invocations per rendition (SQS event source scaling; 2-1000)."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.max_concurrency >= 2 && var.max_concurrency <= 1000
+    error_message = "max_concurrency must be between 2 and 1000."
+  }
+}
+
+variable "max_receive_count" {
+  description = "Deliveries of a message before it moves to its rendition's dead-letter queue."
+  type        = number
+  default     = 3
+
+  validation {
+    condition     = var.max_receive_count >= 1 && var.max_receive_count <= 1000
+    error_message = "max_receive_count must be between 1 and 1000."
+  }
+}
+
+variable "message_retention_seconds" {
+  description = "How long queues and dead-letter queues keep messages (the spec: 14 days)."
+  type        = number
+  default     = 1209600
+
+  validation {
+    condition     = var.message_retention_seconds >= 60 && var.message_retention_seconds <= 1209600
+    error_message = "message_retention_seconds must be between 60 and 1209600."
+  }
+}
+
+variable "delivery_status_sample_rate" {
+  description = "Percentage of successful SNS → SQS deliveries logged to CloudWatch (failures are always logged)."
+  type        = number
+  default     = 100
+
+  validation {
+    condition     = var.delivery_status_sample_rate >= 0 && var.delivery_status_sample_rate <= 100
+    error_message = "delivery_status_sample_rate must be between 0 and 100."
+  }
+}
+
+variable "ffmpeg_layer_arn" {
+  description = "Use an existing ffmpeg layer version instead of publishing the one in artifacts_dir."
+  type        = string
+  default     = null
+}
+
+variable "log_retention_days" {
+  description = "Retention of the functions' log groups."
+  type        = number
+  default     = 30
+}
+
+variable "kms_key_arn" {
+  description = "Customer-managed KMS key for buckets, topic, queues and logs; null uses AWS-managed encryption (SSE-S3, aws/sns, SSE-SQS)."
+  type        = string
+  default     = null
+}
+
+variable "tracing_enabled" {
+  description = "Enable X-Ray tracing on the functions."
+  type        = bool
+  default     = false
+}
+
+variable "force_destroy" {
+  description = "Allow destroying created buckets that still hold objects (for tests and demos)."
+  type        = bool
+  default     = false
+}
+
+variable "tags" {
+  description = "Tags for every resource."
+  type        = map(string)
+  default     = {}
+}
