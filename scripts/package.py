@@ -47,7 +47,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 # Target Lambda runtime: dependencies are resolved for this, not for the build host.
 RUNTIME = "python3.12"
 ARCHITECTURE = "x86_64"
-PIP_PLATFORM = "manylinux2014_x86_64"
+# Lambda's Amazon Linux 2023 runtimes have glibc 2.34: both wheel generations run there.
+PIP_PLATFORMS = ("manylinux2014_x86_64", "manylinux_2_28_x86_64")
 PIP_IMPLEMENTATION = "cp"
 PIP_PYTHON_VERSION = "3.12"
 
@@ -144,9 +145,9 @@ def build_settings() -> dict:
 
 
 def pip_target_args() -> list[str]:
+    platforms = [arg for platform in PIP_PLATFORMS for arg in ("--platform", platform)]
     return [
-        "--platform",
-        PIP_PLATFORM,
+        *platforms,
         "--implementation",
         PIP_IMPLEMENTATION,
         "--python-version",
@@ -210,7 +211,7 @@ def human_size(size: int) -> str:
 
 PIP_HINT = (
     f"Is PyPI reachable, and is every package pinned and available as a wheel for "
-    f"{PIP_PLATFORM} / cp{PIP_PYTHON_VERSION.replace('.', '')}?"
+    f"{' or '.join(PIP_PLATFORMS)} / cp{PIP_PYTHON_VERSION.replace('.', '')}?"
 )
 
 

@@ -49,7 +49,7 @@ def executions_for(local_aws, outputs: dict, key: str, timeout: float = 60) -> l
             "executions"
         ]:
             described = sfn.describe_execution(executionArn=summary["executionArn"])
-            if f'"key": "{key}"' in described["input"] or f'"key":"{key}"' in described["input"]:
+            if json.loads(described["input"]).get("key") == key:
                 found.append(described)
         if found:
             return found

@@ -128,10 +128,9 @@ module "encode" {
   environment = merge(local.common_environment, {
     OUTPUT_HEIGHT   = tostring(var.output_height)
     VIDEO_CRF       = tostring(var.video_crf)
-    VIDEO_BITRATE   = coalesce(var.video_bitrate, "")
     X264_PRESET     = var.x264_preset
     THUMBNAIL_WIDTH = tostring(var.thumbnail_width)
-  })
+  }, var.video_bitrate == null ? {} : { VIDEO_BITRATE = var.video_bitrate })
   policy_statements = concat([
     { sid = "ReadJobFiles", actions = ["s3:GetObject"], resources = ["${module.work_bucket.arn}/${local.work_prefix}*"] },
     { sid = "WriteEncodedParts", actions = ["s3:PutObject"], resources = ["${module.work_bucket.arn}/${local.work_prefix}*"] },

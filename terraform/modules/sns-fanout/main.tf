@@ -216,18 +216,17 @@ module "transcoder" {
   log_retention_days = var.log_retention_days
   kms_key_arn        = var.kms_key_arn
   tracing_mode       = local.tracing_mode
-  environment = {
+  environment = merge({
     RENDITION            = each.key
     OUTPUT_BUCKET        = local.outputs[each.key].bucket
     OUTPUT_PREFIX        = local.outputs[each.key].prefix
     OUTPUT_HEIGHT        = tostring(each.value.height)
     VIDEO_CRF            = tostring(each.value.video_crf)
-    VIDEO_BITRATE        = coalesce(each.value.video_bitrate, "")
     AUDIO_BITRATE        = each.value.audio_bitrate
     X264_PRESET          = var.x264_preset
     ALLOW_UPSCALE        = tostring(var.allow_upscale)
     POWERTOOLS_LOG_LEVEL = "INFO"
-  }
+  }, each.value.video_bitrate == null ? {} : { VIDEO_BITRATE = each.value.video_bitrate })
   policy_statements = concat([
     { sid = "ReadUploads", actions = ["s3:GetObject"], resources = ["${local.input_arn}/${var.input_prefix}*"] },
     # GetObject lets a redelivered message see that its output already exists.

@@ -1,0 +1,162 @@
+"""Each function's settings, read from environment variables and validated in one place.
+
+A missing or invalid setting raises ConfigurationError naming the variable, on the first
+invocation, before any work is done.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from lambda_common.errors import ConfigurationError
+
+X264_PRESETS = (
+    "ultrafast",
+    "superfast",
+    "veryfast",
+    "faster",
+    "fast",
+    "medium",
+    "slow",
+    "slower",
+    "veryslow",
+)
+BITRATE = re.compile(r"[1-9][0-9]*(\.[0-9]+)?[kKM]?")
+TRUE = ("true", "1", "yes")
+FALSE = ("false", "0", "no")
+
+
+def _text(env: Mapping[str, str], name: str, default: str | None = None) -> str:
+    value = env.get(name, "").strip()
+    if value:
+        return value
+    if default is None:
+        raise ConfigurationError(f"environment variable {name} is not set")
+    return default
+
+
+def _int(
+    env: Mapping[str, str],
+    name: str,
+    *,
+    default: int | None = None,
+    minimum: int = 1,
+    maximum: int | None = None,
+) -> int:
+    raw = _text(env, name, None if default is None else str(default))
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigurationError(f"{name}={raw!r} is not an integer") from None
+    if value < minimum or (maximum is not None and value > maximum):
+        bounds = f"between {minimum} and {maximum}" if maximum is not None else f">= {minimum}"
+        raise ConfigurationError(f"{name}={value} must be {bounds}")
+    return value
+
+
+def _optional_int(env: Mapping[str, str], name: str) -> int | None:
+    return _int(env, name) if env.get(name, "").strip() else None
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = _text(env, name, "true" if default else "false").lower()
+    if raw not in TRUE + FALSE:
+        raise ConfigurationError(f"{name}={raw!r} must be true or false")
+    return raw in TRUE
+
+
+def _prefix(env: Mapping[str, str], name: str) -> str:
+    """An S3 key prefix: "" (bucket root) or "dir/" (a missing trailing slash is added)."""
+    value = env.get(name, "").strip().strip("/")
+    return f"{value}/" if value else ""
+
+
+@dataclass(frozen=True)
+class StartConfig:
+    state_machine_arn: str
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> StartConfig:
+        arn = _text(env, "STATE_MACHINE_ARN")
+        if not arn.startswith("arn:") or ":stateMachine:" not in arn:
+            raise ConfigurationError(f"STATE_MACHINE_ARN={arn!r} is not a state machine ARN")
+        return cls(arn)
+
+
+@dataclass(frozen=True)
+class SplitConfig:
+    work_bucket: str
+    work_prefix: str
+    output_bucket: str
+    output_prefix: str
+    segment_duration: int
+    max_input_bytes: int | None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> SplitConfig:
+        return cls(
+            work_bucket=_text(env, "WORK_BUCKET"),
+            work_prefix=_prefix(env, "WORK_PREFIX"),
+            output_bucket=_text(env, "OUTPUT_BUCKET"),
+            output_prefix=_prefix(env, "OUTPUT_PREFIX"),
+            segment_duration=_int(env, "SEGMENT_DURATION"),
+            max_input_bytes=_optional_int(env, "MAX_INPUT_BYTES"),
+        )
+
+
+@dataclass(frozen=True)
+class EncodeConfig:
+    output_bucket: str
+    output_height: int
+    crf: int
+    bitrate: str | None  # when set, used instead of the CRF
+    preset: str
+    thumbnail_width: int
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> EncodeConfig:
+        bitrate = env.get("VIDEO_BITRATE", "").strip() or None
+        if bitrate is not None and not BITRATE.fullmatch(bitrate):
+            raise ConfigurationError(f"VIDEO_BITRATE={bitrate!r} must look like 3M or 2500k")
+        preset = _text(env, "X264_PRESET", "veryfast")
+        if preset not in X264_PRESETS:
+            raise ConfigurationError(f"X264_PRESET={preset!r} must be one of {X264_PRESETS}")
+        return cls(
+            output_bucket=_text(env, "OUTPUT_BUCKET"),
+            output_height=_int(env, "OUTPUT_HEIGHT", minimum=2),
+            crf=_int(env, "VIDEO_CRF", default=23, minimum=0, maximum=51),
+            bitrate=bitrate,
+            preset=preset,
+            thumbnail_width=_int(env, "THUMBNAIL_WIDTH", minimum=16),
+        )
+
+
+@dataclass(frozen=True)
+class MergeConfig:
+    output_bucket: str
+    cleanup_intermediate: bool
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> MergeConfig:
+        return cls(
+            output_bucket=_text(env, "OUTPUT_BUCKET"),
+            cleanup_intermediate=_bool(env, "CLEANUP_INTERMEDIATE", default=True),
+        )
+
+
+@dataclass(frozen=True)
+class CleanupConfig:
+    work_bucket: str
+    work_prefix: str
+    cleanup_intermediate: bool
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> CleanupConfig:
+        return cls(
+            work_bucket=_text(env, "WORK_BUCKET"),
+            work_prefix=_prefix(env, "WORK_PREFIX"),
+            cleanup_intermediate=_bool(env, "CLEANUP_INTERMEDIATE", default=True),
+        )

@@ -1,0 +1,69 @@
+"""The job manifest: written once by the split, read by the encode and merge steps."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from fractions import Fraction
+
+VERSION = 1
+
+
+@dataclass(frozen=True)
+class Part:
+    index: int
+    key: str
+    duration: float  # from its first frame to the next part's, in the source
+    frames: int
+
+
+@dataclass(frozen=True)
+class Manifest:
+    job_id: str
+    source_bucket: str
+    source_key: str
+    source_etag: str
+    duration: float  # source container duration: the output must match it within a frame
+    fps: str  # exact rational, e.g. "30000/1001"
+    frames: int  # video frames over all parts: the output must have exactly as many
+    width: int
+    height: int
+    sar: str  # sample aspect ratio, e.g. "1:1"
+    rotation: int
+    has_audio: bool
+    audio_key: str | None
+    video_offset: float  # seconds from the start of the file to the first frame
+    audio_offset: float  # ... and to the first audio sample
+    output_key: str
+    thumbnail_key: str
+    parts: tuple[Part, ...]
+    version: int = VERSION
+
+    @property
+    def frame_duration(self) -> float:
+        return float(1 / Fraction(self.fps))
+
+    @property
+    def sample_aspect_ratio(self) -> Fraction:
+        return Fraction(self.sar.replace(":", "/"))
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=1)
+
+    @classmethod
+    def from_json(cls, text: str) -> Manifest:
+        data = json.loads(text)
+        if data.get("version") != VERSION:
+            raise ValueError(f"manifest version {data.get('version')} is not {VERSION}")
+        return cls(**{**data, "parts": tuple(Part(**part) for part in data["parts"])})
+
+
+def read_manifest(s3, bucket: str, key: str) -> Manifest:
+    body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    return Manifest.from_json(body.decode())
+
+
+def write_manifest(s3, bucket: str, key: str, manifest: Manifest) -> None:
+    s3.put_object(
+        Bucket=bucket, Key=key, Body=manifest.to_json().encode(), ContentType="application/json"
+    )

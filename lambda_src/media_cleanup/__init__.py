@@ -1,0 +1,1 @@
+"""media-convert workflow: deletes a failed job's work files (the Catch branch)."""

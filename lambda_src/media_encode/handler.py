@@ -1,0 +1,80 @@
+"""ParallelMediaConvert: encodes one part to H.264 (video only); part 0 also gives the
+thumbnail."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import boto3
+from aws_lambda_powertools import Logger
+from lambda_common import naming
+from lambda_common.config import EncodeConfig
+from lambda_common.errors import CorruptInputError, FFmpegError
+from lambda_common.manifest import read_manifest
+from lambda_common.tools import run
+from lambda_common.transcode import encode_command, frame_command, output_size
+
+from media_encode.thumbnail import make_thumbnail
+
+logger = Logger(service="media_encode")
+
+THUMBNAIL_AT = 0.5  # seconds into the video, past a fade-in; the first frame of shorter parts
+
+
+@logger.inject_lambda_context(clear_state=True)
+def lambda_handler(event, context):
+    config = EncodeConfig.from_env()
+    with tempfile.TemporaryDirectory(prefix="media-encode-") as tmp:
+        return encode(event, config, boto3.client("s3"), Path(tmp))
+
+
+def encode(event: dict, config: EncodeConfig, s3, workdir: Path) -> dict:
+    bucket, index, key = event["bucket"], int(event["part"]["index"]), event["part"]["key"]
+    # The Map item may carry the manifest key; if not, it sits next to the parts.
+    manifest_key = event.get("manifest") or naming.manifest_key(naming.job_prefix_of(key))
+    manifest = read_manifest(s3, bucket, manifest_key)
+    logger.append_keys(jobId=manifest.job_id, part=index)
+
+    part, encoded = workdir / "part.mp4", workdir / "encoded.mp4"
+    s3.download_file(bucket, key, str(part))
+    size = output_size(
+        manifest.width,
+        manifest.height,
+        config.output_height,
+        manifest.sample_aspect_ratio,
+        manifest.rotation,
+    )
+    try:
+        run(encode_command(part, encoded, size, config.preset, config.crf, config.bitrate))
+    except FFmpegError as exc:
+        if exc.crashed:
+            raise
+        raise CorruptInputError(
+            f"part {index} of s3://{manifest.source_bucket}/{manifest.source_key} "
+            f"could not be decoded and encoded: {exc.detail}"
+        ) from exc
+    encoded_key = naming.encoded_key_for(key)
+    s3.upload_file(str(encoded), bucket, encoded_key)
+    logger.info("encoded", extra={"key": encoded_key, "size": size})
+
+    thumbnail = None
+    if index == 0:
+        at = THUMBNAIL_AT if manifest.parts[0].duration > THUMBNAIL_AT else 0
+        frame, jpeg = workdir / "frame.png", workdir / "thumbnail.jpg"
+        run(frame_command(encoded, frame, at))  # the encoded frame is upright and square-pixel
+        make_thumbnail(frame, jpeg, config.thumbnail_width)
+        thumbnail = manifest.thumbnail_key
+        s3.upload_file(
+            str(jpeg), config.output_bucket, thumbnail, ExtraArgs={"ContentType": "image/jpeg"}
+        )
+    return {
+        "status": "SUCCEEDED",
+        "data": {
+            "encodedPart": encoded_key,
+            "originalFileName": manifest.source_key,
+            "bucket": bucket,
+            "manifest": manifest_key,
+            "thumbnail": thumbnail,
+        },
+    }

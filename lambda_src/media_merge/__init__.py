@@ -1,0 +1,1 @@
+"""media-convert workflow, MergeVideoFile: concatenates the encoded parts and adds the audio."""

@@ -1,0 +1,1 @@
+"""media-convert workflow, SplitVideoFile: keyframe-aligned video parts and the audio track."""

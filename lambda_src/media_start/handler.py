@@ -1,0 +1,55 @@
+"""Starts one media-convert execution per object in an S3 notification."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import unquote_plus
+
+import boto3
+from aws_lambda_powertools import Logger
+from lambda_common.config import StartConfig
+from lambda_common.naming import execution_name
+
+logger = Logger(service="media_start")
+
+
+@logger.inject_lambda_context(clear_state=True)
+def lambda_handler(event, context):
+    config = StartConfig.from_env()
+    sfn = boto3.client("stepfunctions")
+    return start_executions(event, config.state_machine_arn, sfn, context.aws_request_id)
+
+
+def start_executions(event: dict, state_machine_arn: str, sfn, request_id: str) -> dict:
+    """Start an execution per created object, named after the object version, so a redelivered
+    event gets ExecutionAlreadyExists instead of converting the file twice.
+
+    The input carries the id of the invocation that started it (`requestId`): besides tracing,
+    it makes a redelivery's input differ, because StartExecution with the same name *and* input
+    as a running execution succeeds silently, and the duplicate would go unnoticed.
+    """
+    started, duplicates = [], 0
+    for record in event.get("Records", []):  # S3's s3:TestEvent has no Records
+        bucket = record["s3"]["bucket"]["name"]
+        obj = record["s3"]["object"]
+        key = unquote_plus(obj["key"])  # event keys are URL-encoded, spaces as "+"
+        etag = obj.get("eTag", "")
+        name = execution_name(bucket, key, etag, obj.get("versionId"))
+        payload = {
+            "bucket": bucket,
+            "key": key,
+            "etag": etag,
+            "size": obj.get("size"),
+            "requestId": request_id,
+        }
+        try:
+            response = sfn.start_execution(
+                stateMachineArn=state_machine_arn, name=name, input=json.dumps(payload)
+            )
+        except sfn.exceptions.ExecutionAlreadyExists:
+            duplicates += 1
+            logger.info("duplicate event, execution exists", extra={"execution": name, "key": key})
+            continue
+        started.append(response["executionArn"])
+        logger.info("execution started", extra={"arn": response["executionArn"], "key": key})
+    return {"started": started, "duplicates": duplicates}

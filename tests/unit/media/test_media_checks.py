@@ -1,0 +1,134 @@
+"""The split's input checks and the merge's verification, as pure functions."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+from lambda_common.config import SplitConfig
+from lambda_common.errors import (
+    ConfigurationError,
+    CorruptInputError,
+    EmptyInputError,
+    InputTooLargeError,
+    MergeVerificationError,
+)
+from lambda_common.manifest import Manifest, Part
+from lambda_common.probe import MediaInfo
+from media_merge.handler import verify_output
+from media_split.handler import check_complete, check_locations, check_size
+
+GB = 1 << 30
+
+
+def media_info(**fields) -> MediaInfo:
+    values = dict(
+        format_name="mov,mp4,m4a,3gp,3g2,mj2",
+        duration=10.0,
+        video_codec="h264",
+        width=1280,
+        height=720,
+        sar=Fraction(1),
+        rotation=0,
+        fps=Fraction(25),
+        frames=250,
+        video_duration=10.0,
+        audio_codec="aac",
+        audio_duration=10.0,
+        start=0.0,
+        video_start=0.0,
+        audio_start=0.0,
+    )
+    return MediaInfo(**(values | fields))
+
+
+MANIFEST = Manifest(
+    job_id="j",
+    source_bucket="b",
+    source_key="k.mp4",
+    source_etag="e",
+    duration=10.0,
+    fps="25",
+    frames=250,
+    width=1920,
+    height=1080,
+    sar="1:1",
+    rotation=0,
+    has_audio=True,
+    audio_key="jobs/j/audio.m4a",
+    video_offset=0.0,
+    audio_offset=0.0,
+    output_key="out/k.mp4",
+    thumbnail_key="out/k.jpg",
+    parts=(Part(0, "jobs/j/parts/00000.mp4", 10.0, 250),),
+)
+
+
+def test_manifest_round_trips_through_json():
+    assert Manifest.from_json(MANIFEST.to_json()) == MANIFEST
+    assert MANIFEST.frame_duration == 0.04
+    assert MANIFEST.sample_aspect_ratio == 1
+
+
+@pytest.mark.parametrize(
+    ("size", "max_bytes", "free", "error", "message"),
+    [
+        (0, None, GB, EmptyInputError, "s3://b/k is 0 bytes"),
+        (2000, 1000, GB, InputTooLargeError, "2000 bytes, over MAX_INPUT_BYTES=1000"),
+        (GB, None, 2 * GB, InputTooLargeError, "needs about 3221225472 bytes .* 2147483648 are"),
+    ],
+)
+def test_check_size_rejects(size, max_bytes, free, error, message):
+    with pytest.raises(error, match=message):
+        check_size("s3://b/k", size, max_bytes, free)
+
+
+def test_check_size_accepts():
+    check_size("s3://b/k", GB, 2 * GB, 3 * GB)
+
+
+CONFIG = SplitConfig("work", "jobs/", "out", "converted/", 60, None)
+
+
+@pytest.mark.parametrize(
+    ("bucket", "key", "config"),
+    [
+        ("out", "converted/a.mp4", CONFIG),
+        ("work", "jobs/abc/parts/00000.mp4", CONFIG),
+        ("src", "a.mp4", SplitConfig("work", "jobs/", "src", "", 60, None)),  # every key
+    ],
+)
+def test_check_locations_refuses_our_own_files(bucket, key, config):
+    with pytest.raises(ConfigurationError, match="would loop"):
+        check_locations(bucket, key, config)
+
+
+def test_check_locations_allows_uploads():
+    check_locations("src", "converted/a.mp4", CONFIG)
+    check_locations("out", "uploads/a.mp4", CONFIG)
+
+
+def test_check_complete():
+    check_complete("s3://b/k", media_info(), 9.93)  # within two frames
+    check_complete("s3://b/k", media_info(video_duration=None), 1.0)  # nothing announced
+    with pytest.raises(CorruptInputError, match=r"announces 10\.000 s of video, only 5\.000 s"):
+        check_complete("s3://b/k", media_info(), 5.0)
+
+
+def test_verify_output_accepts_a_match_within_a_frame():
+    verify_output("o", media_info(duration=10.04), MANIFEST)
+    verify_output("o", media_info(duration=9.96), MANIFEST)
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"duration": 10.041}, r"lasts 10\.041000 s, the source 10\.000000 s"),
+        ({"frames": 249}, "has 249 frames, the source 250"),
+        ({"audio_codec": None}, "has no audio"),
+        ({"duration": 11.0, "frames": 251}, r"apart\); has 251 frames"),
+    ],
+)
+def test_verify_output_rejects(fields, message):
+    with pytest.raises(MergeVerificationError, match=message):
+        verify_output("s3://o/k", media_info(**fields), MANIFEST)

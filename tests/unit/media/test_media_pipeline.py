@@ -1,0 +1,203 @@
+"""split -> encode (each part) -> merge through the handlers, on mocked S3 with real ffmpeg.
+
+The chain passes data the way the state machine does: the Map item is the split's part plus its
+bucket, manifest and originalFileName; the Pass state collects the encoded part keys in order.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from lambda_common.errors import MergeVerificationError
+from media_cleanup.handler import lambda_handler as cleanup_handler
+from media_encode.handler import lambda_handler as encode_handler
+from media_merge.handler import lambda_handler as merge_handler
+from media_split.handler import lambda_handler as split_handler
+from media_testlib import OUTPUT_BUCKET, SOURCE_BUCKET, WORK_BUCKET, keys, measure
+from PIL import Image
+
+
+def upload(s3, path, key: str) -> dict:
+    """Upload and return the execution input media_start would give the state machine."""
+    s3.upload_file(str(path), SOURCE_BUCKET, key)
+    head = s3.head_object(Bucket=SOURCE_BUCKET, Key=key)
+    etag = head["ETag"].strip('"')
+    return {"bucket": SOURCE_BUCKET, "key": key, "etag": etag, "size": head["ContentLength"]}
+
+
+def split_and_encode(execution_input: dict, context) -> tuple[dict, list[dict]]:
+    # The ASL's SplitVideoFile Parameters pass bucket, key and etag.
+    fields = ("bucket", "key", "etag")
+    split = split_handler({name: execution_input[name] for name in fields}, context)
+    encoded = []
+    for part in split["parts"]:
+        item = {
+            "bucket": split["bucket"],
+            "part": part,
+            "manifest": split["manifest"],
+            "originalFileName": split["originalFileName"],
+        }
+        result = encode_handler(item, context)
+        assert result["status"] == "SUCCEEDED"
+        encoded.append(result["data"])
+    return split, encoded
+
+
+def merge_input(encoded: list[dict]) -> dict:
+    return {
+        "originalFileName": encoded[0]["originalFileName"],
+        "bucket": encoded[0]["bucket"],
+        "manifest": encoded[0]["manifest"],
+        "encodedParts": [data["encodedPart"] for data in encoded],
+    }
+
+
+def convert(s3, context, path, key: str) -> tuple[dict, list[dict], dict]:
+    split, encoded = split_and_encode(upload(s3, path, key), context)
+    return split, encoded, merge_handler(merge_input(encoded), context)
+
+
+def download(s3, bucket: str, key: str, path):
+    s3.download_file(bucket, key, str(path))
+    return path
+
+
+def assert_exact(source: dict, result: dict) -> None:
+    """Same length within a frame, same frames at the same times, audio as long and in sync."""
+    assert abs(result["duration"] - source["duration"]) <= source["frame"]
+    assert result["frames"] == source["frames"]
+    assert result["frame_times"] == pytest.approx(source["frame_times"], abs=1e-4)
+    assert result["video_codec"] == "h264"
+    if source["audio_codec"]:
+        assert result["audio_codec"] == "aac"
+        assert abs(result["audio_duration"] - source["audio_duration"]) <= source["frame"]
+        assert result["audio_lead"] == pytest.approx(source["audio_lead"], abs=1e-3)
+    else:
+        assert result["audio_codec"] is None
+
+
+def test_1080p_with_audio_is_converted_exactly(s3, context, media, monkeypatch, tmp_path):
+    monkeypatch.setenv("OUTPUT_HEIGHT", "720")
+    monkeypatch.setenv("THUMBNAIL_WIDTH", "320")
+    split, encoded, merged = convert(s3, context, media / "hd.mp4", "in/My clip.mov")
+
+    assert split["bucket"] == WORK_BUCKET
+    assert split["originalFileName"] == "in/My clip.mov"
+    assert split["manifest"] == f"jobs/{split['jobId']}/manifest.json"
+    assert split["parts"] == [
+        {"index": i, "key": f"jobs/{split['jobId']}/parts/{i:05d}.mp4"} for i in range(4)
+    ]
+    assert [data["thumbnail"] for data in encoded] == ["converted/in/My clip.jpg"] + [None] * 3
+    assert encoded[1]["encodedPart"] == f"jobs/{split['jobId']}/encoded/00001.mp4"
+
+    output = download(s3, OUTPUT_BUCKET, "converted/in/My clip.mp4", tmp_path / "out.mp4")
+    source, result = measure(media / "hd.mp4"), measure(output)
+    assert_exact(source, result)
+    assert (result["width"], result["height"]) == (1280, 720)
+    assert merged == {
+        "output": {
+            "bucket": OUTPUT_BUCKET,
+            "key": "converted/in/My clip.mp4",
+            "duration": pytest.approx(result["duration"], abs=1e-6),
+            "width": 1280,
+            "height": 720,
+            "frames": source["frames"],
+            "hasAudio": True,
+        },
+        "thumbnail": {"bucket": OUTPUT_BUCKET, "key": "converted/in/My clip.jpg"},
+    }
+    head = s3.head_object(Bucket=OUTPUT_BUCKET, Key="converted/in/My clip.mp4")
+    assert head["ContentType"] == "video/mp4"
+
+    thumbnail = s3.get_object(Bucket=OUTPUT_BUCKET, Key="converted/in/My clip.jpg")
+    assert thumbnail["ContentType"] == "image/jpeg"
+    image = Image.open(io.BytesIO(thumbnail["Body"].read()))
+    assert (image.format, image.size) == ("JPEG", (320, 180))
+    assert keys(s3, WORK_BUCKET) == []  # CLEANUP_INTERMEDIATE defaults to true
+
+
+@pytest.mark.parametrize(
+    ("segment", "parts"),
+    [("10", 1), ("3", 2), ("1", 3)],
+    ids=["longer-than-the-clip", "between-keyframes", "shorter-than-the-gop"],
+)
+def test_segment_duration_gives_keyframe_aligned_parts(
+    s3, context, media, monkeypatch, tmp_path, segment, parts
+):
+    monkeypatch.setenv("SEGMENT_DURATION", segment)
+    split, _, merged = convert(s3, context, media / "small.mp4", "small.mp4")
+    assert len(split["parts"]) == parts  # 6 s, a keyframe every 2 s: cuts only at 0, 2, 4 s
+    output = download(s3, OUTPUT_BUCKET, merged["output"]["key"], tmp_path / "out.mp4")
+    assert_exact(measure(media / "small.mp4"), measure(output))
+
+
+@pytest.mark.parametrize(
+    ("name", "size"),
+    [
+        ("silent.mp4", (320, 180)),
+        ("odd.mkv", (640, 360)),  # 641x361 at 30000/1001 fps with MP3 audio (encoded to AAC)
+        ("one_keyframe.mp4", (320, 180)),  # cannot be cut: one part whatever the segment
+        ("short.mp4", (320, 180)),  # 0.4 s: the thumbnail is the first frame
+        ("rotated.mp4", (240, 320)),  # 320x240 shown rotated by 90 degrees
+    ],
+)
+def test_inputs_are_converted_exactly(s3, context, media, monkeypatch, tmp_path, name, size):
+    monkeypatch.setenv("SEGMENT_DURATION", "1")
+    split, _, merged = convert(s3, context, media / name, f"in/{name}")
+    output = download(s3, OUTPUT_BUCKET, merged["output"]["key"], tmp_path / "out.mp4")
+    source, result = measure(media / name), measure(output)
+    assert_exact(source, result)
+    assert (result["width"], result["height"]) == size
+    assert merged["output"]["hasAudio"] is (source["audio_codec"] is not None)
+    if name == "one_keyframe.mp4":
+        assert len(split["parts"]) == 1
+    thumbnail = s3.get_object(Bucket=OUTPUT_BUCKET, Key=merged["thumbnail"]["key"])["Body"]
+    image = Image.open(io.BytesIO(thumbnail.read()))
+    assert image.width == 160
+    assert image.height == round(160 * size[1] / size[0])
+
+
+def test_encode_and_merge_find_the_manifest_without_being_told(s3, context, media):
+    """The seed ASL passes only bucket + part to the encode and no manifest to the merge."""
+    upload(s3, media / "silent.mp4", "a.mp4")
+    split = split_handler({"bucket": SOURCE_BUCKET, "key": "a.mp4"}, context)
+    encoded = [
+        encode_handler({"bucket": split["bucket"], "part": part}, context)["data"]
+        for part in split["parts"]
+    ]
+    assert encoded[0]["manifest"] == split["manifest"]
+    assert encoded[0]["originalFileName"] == "a.mp4"
+    merge = merge_input(encoded)
+    del merge["manifest"]
+    assert merge_handler(merge, context)["output"]["key"] == "converted/a.mp4"
+
+
+def test_cleanup_off_keeps_the_work_files(s3, context, media, monkeypatch):
+    monkeypatch.setenv("CLEANUP_INTERMEDIATE", "false")
+    split, _, _ = convert(s3, context, media / "silent.mp4", "a.mp4")
+    work = keys(s3, WORK_BUCKET)
+    prefix = f"jobs/{split['jobId']}/"
+    assert f"{prefix}output.mp4" in work
+    assert f"{prefix}encoded/00000.mp4" in work
+    assert all(key.startswith(prefix) for key in work)
+
+
+def test_a_merge_that_does_not_match_the_source_publishes_nothing(s3, context, media):
+    execution_input = upload(s3, media / "small.mp4", "a.mp4")
+    split, encoded = split_and_encode(execution_input, context)
+    manifest = json.loads(s3.get_object(Bucket=WORK_BUCKET, Key=split["manifest"])["Body"].read())
+    manifest["frames"] += 1
+    s3.put_object(Bucket=WORK_BUCKET, Key=split["manifest"], Body=json.dumps(manifest))
+    with pytest.raises(MergeVerificationError, match=r"has 180 frames, the source 181"):
+        merge_handler(merge_input(encoded), context)
+    assert keys(s3, OUTPUT_BUCKET, "converted/a.mp4") == []
+
+    with pytest.raises(MergeVerificationError, match="got 2 encoded parts for 3 split parts"):
+        merge_handler(merge_input(encoded[:2]), context)
+
+    # The state machine's Catch then cleans up after the job.
+    state = {"source": execution_input, "error": {"Error": "MergeVerificationError"}}
+    assert cleanup_handler(state, context)["deleted"] > 0
+    assert keys(s3, WORK_BUCKET) == []
