@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from localaws.process import ROOT, LocalAwsProcess
-from sample_media import make_clip, probe
+from sample_media import make_video, measure
 from tfroot import TerraformRoot
 
 EXAMPLE = ROOT / "terraform" / "examples" / "local"
@@ -27,8 +27,8 @@ def media_convert_inputs(work: Path) -> dict[str, Path]:
     not_video = work / "notes.mp4"
     not_video.write_text("this is a text file with a video name\n" * 50)
     return {
-        "incoming/city tour 1080p.mp4": make_clip(work / "a.mp4", 12, 1920, 1080),
-        "incoming/silent-641x361.mp4": make_clip(work / "b.mp4", 6, 641, 361, audio=False),
+        "incoming/city tour 1080p.mp4": make_video(work / "a.mp4", 12, "1920x1080"),
+        "incoming/silent 640x360.mp4": make_video(work / "b.mp4", 6, "640x360", audio=None),
         "incoming/notes.mp4": not_video,
     }
 
@@ -60,7 +60,7 @@ def follow(sfn, executions: dict[str, str]) -> dict[str, dict]:
             if key in done:
                 continue
             states = entered_states(sfn, arn)
-            for state in states[shown[key]:]:
+            for state in states[shown[key] :]:
                 print(f"  {key:<34} → {state}")
             shown[key] = len(states)
             described = sfn.describe_execution(executionArn=arn)
@@ -85,13 +85,15 @@ def run_media_convert(aws: LocalAwsProcess, outputs: dict, work: Path) -> list[s
     lines = [f"media-convert ({elapsed:.0f} s for {len(inputs)} uploads)"]
     for key, described in results.items():
         if described["status"] != "SUCCEEDED":
-            lines.append(f"  ✗ {key}: {described['status']} {described.get('error')}"
-                         f" — {described.get('cause', '')[:100]}")
+            lines.append(
+                f"  ✗ {key}: {described['status']} {described.get('error')}"
+                f" — {described.get('cause', '')[:100]}"
+            )
             continue
         output = json.loads(described["output"])["output"]
         local = work / f"out-{len(lines)}.mp4"
         s3.download_file(output["bucket"], output["key"], str(local))
-        source, result = probe(inputs[key]), probe(local)
+        source, result = measure(inputs[key]), measure(local)
         lines.append(
             f"  ✓ {key}: {source['width']}x{source['height']} {source['duration']:.3f} s"
             f" {source['frames']} frames → s3://{output['bucket']}/{output['key']}"
@@ -110,8 +112,12 @@ def main() -> int:
     aws = LocalAwsProcess(DEMO_DIR / "localaws")
     print(f"starting the local AWS on {aws.endpoint} (log: {aws.log_path})")
     aws.start()
-    root = TerraformRoot(EXAMPLE, DEMO_DIR / "terraform", aws.environ(),
-                         {"endpoint": aws.endpoint, "artifacts_dir": str(ROOT / "build")})
+    root = TerraformRoot(
+        EXAMPLE,
+        DEMO_DIR / "terraform",
+        aws.environ(),
+        {"endpoint": aws.endpoint, "artifacts_dir": str(ROOT / "build")},
+    )
     summary: list[str] = []
     try:
         print(f"terraform apply {EXAMPLE.relative_to(ROOT)} …")

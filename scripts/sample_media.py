@@ -1,4 +1,5 @@
-"""Generate test media with ffmpeg and measure what comes out (duration, frames, streams)."""
+"""Generate test media with ffmpeg and measure it exactly (frames, durations, streams); used by
+the tests, the demo and the benchmarks."""
 
 from __future__ import annotations
 
@@ -7,71 +8,87 @@ import subprocess
 from pathlib import Path
 
 
-def make_clip(
+def ffmpeg(*args: str) -> None:
+    subprocess.run(["ffmpeg", "-v", "error", "-y", *args], check=True)
+
+
+def make_video(
     path: Path,
-    seconds: float,
-    width: int = 1920,
-    height: int = 1080,
-    fps: int = 30,
-    audio: bool = True,
-    gop: int | None = None,
+    seconds: float = 4,
+    size: str = "320x180",
+    fps: str = "30",
+    gop: int | None = 60,
+    audio: str | None = "aac",
+    vcodec: str = "libx264",
+    pix_fmt: str = "yuv420p",
+    extra: tuple[str, ...] = (),
 ) -> Path:
-    """A testsrc2 clip (+ a sine tone), H.264/AAC, keyframe every ``gop`` frames (default 2 s)."""
-    inputs = ["-f", "lavfi", "-i", f"testsrc2=size={width}x{height}:rate={fps}:duration={seconds}"]
+    """testsrc2 (+ a sine tone) with a keyframe every `gop` frames (None: only the first)."""
+    # The format filter first: testsrc2 would round an odd size down to even for yuv420p.
+    video = f"testsrc2=size={size}:rate={fps}:duration={seconds},format={pix_fmt}"
+    args = ["-f", "lavfi", "-i", video]
     if audio:
-        inputs += ["-f", "lavfi", "-i", f"sine=frequency=440:sample_rate=48000:duration={seconds}"]
-    codecs = [
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-pix_fmt",
-        "yuv420p",
-        "-g",
-        str(gop or 2 * fps),
-        "-keyint_min",
-        str(gop or 2 * fps),
-        "-sc_threshold",
-        "0",
-    ]
-    if audio:
-        codecs += ["-c:a", "aac", "-b:a", "96k"]
-    subprocess.run(
-        ["ffmpeg", "-v", "error", "-y", *inputs, *codecs, "-shortest", str(path)], check=True
-    )
+        tone = f"sine=frequency=440:sample_rate=48000:duration={seconds}"
+        args += ["-f", "lavfi", "-i", tone, "-c:a", audio]
+    args += ["-c:v", vcodec]
+    if vcodec == "libx264":
+        # A fixed keyframe interval (no scene-cut keyframes) makes the parts predictable.
+        keyint = str(gop or 100_000)
+        args += ["-preset", "ultrafast", "-crf", "30", "-pix_fmt", pix_fmt]
+        args += ["-g", keyint, "-keyint_min", keyint, "-sc_threshold", "0"]
+    ffmpeg(*args, *extra, str(path))
     return path
 
 
-def probe(path: Path) -> dict:
-    """Duration, size, exact frame count and audio duration of a media file."""
+def measure(path: Path) -> dict:
+    """Exact figures of a media file: decoded frame count, durations, size, codecs."""
+    args = ["-v", "error", "-count_frames", "-of", "json", "-show_format", "-show_streams"]
     raw = json.loads(
         subprocess.run(
-            [
-                "ffprobe",
-                "-v",
-                "error",
-                "-count_frames",
-                "-show_streams",
-                "-show_format",
-                "-of",
-                "json",
-                str(path),
-            ],
-            check=True,
-            capture_output=True,
-            text=True,
+            ["ffprobe", *args, str(path)], check=True, capture_output=True, text=True
         ).stdout
     )
     video = next(s for s in raw["streams"] if s["codec_type"] == "video")
     audio = next((s for s in raw["streams"] if s["codec_type"] == "audio"), None)
-    num, den = (int(x) for x in video["r_frame_rate"].split("/"))
+    num, den = (int(x) for x in video["avg_frame_rate"].split("/"))
+    packets = ["-select_streams", "v:0", "-show_entries", "packet=pts_time", "-of", "csv=p=0"]
+    times = subprocess.run(
+        ["ffprobe", "-v", "error", *packets, str(path)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
     return {
         "duration": float(raw["format"]["duration"]),
+        "frames": int(video["nb_read_frames"]),
+        "frame": den / num,
+        "fps": video["avg_frame_rate"],
         "width": int(video["width"]),
         "height": int(video["height"]),
-        "fps": num / den,
-        "frames": int(video["nb_read_frames"]),
         "video_codec": video["codec_name"],
         "audio_codec": audio["codec_name"] if audio else None,
-        "audio_duration": float(audio["duration"]) if audio else None,
+        "audio_duration": stream_duration(audio) if audio else None,
+        # Presentation times of the frames from the first, and the audio's lead over the video.
+        "frame_times": [float(t) - float(video["start_time"]) for t in sorted(times, key=float)],
+        "audio_lead": float(video["start_time"]) - float(audio["start_time"]) if audio else None,
     }
+
+
+def audio_stream(path: Path) -> dict:
+    """Codec, duration and packet count of the first audio stream."""
+    args = ["-select_streams", "a:0", "-show_entries", "stream=codec_name,duration,nb_frames"]
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", *args, "-of", "json", str(path)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return json.loads(out)["streams"][0]
+
+
+def stream_duration(stream: dict) -> float:
+    """Seconds; Matroska streams have no duration, only ffmpeg's DURATION tag (H:MM:SS.s)."""
+    if "duration" in stream:
+        return float(stream["duration"])
+    hours, minutes, seconds = stream["tags"]["DURATION"].split(":")
+    return int(hours) * 3600 + int(minutes) * 60 + float(seconds)

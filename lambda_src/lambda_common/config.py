@@ -68,6 +68,20 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     return raw in TRUE
 
 
+def _bitrate(env: Mapping[str, str], name: str) -> str | None:
+    value = env.get(name, "").strip() or None
+    if value is not None and not BITRATE.fullmatch(value):
+        raise ConfigurationError(f"{name}={value!r} must look like 3M or 2500k")
+    return value
+
+
+def _preset(env: Mapping[str, str]) -> str:
+    preset = _text(env, "X264_PRESET", "veryfast")
+    if preset not in X264_PRESETS:
+        raise ConfigurationError(f"X264_PRESET={preset!r} must be one of {X264_PRESETS}")
+    return preset
+
+
 def _prefix(env: Mapping[str, str], name: str) -> str:
     """An S3 key prefix: "" (bucket root) or "dir/" (a missing trailing slash is added)."""
     value = env.get(name, "").strip().strip("/")
@@ -118,18 +132,12 @@ class EncodeConfig:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> EncodeConfig:
-        bitrate = env.get("VIDEO_BITRATE", "").strip() or None
-        if bitrate is not None and not BITRATE.fullmatch(bitrate):
-            raise ConfigurationError(f"VIDEO_BITRATE={bitrate!r} must look like 3M or 2500k")
-        preset = _text(env, "X264_PRESET", "veryfast")
-        if preset not in X264_PRESETS:
-            raise ConfigurationError(f"X264_PRESET={preset!r} must be one of {X264_PRESETS}")
         return cls(
             output_bucket=_text(env, "OUTPUT_BUCKET"),
             output_height=_int(env, "OUTPUT_HEIGHT", minimum=2),
             crf=_int(env, "VIDEO_CRF", default=23, minimum=0, maximum=51),
-            bitrate=bitrate,
-            preset=preset,
+            bitrate=_bitrate(env, "VIDEO_BITRATE"),
+            preset=_preset(env),
             thumbnail_width=_int(env, "THUMBNAIL_WIDTH", minimum=16),
         )
 
@@ -159,4 +167,43 @@ class CleanupConfig:
             work_bucket=_text(env, "WORK_BUCKET"),
             work_prefix=_prefix(env, "WORK_PREFIX"),
             cleanup_intermediate=_bool(env, "CLEANUP_INTERMEDIATE", default=True),
+        )
+
+
+@dataclass(frozen=True)
+class PublishConfig:
+    topic_arn: str
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> PublishConfig:
+        arn = _text(env, "TOPIC_ARN")
+        if not arn.startswith("arn:") or ":sns:" not in arn:
+            raise ConfigurationError(f"TOPIC_ARN={arn!r} is not an SNS topic ARN")
+        return cls(arn)
+
+
+@dataclass(frozen=True)
+class RenditionConfig:
+    name: str
+    output_bucket: str
+    output_prefix: str
+    output_height: int
+    crf: int
+    bitrate: str | None  # when set, used instead of the CRF
+    audio_bitrate: str
+    preset: str
+    allow_upscale: bool
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> RenditionConfig:
+        return cls(
+            name=_text(env, "RENDITION"),
+            output_bucket=_text(env, "OUTPUT_BUCKET"),
+            output_prefix=_prefix(env, "OUTPUT_PREFIX"),
+            output_height=_int(env, "OUTPUT_HEIGHT", minimum=2),
+            crf=_int(env, "VIDEO_CRF", default=23, minimum=0, maximum=51),
+            bitrate=_bitrate(env, "VIDEO_BITRATE"),
+            audio_bitrate=_bitrate(env, "AUDIO_BITRATE") or "128k",
+            preset=_preset(env),
+            allow_upscale=_bool(env, "ALLOW_UPSCALE", default=False),
         )

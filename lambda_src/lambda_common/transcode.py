@@ -87,13 +87,14 @@ def output_size(
     max_height: int,
     sar: Fraction = Fraction(1),
     rotation: int = 0,
+    upscale: bool = False,
 ) -> tuple[int, int]:
-    """Square-pixel size of the encode: at most `max_height` tall, never taller than the source,
-    same display aspect ratio, both sides even (yuv420p needs even sizes)."""
+    """Square-pixel size of the encode: at most `max_height` tall, never taller than the source
+    unless `upscale`, same display aspect ratio, both sides even (yuv420p needs even sizes)."""
     aspect = Fraction(width, height) * sar
     if rotation % 180:  # ffmpeg rotates while decoding, so the encoder sees the frame transposed
         width, height, aspect = height, width, 1 / aspect
-    out_height = max(2, min(height, max_height) // 2 * 2)
+    out_height = max(2, (max_height if upscale else min(height, max_height)) // 2 * 2)
     return max(2, 2 * round(out_height * aspect / 2)), out_height
 
 
@@ -154,3 +155,37 @@ def merge_command(
     if audio is not None:
         streams.append(ffmpeg.input(str(audio), itsoffset=audio_offset)["a:0"])
     return _compile(ffmpeg.output(*streams, str(out), c="copy", movflags="+faststart"))
+
+
+def rendition_command(
+    source: Path,
+    out: Path,
+    size: tuple[int, int],
+    preset: str,
+    crf: int,
+    bitrate: str | None,
+    audio_bitrate: str,
+    has_audio: bool,
+) -> list[str]:
+    """A whole file to one H.264/AAC rendition in a single pass, ready for progressive playback."""
+    width, height = size
+    rate = {"b:v": bitrate} if bitrate else {"crf": crf}
+    source_input = ffmpeg.input(str(source))
+    streams = [source_input["v:0"].filter("scale", width, height).filter("setsar", 1)]
+    audio = {}
+    if has_audio:
+        streams.append(source_input["a:0"])
+        audio = {"acodec": "aac", "b:a": audio_bitrate}
+    return _compile(
+        ffmpeg.output(
+            *streams,
+            str(out),
+            vcodec="libx264",
+            preset=preset,
+            pix_fmt="yuv420p",
+            fps_mode="passthrough",
+            movflags="+faststart",
+            **rate,
+            **audio,
+        )
+    )

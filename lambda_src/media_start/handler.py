@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from urllib.parse import unquote_plus
 
 import boto3
 from aws_lambda_powertools import Logger
 from lambda_common.config import StartConfig
 from lambda_common.naming import execution_name
+from lambda_common.s3_events import created_objects
 
 logger = Logger(service="media_start")
 
@@ -29,27 +29,19 @@ def start_executions(event: dict, state_machine_arn: str, sfn, request_id: str) 
     as a running execution succeeds silently, and the duplicate would go unnoticed.
     """
     started, duplicates = [], 0
-    for record in event.get("Records", []):  # S3's s3:TestEvent has no Records
-        bucket = record["s3"]["bucket"]["name"]
-        obj = record["s3"]["object"]
-        key = unquote_plus(obj["key"])  # event keys are URL-encoded, spaces as "+"
-        etag = obj.get("eTag", "")
-        name = execution_name(bucket, key, etag, obj.get("versionId"))
-        payload = {
-            "bucket": bucket,
-            "key": key,
-            "etag": etag,
-            "size": obj.get("size"),
-            "requestId": request_id,
-        }
+    for obj in created_objects(event):
+        name = execution_name(obj.bucket, obj.key, obj.etag, obj.version_id)
+        payload = {**obj.as_message(), "requestId": request_id}
         try:
             response = sfn.start_execution(
                 stateMachineArn=state_machine_arn, name=name, input=json.dumps(payload)
             )
         except sfn.exceptions.ExecutionAlreadyExists:
             duplicates += 1
-            logger.info("duplicate event, execution exists", extra={"execution": name, "key": key})
+            logger.info(
+                "duplicate event, execution exists", extra={"execution": name, "key": obj.key}
+            )
             continue
         started.append(response["executionArn"])
-        logger.info("execution started", extra={"arn": response["executionArn"], "key": key})
+        logger.info("execution started", extra={"arn": response["executionArn"], "key": obj.key})
     return {"started": started, "duplicates": duplicates}

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import boto3
 import pytest
-from media_testlib import OUTPUT_BUCKET, SOURCE_BUCKET, WORK_BUCKET, ffmpeg, make_video
+from media_testlib import OUTPUT_BUCKET, SOURCE_BUCKET, WORK_BUCKET
 from moto import mock_aws
+from sample_media import ffmpeg, make_video
 
 ENV = {
     "AWS_DEFAULT_REGION": "us-east-1",

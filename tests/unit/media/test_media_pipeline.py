@@ -15,8 +15,9 @@ from media_cleanup.handler import lambda_handler as cleanup_handler
 from media_encode.handler import lambda_handler as encode_handler
 from media_merge.handler import lambda_handler as merge_handler
 from media_split.handler import lambda_handler as split_handler
-from media_testlib import OUTPUT_BUCKET, SOURCE_BUCKET, WORK_BUCKET, keys, measure
+from media_testlib import OUTPUT_BUCKET, SOURCE_BUCKET, WORK_BUCKET, keys
 from PIL import Image
+from sample_media import measure
 
 
 def upload(s3, path, key: str) -> dict:

@@ -15,7 +15,7 @@ from lambda_common.transcode import (
     split_command,
     write_concat_list,
 )
-from media_testlib import audio_stream, ffmpeg, measure
+from sample_media import audio_stream, ffmpeg, measure
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,1 @@
+"""Publishes uploaded videos to the fan-out SNS topic (sns-fanout module)."""

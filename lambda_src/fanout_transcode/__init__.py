@@ -1,0 +1,1 @@
+"""Transcodes queued uploads to one rendition (sns-fanout module)."""

@@ -1,0 +1,126 @@
+"""Transcodes the uploads queued for one rendition.
+
+Messages are processed one by one and failures reported per message (ReportBatchItemFailures),
+so one bad video is redelivered alone and, after the queue's maxReceiveCount, lands in its
+dead-letter queue while the others complete. Redelivered or duplicate messages are cheap: an
+output already made from the same source version (its ETag in the output's metadata) is kept.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+import boto3
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from botocore.exceptions import ClientError
+from lambda_common.config import RenditionConfig
+from lambda_common.errors import (
+    CorruptInputError,
+    EmptyInputError,
+    FFmpegError,
+    InputTooLargeError,
+)
+from lambda_common.naming import normalise_etag, output_keys
+from lambda_common.probe import probe
+from lambda_common.tools import run
+from lambda_common.transcode import output_size, rendition_command
+
+logger = Logger(service="fanout_transcode")
+processor = BatchProcessor(event_type=EventType.SQS)
+
+SOURCE_ETAG = "source-etag"  # output metadata naming the source version it was made from
+SPACE_FACTOR = 3  # the source and its rendition must fit the temp dir with room to spare
+
+
+@logger.inject_lambda_context(clear_state=True)
+def lambda_handler(event, context):
+    config = RenditionConfig.from_env()
+    s3 = boto3.client("s3")
+
+    def handle(record: SQSRecord) -> dict:
+        return transcode_message(json.loads(record.body), config, s3)
+
+    return process_partial_response(
+        event=event, record_handler=handle, processor=processor, context=context
+    )
+
+
+def transcode_message(message: dict, config: RenditionConfig, s3) -> dict:
+    bucket, key = message["bucket"], message["key"]
+    etag = normalise_etag(message.get("etag", ""))
+    out_key = output_keys(config.output_prefix, key)[0]
+    logger.append_keys(rendition=config.name, key=key)
+    if existing_output_etag(s3, config.output_bucket, out_key) == etag:
+        logger.info("already transcoded from this source version", extra={"output": out_key})
+        return {"output": out_key, "skipped": True}
+    with tempfile.TemporaryDirectory(prefix="fanout-") as tmp:
+        source, result = Path(tmp) / "source", Path(tmp) / "rendition.mp4"
+        size = fetch_source(s3, bucket, key, source)
+        info = probe(source, f"s3://{bucket}/{key}")  # NotAVideoError, CorruptInputError, …
+        frame = output_size(
+            info.width,
+            info.height,
+            config.output_height,
+            info.sar,
+            info.rotation,
+            upscale=config.allow_upscale,
+        )
+        command = rendition_command(
+            source,
+            result,
+            frame,
+            config.preset,
+            config.crf,
+            config.bitrate,
+            config.audio_bitrate,
+            info.has_audio,
+        )
+        try:
+            run(command)
+        except FFmpegError as exc:
+            if exc.crashed:
+                raise
+            raise CorruptInputError(
+                f"s3://{bucket}/{key} could not be decoded and encoded: {exc.detail}"
+            ) from exc
+        # A PUT is atomic: readers see the whole rendition or none, never a partial file.
+        s3.upload_file(
+            str(result),
+            config.output_bucket,
+            out_key,
+            ExtraArgs={"ContentType": "video/mp4", "Metadata": {SOURCE_ETAG: etag}},
+        )
+    logger.info("transcoded", extra={"output": out_key, "size": frame, "sourceBytes": size})
+    return {"output": out_key, "width": frame[0], "height": frame[1]}
+
+
+def existing_output_etag(s3, bucket: str, key: str) -> str | None:
+    try:
+        head = s3.head_object(Bucket=bucket, Key=key)
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] in ("404", "NoSuchKey", "NotFound"):
+            return None
+        raise
+    return head.get("Metadata", {}).get(SOURCE_ETAG)
+
+
+def fetch_source(s3, bucket: str, key: str, path: Path) -> int:
+    size = s3.head_object(Bucket=bucket, Key=key)["ContentLength"]
+    if size == 0:
+        raise EmptyInputError(f"s3://{bucket}/{key} is 0 bytes")
+    free = shutil.disk_usage(path.parent).free
+    if size * SPACE_FACTOR > free:
+        raise InputTooLargeError(
+            f"s3://{bucket}/{key} is {size} bytes; the function's temp storage has {free} free"
+        )
+    s3.download_file(bucket, key, str(path))
+    return size
