@@ -16,6 +16,7 @@ from pathlib import Path
 from localaws.process import ROOT, LocalAwsProcess
 from sample_media import make_video, measure
 from tfroot import TerraformRoot
+from workflow_runs import wait_for_object
 
 EXAMPLE = ROOT / "terraform" / "examples" / "local"
 DEMO_DIR = ROOT / "build" / "demo"
@@ -103,6 +104,52 @@ def run_media_convert(aws: LocalAwsProcess, outputs: dict, work: Path) -> list[s
     return lines
 
 
+def first_logged_error(aws: LocalAwsProcess, function_name: str, needle: str) -> str:
+    """The first line of a function's log that reports an error about `needle`."""
+    logs = aws.client("logs")
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        events = logs.filter_log_events(logGroupName=f"/aws/lambda/{function_name}")["events"]
+        for event in events:
+            if needle in event["message"] and "Error" in event["message"]:
+                return event["message"][:160]
+        time.sleep(2)
+    return "no failure logged yet"
+
+
+def run_sns_fanout(aws: LocalAwsProcess, outputs: dict, work: Path) -> list[str]:
+    """Uploads go to every rendition's output; a corrupt one ends in every dead-letter queue."""
+    s3 = aws.client("s3")
+    clip = make_video(work / "fanout.mp4", 8, "1920x1080")
+    corrupt = work / "broken.mp4"
+    corrupt.write_bytes(clip.read_bytes()[:20000])
+    uploads = {"holiday.mp4": clip, "broken.mp4": corrupt, "readme.txt": work / "fanout.mp4"}
+    print("\nsns-fanout: uploading", ", ".join(uploads))
+    started = time.time()
+    for key, path in uploads.items():
+        s3.upload_file(str(path), outputs["input_bucket"], key)
+    lines = []
+    for name, rendition in sorted(outputs["renditions"].items()):
+        key = f"{rendition['output_prefix']}holiday.mp4"
+        local = work / f"{name}.mp4"
+        local.write_bytes(wait_for_object(s3, rendition["output_bucket"], key, timeout=600))
+        result = measure(local)
+        print(f"  {name:<6} → s3://{rendition['output_bucket']}/{key}")
+        lines.append(
+            f"  ✓ holiday.mp4 → {name}: {result['width']}x{result['height']}"
+            f" {result['duration']:.3f} s, audio {result['audio_codec']}"
+        )
+    # The corrupt upload fails on every delivery until maxReceiveCount, then it is dead-lettered
+    # (after a visibility timeout per delivery: minutes, so the demo shows the first failure).
+    for name, rendition in sorted(outputs["renditions"].items()):
+        error = first_logged_error(aws, rendition["function_name"], "broken.mp4")
+        lines.append(
+            f"  ✗ broken.mp4 → {name}: {error}; the message is redelivered, then dead-lettered"
+        )
+    lines.append("  ✓ readme.txt: ignored (suffix filter)")
+    return [f"sns-fanout ({time.time() - started:.0f} s)", *lines]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--keep", action="store_true", help="leave the stack and server running")
@@ -125,6 +172,7 @@ def main() -> int:
         outputs = root.apply()
         with tempfile.TemporaryDirectory() as work:
             summary += run_media_convert(aws, outputs["media_convert"], Path(work))
+            summary += run_sns_fanout(aws, outputs["sns_fanout"], Path(work))
     finally:
         if args.keep:
             print(f"\n--keep: the local AWS stays up at {aws.endpoint}")

@@ -44,9 +44,9 @@ class TerraformRoot:
                 cmd, env=self.env, capture_output=True, text=True, timeout=timeout
             )
         except subprocess.TimeoutExpired as exc:
+            output = "\n".join(_text(stream)[-3000:] for stream in (exc.stdout, exc.stderr))
             raise TerraformError(
-                f"{' '.join(args[:1])} timed out after {timeout}s:\n"
-                f"{(exc.stdout or '')[-3000:]}\n{(exc.stderr or '')[-3000:]}"
+                f"terraform {args[0]} timed out after {timeout}s:\n{output}"
             ) from exc
         if result.returncode not in ok_codes:
             raise TerraformError(
@@ -60,7 +60,7 @@ class TerraformRoot:
             "init", "-no-color", "-backend-config", f"path={self.work_dir / 'terraform.tfstate'}"
         )
 
-    def apply(self, timeout: float = 900) -> dict:
+    def apply(self, timeout: float = 600) -> dict:
         self.run(
             "apply", "-no-color", "-auto-approve", f"-var-file={self.var_file}", timeout=timeout
         )
@@ -81,3 +81,8 @@ class TerraformRoot:
         self.run(
             "destroy", "-no-color", "-auto-approve", f"-var-file={self.var_file}", timeout=timeout
         )
+
+
+def _text(stream: bytes | str | None) -> str:
+    """TimeoutExpired carries bytes even when the run asked for text."""
+    return stream.decode(errors="replace") if isinstance(stream, bytes) else stream or ""

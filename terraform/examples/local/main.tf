@@ -9,3 +9,14 @@ module "media_convert" {
   force_destroy       = true
   log_retention_days  = 7
 }
+
+module "sns_fanout" {
+  source        = "../../modules/sns-fanout"
+  name          = "${var.name_prefix}-videoconverter"
+  artifacts_dir = var.artifacts_dir
+  # One layer for the account: reuse the one media-convert published.
+  ffmpeg_layer_arn    = module.media_convert.ffmpeg_layer_arn
+  transcoder_settings = { timeout = 120 }
+  force_destroy       = true
+  log_retention_days  = 7
+}

@@ -8,3 +8,18 @@ output "media_convert" {
     output_prefix     = module.media_convert.output_prefix
   }
 }
+
+output "sns_fanout" {
+  description = "Input bucket and per-rendition outputs of the sns-fanout workflow."
+  value = {
+    input_bucket = module.sns_fanout.input_bucket
+    renditions = {
+      for name, r in module.sns_fanout.renditions : name => {
+        output_bucket   = r.output_bucket
+        output_prefix   = r.output_prefix
+        dead_letter_url = r.dead_letter_url
+        function_name   = r.function_name
+      }
+    }
+  }
+}
