@@ -47,7 +47,16 @@ def lambda_handler(event, context):
     s3 = boto3.client("s3")
 
     def handle(record: SQSRecord) -> dict:
-        return transcode_message(json.loads(record.body), config, s3)
+        message = json.loads(record.body)
+        try:
+            return transcode_message(message, config, s3)
+        except Exception as exc:
+            # Logged with its name and cause; the record is reported failed and redelivered.
+            logger.error(
+                "transcoding failed",
+                extra={"key": message.get("key"), "error": type(exc).__name__, "cause": str(exc)},
+            )
+            raise
 
     return process_partial_response(
         event=event, record_handler=handle, processor=processor, context=context
