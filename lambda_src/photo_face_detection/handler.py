@@ -1,0 +1,83 @@
+"""FaceDetection: the photo must be a readable JPEG/PNG showing exactly one face, eyes open and
+no sunglasses; otherwise PhotoDoesNotMeetRequirementError says why."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import boto3
+from aws_lambda_powertools import Logger
+from lambda_common.photo import (
+    PhotoDoesNotMeetRequirementError,
+    PhotoRequest,
+    env_bool,
+    env_number,
+    open_photo,
+    read_photo,
+    translate_client_error,
+)
+
+logger = Logger(service="photo_face_detection")
+CHECK_DECODE_SIZE = 64  # pixels: decoding at a small JPEG scale still reads every byte
+
+
+@dataclass(frozen=True)
+class DetectionConfig:
+    max_photo_bytes: int
+    max_photo_pixels: int
+    min_face_confidence: float
+    require_eyes_open: bool
+
+    @classmethod
+    def from_env(cls) -> DetectionConfig:
+        return cls(
+            max_photo_bytes=int(
+                env_number("MAX_PHOTO_BYTES", 15 * 1024 * 1024, 1, 15 * 1024 * 1024)
+            ),
+            max_photo_pixels=int(env_number("MAX_PHOTO_PIXELS", 40_000_000, 1, 500_000_000)),
+            min_face_confidence=env_number("MIN_FACE_CONFIDENCE", 90, 0, 100),
+            require_eyes_open=env_bool("REQUIRE_EYES_OPEN", True),
+        )
+
+
+@logger.inject_lambda_context(clear_state=True)
+def lambda_handler(event, context):
+    config = DetectionConfig.from_env()
+    request = PhotoRequest.from_event(event)
+    logger.append_keys(user_id=request.user_id, photo=request.uri)
+    # Rekognition would reject some of these too, but checking here gives the same clear error
+    # on AWS and locally, and stops a decompression bomb before anything else reads it.
+    open_photo(
+        read_photo(boto3.client("s3"), request, config.max_photo_bytes),
+        config.max_photo_pixels,
+        request.uri,
+        CHECK_DECODE_SIZE,
+    )
+    rekognition = boto3.client("rekognition")
+    try:
+        response = rekognition.detect_faces(Image=request.s3_object, Attributes=["ALL"])
+    except rekognition.exceptions.ClientError as exc:
+        raise translate_client_error(exc, request) from exc
+    face = the_one_face(
+        response["FaceDetails"], config.min_face_confidence, config.require_eyes_open
+    )
+    logger.info("photo accepted", extra={"confidence": face["Confidence"]})
+    return face
+
+
+def the_one_face(faces: list[dict], min_confidence: float, require_eyes_open: bool) -> dict:
+    """The single clear face in a DetectFaces result, without its landmarks (to keep the state
+    small), or PhotoDoesNotMeetRequirementError with a reason a rider can act on."""
+    faces = [f for f in faces if f["Confidence"] >= min_confidence]
+    if not faces:
+        raise PhotoDoesNotMeetRequirementError("No face was detected in the photo.")
+    if len(faces) > 1:
+        raise PhotoDoesNotMeetRequirementError(
+            f"Detected {len(faces)} faces in the photo; it must show exactly one."
+        )
+    face = faces[0]
+    if face.get("Sunglasses", {}).get("Value"):
+        raise PhotoDoesNotMeetRequirementError("Face is wearing sunglasses.")
+    if require_eyes_open and not face.get("EyesOpen", {}).get("Value", True):
+        raise PhotoDoesNotMeetRequirementError("Eyes are closed in the photo.")
+    return {k: v for k, v in face.items() if k != "Landmarks"}

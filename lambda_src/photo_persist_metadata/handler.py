@@ -1,0 +1,83 @@
+"""PersistMetadata: record the rider's face id, photo and thumbnail in the riders table.
+
+The write is conditional: it creates the rider's item, or repeats the very same write (a retry
+or a replayed execution), but never replaces another face recorded for the same user id.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from decimal import Decimal
+
+import boto3
+from aws_lambda_powertools import Logger
+from lambda_common.photo import (
+    InvalidPhotoRequestError,
+    PhotoRequest,
+    RiderAlreadyRegisteredError,
+    env_text,
+    translate_client_error,
+)
+
+logger = Logger(service="photo_persist_metadata")
+
+
+@logger.inject_lambda_context(clear_state=True)
+def lambda_handler(event, context):
+    table = boto3.resource("dynamodb").Table(env_text("RIDER_TABLE"))
+    request = PhotoRequest.from_event(event)
+    logger.append_keys(user_id=request.user_id, photo=request.uri)
+    item = rider_item(event, request, datetime.datetime.now(datetime.UTC))
+    save_rider(table, item, request)
+    logger.info("rider saved", extra={"face_id": item["faceId"]})
+    return {"userId": item["userId"], "faceId": item["faceId"]}
+
+
+def rider_item(event: Mapping, request: PhotoRequest, now: datetime.datetime) -> dict:
+    """The item from the state: the input, $.detectedFaceDetails and $.parallelResult
+    ([AddFaceToIndex's Face, Thumbnail's result])."""
+    try:
+        face, thumbnail_result = event["parallelResult"]
+        thumbnail = thumbnail_result["thumbnail"]
+        item = {
+            "userId": request.user_id,
+            "faceId": face["FaceId"],
+            "s3Bucket": request.bucket,
+            "s3Key": request.key,
+            "thumbnailS3Bucket": thumbnail["s3Bucket"],
+            "thumbnailS3Key": thumbnail["s3Key"],
+            "thumbnailWidth": int(thumbnail["width"]),
+            "thumbnailHeight": int(thumbnail["height"]),
+            "registeredAt": now.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        }
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InvalidPhotoRequestError(
+            f"the state lacks the parallel results PersistMetadata needs: {exc!r}"
+        ) from None
+    confidence = (event.get("detectedFaceDetails") or {}).get("Confidence")
+    if confidence is not None:
+        item["faceConfidence"] = Decimal(str(confidence))  # DynamoDB numbers are Decimals
+    return item
+
+
+def save_rider(table, item: dict, request: PhotoRequest) -> None:
+    fields = {k: v for k, v in item.items() if k not in ("userId", "registeredAt")}
+    names = {f"#{k}": k for k in fields}
+    values = {f":{k}": v for k, v in fields.items()}
+    try:
+        table.update_item(
+            Key={"userId": item["userId"]},
+            UpdateExpression="SET "
+            + ", ".join(f"#{k} = :{k}" for k in fields)
+            + ", registeredAt = if_not_exists(registeredAt, :registeredAt)",
+            ConditionExpression="attribute_not_exists(userId) OR #faceId = :faceId",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues={**values, ":registeredAt": item["registeredAt"]},
+        )
+    except table.meta.client.exceptions.ConditionalCheckFailedException:
+        raise RiderAlreadyRegisteredError(
+            f"Rider {item['userId']} is already registered with another face; not overwritten."
+        ) from None
+    except table.meta.client.exceptions.ClientError as exc:
+        raise translate_client_error(exc, request) from exc

@@ -1,0 +1,100 @@
+"""Test photos made from images that scikit-image's wheel ships (no download), plus derived cases.
+
+`astronaut.png` shows one person (Eileen Collins), `chelsea.png` a cat. The derived photos are
+the workshop's cases: the same person again, sunglasses, several faces, no face, and bad inputs.
+"""
+
+from __future__ import annotations
+
+import io
+from importlib import resources
+
+from PIL import Image, ImageDraw, ImageOps
+
+# Eye centres and widths in astronaut.png (from dlib's 68 landmarks), for drawing sunglasses.
+ASTRONAUT_EYES = (((203.2, 101.5), 17.0), ((246.5, 104.2), 18.0))
+LENS_COLOUR = (18, 18, 24)
+
+
+def _skimage(name: str) -> Image.Image:
+    with (resources.files("skimage") / "data" / name).open("rb") as handle:
+        return Image.open(handle).convert("RGB")
+
+
+def jpeg(image: Image.Image, quality: int = 92) -> bytes:
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=quality)
+    return out.getvalue()
+
+
+def png(image: Image.Image) -> bytes:
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+def astronaut() -> Image.Image:
+    return _skimage("astronaut.png")
+
+
+def happy_face() -> bytes:
+    """One clear face, eyes open: passes every check."""
+    return jpeg(astronaut())
+
+
+def same_person() -> bytes:
+    """The same face mirrored and enlarged: a duplicate when uploaded under another user id."""
+    return jpeg(ImageOps.mirror(astronaut()).resize((700, 700), Image.Resampling.LANCZOS))
+
+
+def sunglasses() -> bytes:
+    """Dark lenses (filled ellipses) and a bridge drawn over the eyes."""
+    image = astronaut()
+    draw = ImageDraw.Draw(image)
+    for (x, y), width in ASTRONAUT_EYES:
+        draw.ellipse((x - width, y - 0.75 * width, x + width, y + 0.75 * width), fill=LENS_COLOUR)
+    (left, _), (right, _) = ASTRONAUT_EYES
+    draw.line((left[0], left[1], right[0], right[1]), fill=LENS_COLOUR, width=3)
+    return jpeg(image)
+
+
+def several_faces() -> bytes:
+    """Two people side by side (the astronaut and her mirror image)."""
+    face = astronaut()
+    image = Image.new("RGB", (face.width * 2, face.height))
+    image.paste(face, (0, 0))
+    image.paste(ImageOps.mirror(face), (face.width, 0))
+    return jpeg(image)
+
+
+def no_face() -> bytes:
+    """A cat."""
+    return jpeg(_skimage("chelsea.png"))
+
+
+def rotated_exif(image: Image.Image) -> bytes:
+    """`image` stored rotated by 90° with EXIF Orientation 6, which tells viewers to undo it."""
+    exif = Image.Exif()
+    exif[0x0112] = 6  # Orientation: rotate 90° clockwise to display
+    out = io.BytesIO()
+    image.transpose(Image.Transpose.ROTATE_90).save(out, "JPEG", quality=90, exif=exif)
+    return out.getvalue()
+
+
+def not_an_image() -> bytes:
+    return b"this is a text file that was named selfie.jpg\n" * 20
+
+
+def truncated_jpeg() -> bytes:
+    data = happy_face()
+    return data[: len(data) // 2]
+
+
+def huge_dimensions(side: int = 12_000) -> bytes:
+    """A 144-megapixel PNG of a few KB: a decompression bomb for a naive decoder."""
+    return png(Image.new("1", (side, side)))
+
+
+def cameraman() -> Image.Image:
+    """Another person (scikit-image's cameraman), a greyscale photo."""
+    return _skimage("camera.png")

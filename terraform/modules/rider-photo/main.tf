@@ -1,0 +1,383 @@
+data "aws_partition" "current" {}
+data "aws_region" "current" {}
+data "aws_caller_identity" "current" {}
+
+locals {
+  partition    = data.aws_partition.current.partition
+  region       = data.aws_region.current.name
+  account_id   = data.aws_caller_identity.current.account_id
+  table_name   = coalesce(var.table_name, "${var.name}-riders")
+  tracing_mode = var.tracing_enabled ? "Active" : null
+  topic_arn    = var.notification_topic_arn != null ? var.notification_topic_arn : (var.create_notification_topic ? aws_sns_topic.notifications[0].arn : null)
+
+  photos_read = {
+    sid       = "ReadPhotos"
+    actions   = ["s3:GetObject"]
+    resources = ["${module.photo_bucket.arn}/${var.upload_prefix}*"]
+  }
+  kms_statements = var.kms_key_arn == null ? [] : [{
+    sid       = "UseWorkflowKey"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    resources = [var.kms_key_arn]
+  }]
+  image_limits = {
+    MAX_PHOTO_BYTES  = tostring(var.max_photo_bytes)
+    MAX_PHOTO_PIXELS = tostring(var.max_photo_pixels)
+  }
+
+  # Every task retries what a new attempt can fix: Lambda service hiccups and AWS throttling or
+  # server errors (TransientServiceError); photo problems are never retried.
+  retry = jsonencode([{
+    ErrorEquals = [
+      "Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException",
+      "Lambda.TooManyRequestsException", "TransientServiceError",
+    ]
+    IntervalSeconds = var.retry.interval_seconds
+    MaxAttempts     = var.retry.max_attempts
+    BackoffRate     = var.retry.backoff_rate
+  }])
+}
+
+# --- storage -------------------------------------------------------------------------------
+
+module "photo_bucket" {
+  source        = "../s3-bucket"
+  name          = coalesce(var.photo_bucket_name, "${var.name}-photos")
+  kms_key_arn   = var.kms_key_arn
+  force_destroy = var.force_destroy
+  tags          = var.tags
+}
+
+module "thumbnail_bucket" {
+  source        = "../s3-bucket"
+  name          = coalesce(var.thumbnail_bucket_name, "${var.name}-thumbnails")
+  kms_key_arn   = var.kms_key_arn
+  force_destroy = var.force_destroy
+  tags          = var.tags
+}
+
+resource "aws_dynamodb_table" "riders" {
+  name                        = local.table_name
+  billing_mode                = "PAY_PER_REQUEST"
+  hash_key                    = "userId"
+  deletion_protection_enabled = var.deletion_protection
+
+  attribute {
+    name = "userId"
+    type = "S"
+  }
+
+  point_in_time_recovery {
+    enabled = var.point_in_time_recovery
+  }
+
+  server_side_encryption {
+    enabled     = true
+    kms_key_arn = var.kms_key_arn
+  }
+
+  tags = var.tags
+}
+
+resource "aws_rekognition_collection" "riders" {
+  collection_id = var.collection_id
+  tags          = var.tags
+}
+
+resource "aws_sns_topic" "notifications" {
+  count             = var.notification_topic_arn == null && var.create_notification_topic ? 1 : 0
+  name              = "${var.name}-photo-refused"
+  kms_master_key_id = var.kms_key_arn
+  tags              = var.tags
+}
+
+# --- functions -----------------------------------------------------------------------------
+
+module "start" {
+  source             = "../lambda-function"
+  function_name      = "${var.name}-start"
+  description        = "Starts one rider-photo execution per uploaded photo (user id from the key or metadata)"
+  filename           = "${var.artifacts_dir}/lambda/photo_start.zip"
+  handler            = "photo_start.handler.lambda_handler"
+  memory_size        = 256
+  timeout            = 30
+  log_retention_days = var.log_retention_days
+  kms_key_arn        = var.kms_key_arn
+  tracing_mode       = local.tracing_mode
+  environment = {
+    STATE_MACHINE_ARN    = aws_sfn_state_machine.this.arn
+    UPLOAD_PREFIX        = var.upload_prefix
+    USER_ID_SOURCE       = var.user_id_source
+    POWERTOOLS_LOG_LEVEL = "INFO"
+  }
+  policy_statements = concat([
+    { sid = "StartThisWorkflow", actions = ["states:StartExecution"], resources = [aws_sfn_state_machine.this.arn] },
+    merge(local.photos_read, { sid = "ReadPhotoMetadata" }),
+  ], local.kms_statements)
+  tags = var.tags
+}
+
+module "face_detection" {
+  source             = "../lambda-function"
+  function_name      = "${var.name}-face-detection"
+  description        = "FaceDetection: one face, eyes open, no sunglasses; refuses bad images"
+  filename           = "${var.artifacts_dir}/lambda/photo_face_detection.zip"
+  handler            = "photo_face_detection.handler.lambda_handler"
+  memory_size        = var.image_memory_size
+  timeout            = var.function_timeout
+  log_retention_days = var.log_retention_days
+  kms_key_arn        = var.kms_key_arn
+  tracing_mode       = local.tracing_mode
+  environment = merge(local.image_limits, {
+    MIN_FACE_CONFIDENCE  = tostring(var.min_face_confidence)
+    REQUIRE_EYES_OPEN    = tostring(var.require_eyes_open)
+    POWERTOOLS_LOG_LEVEL = "INFO"
+  })
+  policy_statements = concat([
+    local.photos_read,
+    # DetectFaces has no resource-level permissions.
+    { sid = "DetectFaces", actions = ["rekognition:DetectFaces"], resources = ["*"] },
+  ], local.kms_statements)
+  tags = var.tags
+}
+
+module "face_search" {
+  source             = "../lambda-function"
+  function_name      = "${var.name}-face-search"
+  description        = "CheckFaceDuplicate: refuses a face already in the collection or a registered rider"
+  filename           = "${var.artifacts_dir}/lambda/photo_face_search.zip"
+  handler            = "photo_face_search.handler.lambda_handler"
+  memory_size        = 256
+  timeout            = var.function_timeout
+  log_retention_days = var.log_retention_days
+  kms_key_arn        = var.kms_key_arn
+  tracing_mode       = local.tracing_mode
+  environment = {
+    COLLECTION_ID        = aws_rekognition_collection.riders.collection_id
+    RIDER_TABLE          = aws_dynamodb_table.riders.name
+    FACE_MATCH_THRESHOLD = tostring(var.face_match_threshold)
+    POWERTOOLS_LOG_LEVEL = "INFO"
+  }
+  policy_statements = concat([
+    local.photos_read,
+    { sid = "SearchCollection", actions = ["rekognition:SearchFacesByImage"], resources = [aws_rekognition_collection.riders.arn] },
+    { sid = "ReadRider", actions = ["dynamodb:GetItem"], resources = [aws_dynamodb_table.riders.arn] },
+  ], local.kms_statements)
+  tags = var.tags
+}
+
+module "index_face" {
+  source             = "../lambda-function"
+  function_name      = "${var.name}-index-face"
+  description        = "AddFaceToIndex: indexes the face with the user id as ExternalImageId"
+  filename           = "${var.artifacts_dir}/lambda/photo_index_face.zip"
+  handler            = "photo_index_face.handler.lambda_handler"
+  memory_size        = 256
+  timeout            = var.function_timeout
+  log_retention_days = var.log_retention_days
+  kms_key_arn        = var.kms_key_arn
+  tracing_mode       = local.tracing_mode
+  environment = {
+    COLLECTION_ID        = aws_rekognition_collection.riders.collection_id
+    QUALITY_FILTER       = var.index_quality_filter
+    POWERTOOLS_LOG_LEVEL = "INFO"
+  }
+  policy_statements = concat([
+    local.photos_read,
+    { sid = "IndexFaces", actions = ["rekognition:IndexFaces"], resources = [aws_rekognition_collection.riders.arn] },
+  ], local.kms_statements)
+  tags = var.tags
+}
+
+module "thumbnail" {
+  source             = "../lambda-function"
+  function_name      = "${var.name}-thumbnail"
+  description        = "Thumbnail: upright JPEG thumbnail of the photo in the thumbnail bucket"
+  filename           = "${var.artifacts_dir}/lambda/photo_thumbnail.zip"
+  handler            = "photo_thumbnail.handler.lambda_handler"
+  memory_size        = var.image_memory_size
+  timeout            = var.function_timeout
+  log_retention_days = var.log_retention_days
+  kms_key_arn        = var.kms_key_arn
+  tracing_mode       = local.tracing_mode
+  environment = merge(local.image_limits, {
+    THUMBNAIL_BUCKET     = module.thumbnail_bucket.id
+    THUMBNAIL_MAX_SIZE   = tostring(var.thumbnail_max_size)
+    POWERTOOLS_LOG_LEVEL = "INFO"
+  })
+  policy_statements = concat([
+    local.photos_read,
+    { sid = "WriteThumbnails", actions = ["s3:PutObject"], resources = ["${module.thumbnail_bucket.arn}/${var.upload_prefix}*"] },
+  ], local.kms_statements)
+  tags = var.tags
+}
+
+module "persist_metadata" {
+  source             = "../lambda-function"
+  function_name      = "${var.name}-persist-metadata"
+  description        = "PersistMetadata: records the rider's face id, photo and thumbnail (never overwrites another face)"
+  filename           = "${var.artifacts_dir}/lambda/photo_persist_metadata.zip"
+  handler            = "photo_persist_metadata.handler.lambda_handler"
+  memory_size        = 256
+  timeout            = var.function_timeout
+  log_retention_days = var.log_retention_days
+  kms_key_arn        = var.kms_key_arn
+  tracing_mode       = local.tracing_mode
+  environment = {
+    RIDER_TABLE          = aws_dynamodb_table.riders.name
+    POWERTOOLS_LOG_LEVEL = "INFO"
+  }
+  policy_statements = concat([
+    { sid = "WriteRider", actions = ["dynamodb:UpdateItem"], resources = [aws_dynamodb_table.riders.arn] },
+  ], local.kms_statements)
+  tags = var.tags
+}
+
+module "notification" {
+  source             = "../lambda-function"
+  function_name      = "${var.name}-notification"
+  description        = "PhotoDoesNotMeetRequirement: tells the rider why (SES email, SNS message or log)"
+  filename           = "${var.artifacts_dir}/lambda/photo_notification.zip"
+  handler            = "photo_notification.handler.lambda_handler"
+  memory_size        = 256
+  timeout            = var.function_timeout
+  log_retention_days = var.log_retention_days
+  kms_key_arn        = var.kms_key_arn
+  tracing_mode       = local.tracing_mode
+  environment = merge(
+    { POWERTOOLS_LOG_LEVEL = "INFO" },
+    var.notification_sender_email == null ? {} : { SENDER_EMAIL = var.notification_sender_email },
+    local.topic_arn == null ? {} : { TOPIC_ARN = local.topic_arn },
+  )
+  policy_statements = concat(
+    var.notification_sender_email == null ? [] : [{
+      sid        = "EmailRiders"
+      actions    = ["ses:SendEmail"]
+      resources  = ["arn:${local.partition}:ses:${local.region}:${local.account_id}:identity/*"]
+      conditions = [{ test = "StringEquals", variable = "ses:FromAddress", values = [var.notification_sender_email] }]
+    }],
+    local.topic_arn == null ? [] : [{ sid = "PublishRefusals", actions = ["sns:Publish"], resources = [local.topic_arn] }],
+    local.kms_statements,
+  )
+  tags = var.tags
+}
+
+# --- state machine -------------------------------------------------------------------------
+
+locals {
+  task_function_arns = [
+    module.face_detection.function_arn, module.face_search.function_arn, module.index_face.function_arn,
+    module.thumbnail.function_arn, module.persist_metadata.function_arn, module.notification.function_arn,
+  ]
+}
+
+resource "aws_cloudwatch_log_group" "state_machine" {
+  name              = "/aws/vendedlogs/states/${var.name}"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = var.kms_key_arn
+  tags              = var.tags
+}
+
+resource "aws_iam_role" "state_machine" {
+  name        = "${var.name}-states"
+  description = "Execution role of the ${var.name} rider-photo state machine"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = "states.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+    }]
+  })
+  tags = var.tags
+}
+
+resource "aws_iam_role_policy" "state_machine" {
+  name = "least-privilege"
+  role = aws_iam_role.state_machine.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = concat([
+      {
+        Sid      = "InvokeWorkflowFunctions"
+        Effect   = "Allow"
+        Action   = ["lambda:InvokeFunction"]
+        Resource = flatten([for arn in local.task_function_arns : [arn, "${arn}:*"]])
+      },
+      {
+        # CloudWatch Logs delivery APIs have no resource-level permissions.
+        Sid    = "DeliverExecutionLogs"
+        Effect = "Allow"
+        Action = [
+          "logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery",
+          "logs:DeleteLogDelivery", "logs:ListLogDeliveries", "logs:PutResourcePolicy",
+          "logs:DescribeResourcePolicies", "logs:DescribeLogGroups",
+        ]
+        Resource = ["*"]
+      }],
+      var.tracing_enabled ? [{
+        Sid      = "WriteTraces"
+        Effect   = "Allow"
+        Action   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"]
+        Resource = ["*"] # X-Ray offers no resource-level permissions
+      }] : []
+    )
+  })
+}
+
+resource "aws_sfn_state_machine" "this" {
+  name     = var.name
+  role_arn = aws_iam_role.state_machine.arn
+  # Rendered from the ASL template and re-encoded so formatting never causes a diff.
+  definition = jsonencode(jsondecode(templatefile("${path.module}/state_machine.asl.json", {
+    face_detection_arn   = module.face_detection.function_arn
+    face_search_arn      = module.face_search.function_arn
+    index_face_arn       = module.index_face.function_arn
+    thumbnail_arn        = module.thumbnail.function_arn
+    persist_metadata_arn = module.persist_metadata.function_arn
+    notification_arn     = module.notification.function_arn
+    retry                = local.retry
+  })))
+
+  logging_configuration {
+    log_destination        = "${aws_cloudwatch_log_group.state_machine.arn}:*"
+    include_execution_data = false
+    level                  = "ERROR"
+  }
+
+  tracing_configuration {
+    enabled = var.tracing_enabled
+  }
+
+  tags = var.tags
+
+  depends_on = [aws_iam_role_policy.state_machine]
+}
+
+# --- trigger: an upload to the photo bucket starts an execution ----------------------------
+
+resource "aws_lambda_permission" "photo_bucket" {
+  statement_id   = "AllowPhotoBucket"
+  action         = "lambda:InvokeFunction"
+  function_name  = module.start.function_name
+  principal      = "s3.amazonaws.com"
+  source_arn     = module.photo_bucket.arn
+  source_account = local.account_id
+}
+
+resource "aws_s3_bucket_notification" "photos" {
+  bucket = module.photo_bucket.id
+
+  dynamic "lambda_function" {
+    for_each = toset(var.photo_suffixes)
+    content {
+      id                  = "${var.name}${replace(lambda_function.value, ".", "-")}"
+      lambda_function_arn = module.start.function_arn
+      events              = ["s3:ObjectCreated:*"]
+      filter_prefix       = var.upload_prefix
+      filter_suffix       = lambda_function.value
+    }
+  }
+
+  depends_on = [aws_lambda_permission.photo_bucket]
+}

@@ -1,0 +1,98 @@
+output "state_machine_arn" {
+  description = "ARN of the rider-photo state machine."
+  value       = aws_sfn_state_machine.this.arn
+}
+
+output "state_machine_name" {
+  description = "Name of the rider-photo state machine."
+  value       = aws_sfn_state_machine.this.name
+}
+
+output "state_machine_role_arn" {
+  description = "ARN of the state machine's execution role."
+  value       = aws_iam_role.state_machine.arn
+}
+
+output "photo_bucket" {
+  description = "Bucket riders upload to: <upload_prefix><userId>/<file> starts the workflow."
+  value       = module.photo_bucket.id
+}
+
+output "upload_prefix" {
+  description = "Key prefix whose uploads start the workflow."
+  value       = var.upload_prefix
+}
+
+output "thumbnail_bucket" {
+  description = "Bucket of the thumbnails (same key as the photo, .jpg)."
+  value       = module.thumbnail_bucket.id
+}
+
+output "table_name" {
+  description = "DynamoDB table of riders (key userId)."
+  value       = aws_dynamodb_table.riders.name
+}
+
+output "table_arn" {
+  description = "ARN of the riders table."
+  value       = aws_dynamodb_table.riders.arn
+}
+
+output "collection_id" {
+  description = "Rekognition collection of the riders' faces (ExternalImageId = user id)."
+  value       = aws_rekognition_collection.riders.collection_id
+}
+
+output "collection_arn" {
+  description = "ARN of the Rekognition collection."
+  value       = aws_rekognition_collection.riders.arn
+}
+
+output "notification_topic_arn" {
+  description = "SNS topic receiving refusals not sent by email (null if none)."
+  value       = local.topic_arn
+}
+
+output "function_arns" {
+  description = "ARNs of the workflow's functions by role."
+  value = {
+    start            = module.start.function_arn
+    face_detection   = module.face_detection.function_arn
+    face_search      = module.face_search.function_arn
+    index_face       = module.index_face.function_arn
+    thumbnail        = module.thumbnail.function_arn
+    persist_metadata = module.persist_metadata.function_arn
+    notification     = module.notification.function_arn
+  }
+}
+
+output "function_names" {
+  description = "Names of the workflow's functions by role."
+  value = {
+    start            = module.start.function_name
+    face_detection   = module.face_detection.function_name
+    face_search      = module.face_search.function_name
+    index_face       = module.index_face.function_name
+    thumbnail        = module.thumbnail.function_name
+    persist_metadata = module.persist_metadata.function_name
+    notification     = module.notification.function_name
+  }
+}
+
+output "function_role_arns" {
+  description = "Execution role ARNs of the workflow's functions by role."
+  value = {
+    start            = module.start.role_arn
+    face_detection   = module.face_detection.role_arn
+    face_search      = module.face_search.role_arn
+    index_face       = module.index_face.role_arn
+    thumbnail        = module.thumbnail.role_arn
+    persist_metadata = module.persist_metadata.role_arn
+    notification     = module.notification.role_arn
+  }
+}
+
+output "log_group_name" {
+  description = "Log group of the state machine."
+  value       = aws_cloudwatch_log_group.state_machine.name
+}

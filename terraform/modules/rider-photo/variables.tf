@@ -1,0 +1,265 @@
+variable "name" {
+  description = "Name prefix for every resource of the workflow."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$", var.name))
+    error_message = "name must be 3-40 lowercase letters, digits and '-' (it prefixes bucket names)."
+  }
+}
+
+variable "artifacts_dir" {
+  description = "Directory produced by `make package` (holds manifest.json and lambda/)."
+  type        = string
+
+  validation {
+    condition     = fileexists("${var.artifacts_dir}/manifest.json")
+    error_message = "artifacts_dir has no manifest.json: run `make package` and point this at its build/ directory."
+  }
+}
+
+variable "collection_id" {
+  description = "Rekognition face collection created for the riders' faces."
+  type        = string
+  default     = "rider-photos"
+
+  validation {
+    condition     = can(regex("^[a-zA-Z0-9_.-]{1,255}$", var.collection_id))
+    error_message = "collection_id must be 1-255 letters, digits, '_', '.' or '-'."
+  }
+}
+
+variable "photo_bucket_name" {
+  description = "Name of the bucket riders upload photos to (default <name>-photos)."
+  type        = string
+  default     = null
+}
+
+variable "thumbnail_bucket_name" {
+  description = "Name of the bucket receiving the thumbnails (default <name>-thumbnails)."
+  type        = string
+  default     = null
+}
+
+variable "table_name" {
+  description = "Name of the DynamoDB table of riders (default <name>-riders); key userId."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.table_name == null || can(regex("^[a-zA-Z0-9_.-]{3,255}$", coalesce(var.table_name, "xxx")))
+    error_message = "table_name must be 3-255 letters, digits, '_', '.' or '-'."
+  }
+}
+
+variable "upload_prefix" {
+  description = "Uploads under this key prefix start the workflow; the user id is the next folder: <upload_prefix><userId>/<file>."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.upload_prefix == "" || endswith(var.upload_prefix, "/")
+    error_message = "upload_prefix must be empty or end with '/'."
+  }
+}
+
+variable "photo_suffixes" {
+  description = "Only uploads whose key ends with one of these start the workflow (case-sensitive, as S3 filters are)."
+  type        = list(string)
+  default     = [".jpg", ".jpeg", ".png", ".JPG", ".JPEG", ".PNG"]
+
+  validation {
+    condition     = length(var.photo_suffixes) > 0 && alltrue([for s in var.photo_suffixes : length(s) > 0])
+    error_message = "photo_suffixes must list at least one non-empty suffix."
+  }
+}
+
+variable "user_id_source" {
+  description = "Where the start function reads the rider's user id: \"key\" (<userId>/<file>) or \"metadata\" (x-amz-meta-user-id)."
+  type        = string
+  default     = "key"
+
+  validation {
+    condition     = contains(["key", "metadata"], var.user_id_source)
+    error_message = "user_id_source must be \"key\" or \"metadata\"."
+  }
+}
+
+variable "face_match_threshold" {
+  description = "Similarity (0-100) at or above which CheckFaceDuplicate treats a face as already registered."
+  type        = number
+  default     = 80
+
+  validation {
+    condition     = var.face_match_threshold >= 0 && var.face_match_threshold <= 100
+    error_message = "face_match_threshold must be between 0 and 100."
+  }
+}
+
+variable "min_face_confidence" {
+  description = "Detections below this confidence (0-100) are not counted as faces by FaceDetection."
+  type        = number
+  default     = 90
+
+  validation {
+    condition     = var.min_face_confidence >= 0 && var.min_face_confidence <= 100
+    error_message = "min_face_confidence must be between 0 and 100."
+  }
+}
+
+variable "require_eyes_open" {
+  description = "Refuse photos whose face has its eyes closed."
+  type        = bool
+  default     = true
+}
+
+variable "index_quality_filter" {
+  description = "Rekognition QualityFilter of IndexFaces (NONE, AUTO, LOW, MEDIUM, HIGH)."
+  type        = string
+  default     = "AUTO"
+
+  validation {
+    condition     = contains(["NONE", "AUTO", "LOW", "MEDIUM", "HIGH"], var.index_quality_filter)
+    error_message = "index_quality_filter must be one of NONE, AUTO, LOW, MEDIUM, HIGH."
+  }
+}
+
+variable "thumbnail_max_size" {
+  description = "Thumbnails fit in a square of this many pixels (aspect ratio kept, never enlarged)."
+  type        = number
+  default     = 250
+
+  validation {
+    condition     = var.thumbnail_max_size >= 16 && var.thumbnail_max_size <= 2000 && floor(var.thumbnail_max_size) == var.thumbnail_max_size
+    error_message = "thumbnail_max_size must be a whole number between 16 and 2000."
+  }
+}
+
+variable "max_photo_bytes" {
+  description = "Larger uploads fail with ImageTooLargeError (Rekognition reads at most 15 MiB from S3)."
+  type        = number
+  default     = 15728640
+
+  validation {
+    condition     = var.max_photo_bytes >= 1024 && var.max_photo_bytes <= 15728640
+    error_message = "max_photo_bytes must be between 1024 and 15728640 (15 MiB)."
+  }
+}
+
+variable "max_photo_pixels" {
+  description = "Photos with more pixels fail with ImageTooLargeError before being decoded (decompression bombs)."
+  type        = number
+  default     = 40000000
+
+  validation {
+    condition     = var.max_photo_pixels >= 10000 && var.max_photo_pixels <= 500000000
+    error_message = "max_photo_pixels must be between 10000 and 500000000."
+  }
+}
+
+variable "notification_sender_email" {
+  description = "Verified SES identity to email refusals from (to the rider's `email` metadata); null sends no email."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.notification_sender_email == null || can(regex("^[^@ ]+@[^@ ]+\\.[^@ ]+$", coalesce(var.notification_sender_email, "a@b.c")))
+    error_message = "notification_sender_email must be an email address."
+  }
+}
+
+variable "create_notification_topic" {
+  description = "Create an SNS topic for refusals not sent by email (ignored when notification_topic_arn is set)."
+  type        = bool
+  default     = true
+}
+
+variable "notification_topic_arn" {
+  description = "Existing SNS topic for refusals; null uses the created topic (or none)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.notification_topic_arn == null || can(regex("^arn:[^:]+:sns:", coalesce(var.notification_topic_arn, "arn:aws:sns:")))
+    error_message = "notification_topic_arn must be an SNS topic ARN."
+  }
+}
+
+variable "retry" {
+  description = "Retry of every task on transient Lambda and service errors (the workshop uses 2 s, 6 attempts, x2)."
+  type = object({
+    interval_seconds = optional(number, 2)
+    max_attempts     = optional(number, 6)
+    backoff_rate     = optional(number, 2)
+  })
+  default = {}
+
+  validation {
+    condition     = var.retry.interval_seconds >= 1 && var.retry.max_attempts >= 0 && var.retry.max_attempts <= 99 && var.retry.backoff_rate >= 1
+    error_message = "retry needs interval_seconds >= 1, max_attempts 0-99 and backoff_rate >= 1."
+  }
+}
+
+variable "function_timeout" {
+  description = "Timeout in seconds of the workflow's functions."
+  type        = number
+  default     = 60
+
+  validation {
+    condition     = var.function_timeout >= 5 && var.function_timeout <= 900
+    error_message = "function_timeout must be between 5 and 900 seconds."
+  }
+}
+
+variable "image_memory_size" {
+  description = "Memory (MB) of FaceDetection and Thumbnail, which decode photos."
+  type        = number
+  default     = 1024
+
+  validation {
+    condition     = var.image_memory_size >= 256 && var.image_memory_size <= 10240
+    error_message = "image_memory_size must be between 256 and 10240 MB."
+  }
+}
+
+variable "point_in_time_recovery" {
+  description = "Enable point-in-time recovery of the riders table."
+  type        = bool
+  default     = true
+}
+
+variable "deletion_protection" {
+  description = "Protect the riders table from deletion."
+  type        = bool
+  default     = false
+}
+
+variable "log_retention_days" {
+  description = "Retention of the functions' and the state machine's log groups."
+  type        = number
+  default     = 30
+}
+
+variable "kms_key_arn" {
+  description = "KMS key for buckets, table, topic, logs and environment variables; null uses AWS-managed encryption."
+  type        = string
+  default     = null
+}
+
+variable "tracing_enabled" {
+  description = "Enable X-Ray tracing on the functions and the state machine."
+  type        = bool
+  default     = false
+}
+
+variable "force_destroy" {
+  description = "Allow destroying the buckets while they hold objects (for tests and demos)."
+  type        = bool
+  default     = false
+}
+
+variable "tags" {
+  description = "Tags for every resource."
+  type        = map(string)
+  default     = {}
+}

@@ -1,0 +1,313 @@
+"""rider-photo end to end on the local AWS: terraform applies the module, uploads to
+`<userId>/<file>` start the state machine, the real functions call the local Rekognition (a real
+face detector and embedding), and the test checks each photo's path through the states and what
+it left behind: thumbnail, DynamoDB item, indexed face, notification."""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import sample_photos as samples
+from lambda_common.naming import execution_name
+from localaws.process import ROOT
+from PIL import Image
+from tfroot import TerraformRoot
+from workflow_runs import wait_for_execution
+
+pytestmark = pytest.mark.e2e
+
+HAPPY_PATH = [
+    "FaceDetection",
+    "CheckFaceDuplicate",
+    "ParallelProcessing",
+    "AddFaceToIndex",
+    "Thumbnail",
+    "PersistMetadata",
+]
+BRANCHES = {"AddFaceToIndex", "Thumbnail"}  # entered in either order
+THUMBNAIL_MAX_SIZE = 120  # as in tests/terraform/rider_photo/main.tf
+
+
+def assert_happy_path(states: list[str]) -> None:
+    assert len(states) == len(HAPPY_PATH)
+    assert states[:3] == HAPPY_PATH[:3] and states[5:] == HAPPY_PATH[5:]
+    assert set(states[3:5]) == BRANCHES
+
+
+@pytest.fixture(scope="module")
+def workflow(local_aws, tmp_path_factory):
+    build = ROOT / "build"
+    if not (build / "lambda" / "photo_face_detection.zip").exists():
+        pytest.fail("build/lambda/photo_*.zip missing: run 'make package'")
+    root = TerraformRoot(
+        ROOT / "tests" / "terraform" / "rider_photo",
+        tmp_path_factory.mktemp("tf-rider-photo"),
+        local_aws.environ(),
+        {
+            "endpoint": local_aws.endpoint,
+            "artifacts_dir": str(build),
+            "name": f"rp-{uuid.uuid4().hex[:6]}",
+        },
+    )
+    root.init()
+    outputs = root.apply()
+    yield outputs
+    root.destroy()
+
+
+class Run:
+    """One upload and the execution it started."""
+
+    def __init__(self, local_aws, workflow: dict, user: str, file: str, body: bytes, email=None):
+        self.local_aws, self.outputs = local_aws, workflow["rider_photo"]
+        self.user, self.key = user, f"{user}/{file}"
+        extra = {"Metadata": {"email": email}} if email else {}
+        etag = local_aws.client("s3").put_object(
+            Bucket=self.outputs["photo_bucket"], Key=self.key, Body=body, **extra
+        )["ETag"]
+        name = execution_name(self.outputs["photo_bucket"], self.key, etag)
+        self.arn = (
+            self.outputs["state_machine_arn"].replace(":stateMachine:", ":execution:") + f":{name}"
+        )
+
+    def wait(self) -> Run:
+        sfn = self.local_aws.client("stepfunctions")
+        deadline = time.time() + 60  # the start function runs asynchronously
+        while True:
+            try:
+                sfn.describe_execution(executionArn=self.arn)
+                break
+            except sfn.exceptions.ExecutionDoesNotExist:
+                assert time.time() < deadline, f"no execution started for {self.key}"
+                time.sleep(0.3)
+        self.execution = wait_for_execution(self.local_aws, self.arn, timeout=300)
+        events = sfn.get_execution_history(executionArn=self.arn, maxResults=1000)["events"]
+        self.states = [
+            e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e
+        ]
+        return self
+
+    @property
+    def output(self) -> dict:
+        return json.loads(self.execution["output"])
+
+
+def run_all(local_aws, workflow, cases: dict) -> dict[str, Run]:
+    """Upload every case at once and wait for all: the executions run side by side."""
+    runs = {name: Run(local_aws, workflow, *case) for name, case in cases.items()}
+    with ThreadPoolExecutor(len(runs)) as pool:
+        list(pool.map(Run.wait, runs.values()))
+    return runs
+
+
+@pytest.fixture(scope="module")
+def runs(local_aws, workflow):
+    tag = uuid.uuid4().hex[:4]
+    first = run_all(
+        local_aws,
+        workflow,
+        {
+            "happy": (f"user_a-{tag}", "1_happy_face.jpg", samples.happy_face()),
+            "sunglasses": (
+                f"user_b-{tag}",
+                "2_sunglass_face.jpg",
+                samples.sunglasses(),
+                "rider-b@example.com",
+            ),
+            "several": (f"user_c-{tag}", "3_multiple_faces.jpg", samples.several_faces()),
+            "no_face": (f"user_d-{tag}", "4_no_face.jpg", samples.no_face()),
+            "not_an_image": (f"user_e-{tag}", "selfie.jpg", samples.not_an_image()),
+            "truncated": (f"user_f-{tag}", "selfie.jpg", samples.truncated_jpeg()),
+            "huge": (f"user_g-{tag}", "selfie.png", samples.huge_dimensions()),
+        },
+    )
+    # These need the happy photo's face and rider item to exist already; the thumbnail of the
+    # third fails once with a transient error, which the state machine's Retry absorbs.
+    thumbnail_function = workflow["rider_photo"]["function_names"]["thumbnail"]
+    local_aws.inject_fault(thumbnail_function, count=1, error_type="TransientServiceError")
+    second = run_all(
+        local_aws,
+        workflow,
+        {
+            "duplicate": (f"user_h-{tag}", "selfie.jpg", samples.same_person()),
+            "registered": (f"user_a-{tag}", "new_selfie.png", samples.png(samples.cameraman())),
+            "retried": (f"user_i-{tag}", "selfie.png", samples.png(samples.cameraman())),
+        },
+    )
+    return {**first, **second}
+
+
+def test_happy_face_is_indexed_thumbnailed_and_recorded(local_aws, workflow, runs):
+    run, outputs = runs["happy"], workflow["rider_photo"]
+    assert run.execution["status"] == "SUCCEEDED", run.execution
+    assert_happy_path(run.states)
+
+    s3 = local_aws.client("s3")
+    thumbnail = s3.get_object(Bucket=outputs["thumbnail_bucket"], Key=run.key)
+    image = Image.open(io.BytesIO(thumbnail["Body"].read()))
+    assert (image.format, image.size) == ("JPEG", (THUMBNAIL_MAX_SIZE, THUMBNAIL_MAX_SIZE))
+    assert thumbnail["Metadata"]["user-id"] == run.user
+
+    item = local_aws.client("dynamodb").get_item(
+        TableName=outputs["table_name"], Key={"userId": {"S": run.user}}
+    )["Item"]
+    assert item["s3Bucket"]["S"] == outputs["photo_bucket"]
+    assert item["s3Key"]["S"] == run.key
+    assert item["thumbnailS3Bucket"]["S"] == outputs["thumbnail_bucket"]
+    assert item["thumbnailS3Key"]["S"] == run.key
+    assert (item["thumbnailWidth"]["N"], item["thumbnailHeight"]["N"]) == ("120", "120")
+    assert float(item["faceConfidence"]["N"]) >= 90
+    assert item["registeredAt"]["S"].endswith("Z")
+
+    faces = faces_of(local_aws, outputs, run.user)
+    assert [f["FaceId"] for f in faces] == [item["faceId"]["S"]]
+
+
+def faces_of(local_aws, outputs: dict, user: str) -> list[dict]:
+    faces = local_aws.client("rekognition").list_faces(CollectionId=outputs["collection_id"])[
+        "Faces"
+    ]
+    return [f for f in faces if f.get("ExternalImageId") == user]
+
+
+@pytest.mark.parametrize(
+    ("case", "error", "reason", "path"),
+    [
+        ("sunglasses", "PhotoDoesNotMeetRequirementError", "Face is wearing sunglasses.", 1),
+        ("several", "PhotoDoesNotMeetRequirementError", "Detected 2 faces in the photo", 1),
+        ("no_face", "PhotoDoesNotMeetRequirementError", "No face was detected", 1),
+        ("duplicate", "FaceAlreadyExistsError", "already in the system (rider user_a-", 2),
+        ("registered", "RiderAlreadyRegisteredError", "already has a registered photo", 2),
+    ],
+)
+def test_refused_photo_is_notified_and_leaves_nothing(
+    local_aws, workflow, runs, case, error, reason, path
+):
+    run, outputs = runs[case], workflow["rider_photo"]
+    assert run.execution["status"] == "SUCCEEDED", run.execution  # refusal is a handled outcome
+    assert run.states == [*HAPPY_PATH[:path], "PhotoDoesNotMeetRequirement"]
+    notice = run.output
+    assert (notice["userId"], notice["s3Key"], notice["error"]) == (run.user, run.key, error)
+    assert reason in notice["reason"]
+    if case == "sunglasses":  # this rider's upload carried an email address
+        assert notice["channel"] == "ses" and notice["messageId"]
+    else:
+        assert notice["channel"] == "sns"
+        published = {k: v for k, v in notice.items() if k not in ("channel", "messageId")}
+        assert published in sns_notifications(local_aws, workflow)
+    assert_nothing_written(local_aws, outputs, run, registered=case == "registered")
+
+
+def test_ses_email_was_sent(local_aws, workflow, runs):
+    assert runs["sunglasses"].output["channel"] == "ses"
+    quota = local_aws.client("ses").get_send_quota()
+    assert quota["SentLast24Hours"] >= 1
+
+
+_received: list[dict] = []
+
+
+def sns_notifications(local_aws, workflow) -> list[dict]:
+    """Every refusal published to the topic so far (read once through the test's SQS queue)."""
+    sqs = local_aws.client("sqs")
+    while True:
+        messages = sqs.receive_message(
+            QueueUrl=workflow["notification_queue_url"], MaxNumberOfMessages=10, WaitTimeSeconds=1
+        ).get("Messages", [])
+        if not messages:
+            return _received
+        for message in messages:
+            _received.append(json.loads(message["Body"]))
+            sqs.delete_message(
+                QueueUrl=workflow["notification_queue_url"], ReceiptHandle=message["ReceiptHandle"]
+            )
+
+
+@pytest.mark.parametrize(
+    ("case", "error", "cause"),
+    [
+        ("not_an_image", "InvalidImageError", "is not an image"),
+        ("truncated", "InvalidImageError", "corrupt or truncated JPEG"),
+        ("huge", "ImageTooLargeError", "12000x12000 pixels"),
+    ],
+)
+def test_bad_input_fails_clearly_and_leaves_nothing(local_aws, workflow, runs, case, error, cause):
+    run, outputs = runs[case], workflow["rider_photo"]
+    assert run.execution["status"] == "FAILED"
+    assert run.execution["error"] == error
+    assert cause in json.loads(run.execution["cause"])["errorMessage"]
+    assert run.states == ["FaceDetection"]
+    assert_nothing_written(local_aws, outputs, run)
+
+
+def assert_nothing_written(local_aws, outputs: dict, run: Run, registered: bool = False) -> None:
+    s3 = local_aws.client("s3")
+    listing = s3.list_objects_v2(
+        Bucket=outputs["thumbnail_bucket"], Prefix=run.key.rsplit(".", 1)[0]
+    )
+    assert listing.get("KeyCount", 0) == 0
+    item = (
+        local_aws.client("dynamodb")
+        .get_item(TableName=outputs["table_name"], Key={"userId": {"S": run.user}})
+        .get("Item")
+    )
+    if registered:  # the earlier registration is kept as it was
+        assert item["s3Key"]["S"] != run.key
+        assert len(faces_of(local_aws, outputs, run.user)) == 1
+    else:
+        assert item is None
+        assert faces_of(local_aws, outputs, run.user) == []
+
+
+def test_redelivered_upload_event_starts_no_second_execution(local_aws, workflow, runs):
+    run, outputs = runs["happy"], workflow["rider_photo"]
+    head = local_aws.client("s3").head_object(Bucket=outputs["photo_bucket"], Key=run.key)
+    event = {
+        "Records": [
+            {
+                "s3": {
+                    "bucket": {"name": outputs["photo_bucket"]},
+                    "object": {"key": run.key, "eTag": head["ETag"].strip('"')},
+                }
+            }
+        ]
+    }
+    response = local_aws.client("lambda").invoke(
+        FunctionName=outputs["function_names"]["start"], Payload=json.dumps(event)
+    )
+    assert json.loads(response["Payload"].read()) == {"started": [], "skipped": [], "duplicates": 1}
+
+
+def test_upload_without_user_folder_is_skipped(local_aws, workflow):
+    outputs = workflow["rider_photo"]
+    local_aws.client("s3").put_object(Bucket=outputs["photo_bucket"], Key="x.jpg", Body=b"x")
+    event = {
+        "Records": [
+            {"s3": {"bucket": {"name": outputs["photo_bucket"]}, "object": {"key": "x.jpg"}}}
+        ]
+    }
+    response = local_aws.client("lambda").invoke(
+        FunctionName=outputs["function_names"]["start"], Payload=json.dumps(event)
+    )
+    assert json.loads(response["Payload"].read())["skipped"] == ["x.jpg"]
+
+
+def test_transient_error_is_retried(local_aws, workflow, runs):
+    run, outputs = runs["retried"], workflow["rider_photo"]
+    assert run.execution["status"] == "SUCCEEDED", run.execution
+    assert_happy_path(run.states)
+    calls = local_aws.invocations(outputs["function_names"]["thumbnail"])
+    injected = [c for c in calls if c["injected"]]
+    assert [c["error_type"] for c in injected] == ["TransientServiceError"]
+    assert calls[-1]["error_type"] is None  # the retry that wrote the thumbnail
+    thumbnail = (
+        local_aws.client("s3")
+        .get_object(Bucket=outputs["thumbnail_bucket"], Key=f"{run.user}/selfie.jpg")["Body"]
+        .read()
+    )
+    assert Image.open(io.BytesIO(thumbnail)).size == (THUMBNAIL_MAX_SIZE, THUMBNAIL_MAX_SIZE)

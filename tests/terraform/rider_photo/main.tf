@@ -1,0 +1,74 @@
+# rider-photo on the local AWS: short retries, SES for riders with an email, SNS (read through an
+# SQS queue) for the others.
+
+variable "endpoint" {
+  description = "URL of the local AWS."
+  type        = string
+}
+
+variable "artifacts_dir" {
+  description = "build/ directory of `make package`."
+  type        = string
+}
+
+variable "name" {
+  description = "Name prefix, unique per test run."
+  type        = string
+}
+
+resource "aws_ses_email_identity" "sender" {
+  email = "photos@${var.name}.example.com"
+}
+
+module "rider_photo" {
+  source                    = "../../../terraform/modules/rider-photo"
+  name                      = var.name
+  artifacts_dir             = var.artifacts_dir
+  collection_id             = "${var.name}-riders"
+  thumbnail_max_size        = 120
+  notification_sender_email = aws_ses_email_identity.sender.email
+  retry                     = { interval_seconds = 1, max_attempts = 2, backoff_rate = 1 }
+  function_timeout          = 60
+  force_destroy             = true
+  point_in_time_recovery    = false
+  log_retention_days        = 7
+  tags                      = { Project = "rider-photo-e2e" }
+}
+
+# The notifications the test reads.
+resource "aws_sqs_queue" "notifications" {
+  name = "${var.name}-notifications"
+}
+
+resource "aws_sqs_queue_policy" "notifications" {
+  queue_url = aws_sqs_queue.notifications.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = "sns.amazonaws.com" }
+      Action    = "sqs:SendMessage"
+      Resource  = aws_sqs_queue.notifications.arn
+      Condition = { ArnEquals = { "aws:SourceArn" = module.rider_photo.notification_topic_arn } }
+    }]
+  })
+}
+
+resource "aws_sns_topic_subscription" "notifications" {
+  topic_arn            = module.rider_photo.notification_topic_arn
+  protocol             = "sqs"
+  endpoint             = aws_sqs_queue.notifications.arn
+  raw_message_delivery = true
+}
+
+output "rider_photo" {
+  value = module.rider_photo
+}
+
+output "notification_queue_url" {
+  value = aws_sqs_queue.notifications.id
+}
+
+output "sender_email" {
+  value = aws_ses_email_identity.sender.email
+}

@@ -1,0 +1,327 @@
+"""The rider-photo functions' own logic: face rules, duplicate check, index result, thumbnail,
+rider item and its conditional write, the notification and the start function's input."""
+
+from __future__ import annotations
+
+import datetime
+import io
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+
+import boto3
+import pytest
+import sample_photos as samples
+from lambda_common.photo import (
+    FaceAlreadyExistsError,
+    ImageTooLargeError,
+    InvalidPhotoRequestError,
+    PhotoDoesNotMeetRequirementError,
+    PhotoRequest,
+    RiderAlreadyRegisteredError,
+)
+from moto import mock_aws
+from photo_face_detection.handler import the_one_face
+from photo_face_search.handler import check_no_match
+from photo_index_face.handler import indexed_face
+from photo_notification import handler as notification
+from photo_persist_metadata.handler import rider_item, save_rider
+from photo_start.handler import execution_input
+from photo_thumbnail.handler import make_thumbnail, thumbnail_key
+from PIL import Image
+
+REQUEST = PhotoRequest("user_a", "photos", "user_a/1_happy_face.jpg")
+
+
+def face(confidence=99.9, sunglasses=False, eyes_open=True) -> dict:
+    return {
+        "BoundingBox": {"Width": 0.2, "Height": 0.2, "Left": 0.3, "Top": 0.1},
+        "Confidence": confidence,
+        "Landmarks": [{"Type": "nose", "X": 0.4, "Y": 0.2}],
+        "Sunglasses": {"Value": sunglasses, "Confidence": 99.0},
+        "EyesOpen": {"Value": eyes_open, "Confidence": 99.0},
+    }
+
+
+# --- FaceDetection ------------------------------------------------------------------------------
+
+
+def test_one_clear_face_passes_without_its_landmarks():
+    result = the_one_face([face()], 90, True)
+    assert "Landmarks" not in result
+    assert result["Confidence"] == 99.9
+    # A faint background detection does not count as a second face.
+    assert the_one_face([face(), face(confidence=60)], 90, True)["Confidence"] == 99.9
+
+
+@pytest.mark.parametrize(
+    ("faces", "reason"),
+    [
+        ([], "No face was detected"),
+        ([face(confidence=50)], "No face was detected"),
+        ([face(), face()], "Detected 2 faces in the photo; it must show exactly one."),
+        ([face(sunglasses=True)], "Face is wearing sunglasses."),
+        ([face(eyes_open=False)], "Eyes are closed"),
+    ],
+    ids=["none", "faint", "two", "sunglasses", "eyes-closed"],
+)
+def test_photos_that_do_not_meet_the_requirements(faces, reason):
+    with pytest.raises(PhotoDoesNotMeetRequirementError, match=reason):
+        the_one_face(faces, 90, True)
+
+
+def test_closed_eyes_can_be_allowed():
+    assert the_one_face([face(eyes_open=False)], 90, False)["EyesOpen"]["Value"] is False
+
+
+# --- CheckFaceDuplicate and AddFaceToIndex ------------------------------------------------------
+
+
+def test_a_match_is_a_duplicate_naming_its_rider():
+    check_no_match([])
+    matches = [
+        {"Similarity": 85.0, "Face": {"FaceId": "f1", "ExternalImageId": "user_x"}},
+        {"Similarity": 99.2, "Face": {"FaceId": "f2", "ExternalImageId": "user_y"}},
+    ]
+    with pytest.raises(FaceAlreadyExistsError, match=r"rider user_y, similarity 99\.2%"):
+        check_no_match(matches)
+
+
+def test_indexed_face_or_why_not():
+    record = {"FaceId": "f1", "ImageId": "i1", "ExternalImageId": "user_a", "Confidence": 99.8}
+    assert indexed_face({"FaceRecords": [{"Face": record, "FaceDetail": {}}]}) == record
+    unindexed = {"FaceRecords": [], "UnindexedFaces": [{"Reasons": ["LOW_CONFIDENCE"]}]}
+    with pytest.raises(PhotoDoesNotMeetRequirementError, match="LOW_CONFIDENCE"):
+        indexed_face(unindexed)
+
+
+# --- Thumbnail ----------------------------------------------------------------------------------
+
+
+def jpeg_size(data: bytes) -> tuple[str, tuple[int, int]]:
+    image = Image.open(io.BytesIO(data))
+    return image.format, image.size
+
+
+@pytest.mark.parametrize(
+    ("size", "expected"),
+    [
+        ((512, 512), (250, 250)),
+        ((1000, 500), (250, 125)),
+        ((300, 1200), (62, 250)),
+        ((100, 50), (100, 50)),
+    ],
+    ids=["square", "landscape", "portrait", "small-is-not-enlarged"],
+)
+def test_thumbnail_fits_the_box_keeping_the_aspect(size, expected):
+    photo = samples.jpeg(samples.astronaut().resize(size))
+    body, got = make_thumbnail(photo, 250, 10**7, "s3://b/k")
+    assert got == expected
+    assert jpeg_size(body) == ("JPEG", expected)
+
+
+def test_thumbnail_is_upright_per_exif():
+    landscape = samples.astronaut().resize((400, 200))
+    _, size = make_thumbnail(samples.rotated_exif(landscape), 100, 10**7, "s3://b/k")
+    assert size == (100, 50)
+
+
+def test_thumbnail_of_a_large_jpeg_uses_a_reduced_decode():
+    big = samples.jpeg(samples.astronaut().resize((4000, 4000)))
+    _, size = make_thumbnail(big, 120, 10**8, "s3://b/k")
+    assert size == (120, 120)
+
+
+def test_thumbnail_refuses_a_decompression_bomb():
+    with pytest.raises(ImageTooLargeError):
+        make_thumbnail(samples.huge_dimensions(), 120, 40_000_000, "s3://b/k")
+
+
+def test_thumbnail_key_keeps_the_place_with_a_jpeg_extension():
+    assert thumbnail_key("user_a/1_happy_face.jpg") == "user_a/1_happy_face.jpg"
+    assert thumbnail_key("user_a/selfie.PNG") == "user_a/selfie.jpg"
+    assert thumbnail_key("user_a/no-extension") == "user_a/no-extension.jpg"
+
+
+# --- PersistMetadata ----------------------------------------------------------------------------
+
+NOW = datetime.datetime(2026, 11, 23, 10, 0, tzinfo=datetime.UTC)
+THUMBNAIL = {"s3Bucket": "thumbs", "s3Key": "user_a/1_happy_face.jpg", "width": 250, "height": 250}
+
+
+def state(face_id="face-1") -> dict:
+    return {
+        "userId": "user_a",
+        "s3Bucket": "photos",
+        "s3Key": "user_a/1_happy_face.jpg",
+        "detectedFaceDetails": {"Confidence": 99.84},
+        "parallelResult": [{"FaceId": face_id}, {"thumbnail": THUMBNAIL}],
+    }
+
+
+def test_rider_item_from_the_state():
+    item = rider_item(state(), REQUEST, NOW)
+    assert item == {
+        "userId": "user_a",
+        "faceId": "face-1",
+        "s3Bucket": "photos",
+        "s3Key": "user_a/1_happy_face.jpg",
+        "thumbnailS3Bucket": "thumbs",
+        "thumbnailS3Key": "user_a/1_happy_face.jpg",
+        "thumbnailWidth": 250,
+        "thumbnailHeight": 250,
+        "registeredAt": "2026-11-23T10:00:00.000Z",
+        "faceConfidence": Decimal("99.84"),
+    }
+
+
+def test_rider_item_needs_the_parallel_results():
+    broken = {**state(), "parallelResult": [{"FaceId": "f"}]}
+    with pytest.raises(InvalidPhotoRequestError, match="parallel results"):
+        rider_item(broken, REQUEST, NOW)
+
+
+@pytest.fixture
+def riders():
+    with mock_aws():
+        dynamodb = boto3.resource("dynamodb", region_name="us-east-1")
+        yield dynamodb.create_table(
+            TableName="riders",
+            KeySchema=[{"AttributeName": "userId", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "userId", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+
+
+def test_save_rider_is_idempotent_but_never_replaces_another_face(riders):
+    save_rider(riders, rider_item(state(), REQUEST, NOW), REQUEST)
+    later = NOW + datetime.timedelta(minutes=5)
+    save_rider(riders, rider_item(state(), REQUEST, later), REQUEST)  # a retry or replay: same face
+    stored = riders.get_item(Key={"userId": "user_a"})["Item"]
+    assert stored["faceId"] == "face-1"
+    assert stored["registeredAt"] == "2026-11-23T10:00:00.000Z"  # the first write's time
+    with pytest.raises(RiderAlreadyRegisteredError, match="not overwritten"):
+        save_rider(riders, rider_item(state("face-2"), REQUEST, later), REQUEST)
+    assert riders.get_item(Key={"userId": "user_a"})["Item"]["faceId"] == "face-1"
+
+
+# --- PhotoDoesNotMeetRequirement ----------------------------------------------------------------
+
+CAUGHT = {
+    "Error": "PhotoDoesNotMeetRequirementError",
+    "Cause": json.dumps(
+        {
+            "errorMessage": "Face is wearing sunglasses.",
+            "errorType": "PhotoDoesNotMeetRequirementError",
+            "stackTrace": ["..."],
+        }
+    ),
+}
+
+
+def test_rejection_notice_reads_the_caught_error():
+    assert notification.rejection_notice(REQUEST, CAUGHT) == {
+        "userId": "user_a",
+        "s3Bucket": "photos",
+        "s3Key": "user_a/1_happy_face.jpg",
+        "error": "PhotoDoesNotMeetRequirementError",
+        "reason": "Face is wearing sunglasses.",
+    }
+    plain = notification.rejection_notice(REQUEST, {"Error": "X", "Cause": "not json"})
+    assert plain["reason"] == "not json"
+    unknown = notification.rejection_notice(REQUEST, None)
+    assert (unknown["error"], unknown["reason"]) == (
+        "Unknown",
+        "The photo does not meet the requirements.",
+    )
+    text = notification.email_text(notification.rejection_notice(REQUEST, CAUGHT))
+    assert "user_a/1_happy_face.jpg" in text and "Face is wearing sunglasses." in text
+
+
+@dataclass
+class Context:
+    function_name: str = "photo_notification"
+    memory_limit_in_mb: int = 256
+    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:photo_notification"
+    aws_request_id: str = "req-1"
+
+
+@pytest.fixture
+def aws(monkeypatch):
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    with mock_aws():
+        yield
+
+
+def test_notification_by_email_when_a_sender_and_address_are_known(aws, monkeypatch):
+    ses = boto3.client("ses")
+    ses.verify_email_identity(EmailAddress="photos@example.com")
+    monkeypatch.setenv("SENDER_EMAIL", "photos@example.com")
+    event = {
+        "userId": "user_a",
+        "s3Bucket": "photos",
+        "s3Key": REQUEST.key,
+        "email": "r@x.io",
+        "errorInfo": CAUGHT,
+    }
+    result = notification.lambda_handler(event, Context())
+    assert result["channel"] == "ses" and result["messageId"]
+    assert ses.get_send_quota()["SentLast24Hours"] == 1
+
+
+def test_notification_on_sns_without_an_address(aws, monkeypatch):
+    sns, sqs = boto3.client("sns"), boto3.client("sqs")
+    topic = sns.create_topic(Name="refused")["TopicArn"]
+    queue = sqs.create_queue(QueueName="refused")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])
+    sns.subscribe(
+        TopicArn=topic,
+        Protocol="sqs",
+        Endpoint=queue_arn["Attributes"]["QueueArn"],
+        Attributes={"RawMessageDelivery": "true"},
+    )
+    monkeypatch.setenv("SENDER_EMAIL", "photos@example.com")  # but the rider gave no address
+    monkeypatch.setenv("TOPIC_ARN", topic)
+    event = {"userId": "user_a", "s3Bucket": "photos", "s3Key": REQUEST.key, "errorInfo": CAUGHT}
+    result = notification.lambda_handler(event, Context())
+    assert result["channel"] == "sns"
+    (message,) = sqs.receive_message(QueueUrl=queue)["Messages"]
+    assert json.loads(message["Body"])["reason"] == "Face is wearing sunglasses."
+
+
+def test_notification_is_only_logged_without_a_channel(aws, monkeypatch):
+    monkeypatch.delenv("SENDER_EMAIL", raising=False)
+    monkeypatch.delenv("TOPIC_ARN", raising=False)
+    event = {"userId": "user_a", "s3Bucket": "photos", "s3Key": REQUEST.key, "errorInfo": CAUGHT}
+    assert notification.lambda_handler(event, Context())["channel"] == "log"
+
+
+# --- the S3 trigger -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("key", "prefix", "source", "metadata", "expected_user"),
+    [
+        ("user_a/selfie.jpg", "", "key", {}, "user_a"),
+        ("uploads/user_a/2024/selfie.jpg", "uploads/", "key", {}, "user_a"),
+        ("selfie.jpg", "", "key", {}, None),
+        ("other/user_a/selfie.jpg", "uploads/", "key", {}, None),
+        ("user a/selfie.jpg", "", "key", {}, None),
+        ("anything.jpg", "", "metadata", {"user-id": "user_m"}, "user_m"),
+        ("anything.jpg", "", "metadata", {}, None),
+    ],
+)
+def test_execution_input_takes_the_user_id_from_key_or_metadata(
+    key, prefix, source, metadata, expected_user
+):
+    payload = execution_input("photos", key, prefix, source, metadata)
+    if expected_user is None:
+        assert payload is None
+    else:
+        assert payload == {"userId": expected_user, "s3Bucket": "photos", "s3Key": key}
+
+
+def test_execution_input_passes_a_valid_email_on():
+    with_email = execution_input("b", "u/s.jpg", "", "key", {"email": "rider@example.com"})
+    assert with_email["email"] == "rider@example.com"
+    assert "email" not in execution_input("b", "u/s.jpg", "", "key", {"email": "nope"})
