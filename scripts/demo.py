@@ -13,6 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import sample_photos
 from localaws.process import ROOT, LocalAwsProcess
 from sample_media import make_video, measure
 from tfroot import TerraformRoot
@@ -34,12 +35,15 @@ def media_convert_inputs(work: Path) -> dict[str, Path]:
     }
 
 
-def find_execution(sfn, state_machine_arn: str, key: str, timeout: float = 60) -> str:
+def find_execution(
+    sfn, state_machine_arn: str, key: str, timeout: float = 60, field: str = "key"
+) -> str:
+    """The execution whose input names this object (the start functions run asynchronously)."""
     deadline = time.time() + timeout
     while time.time() < deadline:
         for summary in sfn.list_executions(stateMachineArn=state_machine_arn)["executions"]:
             described = sfn.describe_execution(executionArn=summary["executionArn"])
-            if json.loads(described["input"]).get("key") == key:
+            if json.loads(described["input"]).get(field) == key:
                 return summary["executionArn"]
         time.sleep(0.5)
     raise RuntimeError(f"no execution started for {key}")
@@ -150,6 +154,52 @@ def run_sns_fanout(aws: LocalAwsProcess, outputs: dict, work: Path) -> list[str]
     return [f"sns-fanout ({time.time() - started:.0f} s)", *lines]
 
 
+def run_rider_photo(aws: LocalAwsProcess, outputs: dict) -> list[str]:
+    """The workshop's photos: a clear face, the same person under another rider, sunglasses,
+    several faces, no face (a cat)."""
+    s3, sfn = aws.client("s3"), aws.client("stepfunctions")
+    photos = {
+        "rider-ann/profile.jpg": sample_photos.happy_face(),
+        "rider-bob/me.jpg": sample_photos.same_person(),
+        "rider-cy/beach.jpg": sample_photos.sunglasses(),
+        "rider-dee/group.jpg": sample_photos.several_faces(),
+        "rider-eve/cat.jpg": sample_photos.no_face(),
+    }
+    print("\nrider-photo: uploading", ", ".join(photos))
+    started = time.time()
+    # The duplicate check needs Ann indexed first: her photo goes alone, then the others.
+    first, *others = photos
+    keys, results = {}, {}
+    for batch in ([first], others):
+        for key in batch:
+            full = f"{outputs['upload_prefix']}{key}"
+            s3.put_object(Bucket=outputs["photo_bucket"], Key=full, Body=photos[key])
+            keys[key] = full
+        executions = {
+            key: find_execution(sfn, outputs["state_machine_arn"], keys[key], field="s3Key")
+            for key in batch
+        }
+        results.update(follow(sfn, executions))
+    lines = [f"rider-photo ({time.time() - started:.0f} s for {len(photos)} photos)"]
+    for key, described in results.items():
+        output = json.loads(described.get("output") or "{}")
+        if "reason" in output:
+            lines.append(f"  ✗ {key}: {output['error']} — {output['reason']}")
+        elif described["status"] == "SUCCEEDED":
+            user = key.split("/")[0]
+            item = aws.client("dynamodb").get_item(
+                TableName=outputs["table_name"], Key={"userId": {"S": user}}
+            )["Item"]
+            lines.append(
+                f"  ✓ {key}: face {item['faceId']['S'][:8]}… indexed, thumbnail"
+                f" {item['thumbnailWidth']['N']}x{item['thumbnailHeight']['N']} in"
+                f" s3://{outputs['thumbnail_bucket']}, item in {outputs['table_name']}"
+            )
+        else:
+            lines.append(f"  ✗ {key}: {described['status']} {described.get('error')}")
+    return lines
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--keep", action="store_true", help="leave the stack and server running")
@@ -173,6 +223,7 @@ def main() -> int:
         with tempfile.TemporaryDirectory() as work:
             summary += run_media_convert(aws, outputs["media_convert"], Path(work))
             summary += run_sns_fanout(aws, outputs["sns_fanout"], Path(work))
+        summary += run_rider_photo(aws, outputs["rider_photo"])
     finally:
         if args.keep:
             print(f"\n--keep: the local AWS stays up at {aws.endpoint}")

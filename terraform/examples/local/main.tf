@@ -20,3 +20,14 @@ module "sns_fanout" {
   force_destroy       = true
   log_retention_days  = 7
 }
+
+module "rider_photo" {
+  source             = "../../modules/rider-photo"
+  name               = "${var.name_prefix}-wildrydes"
+  artifacts_dir      = var.artifacts_dir
+  collection_id      = "${var.name_prefix}-rider-photos"
+  force_destroy      = true
+  log_retention_days = 7
+  # Short waits between retries keep the demo quick; the default is the workshop's 2 s x 6.
+  retry = { interval_seconds = 1, max_attempts = 2, backoff_rate = 1 }
+}

@@ -23,3 +23,14 @@ output "sns_fanout" {
     }
   }
 }
+
+output "rider_photo" {
+  description = "Buckets, table and state machine of the rider-photo workflow."
+  value = {
+    state_machine_arn = module.rider_photo.state_machine_arn
+    photo_bucket      = module.rider_photo.photo_bucket
+    upload_prefix     = module.rider_photo.upload_prefix
+    thumbnail_bucket  = module.rider_photo.thumbnail_bucket
+    table_name        = module.rider_photo.table_name
+  }
+}

@@ -11,9 +11,15 @@ provider "aws" {
 
   endpoints {
     cloudwatchlogs = var.endpoint
+    dynamodb       = var.endpoint
+    events         = var.endpoint
+    glue           = var.endpoint
     iam            = var.endpoint
+    kms            = var.endpoint
     lambda         = var.endpoint
+    rekognition    = var.endpoint
     s3             = var.endpoint
+    ses            = var.endpoint
     sfn            = var.endpoint
     sns            = var.endpoint
     sqs            = var.endpoint
