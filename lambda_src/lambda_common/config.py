@@ -29,13 +29,41 @@ TRUE = ("true", "1", "yes")
 FALSE = ("false", "0", "no")
 
 
-def _text(env: Mapping[str, str], name: str, default: str | None = None) -> str:
+def env_text(name: str, default: str | None = None, env: Mapping[str, str] = os.environ) -> str:
     value = env.get(name, "").strip()
     if value:
         return value
     if default is None:
         raise ConfigurationError(f"environment variable {name} is not set")
     return default
+
+
+def env_optional(name: str, env: Mapping[str, str] = os.environ) -> str | None:
+    return env.get(name, "").strip() or None
+
+
+def env_number(
+    name: str,
+    default: float,
+    minimum: float,
+    maximum: float,
+    env: Mapping[str, str] = os.environ,
+) -> float:
+    raw = env_text(name, str(default), env)
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigurationError(f"{name}={raw!r} is not a number") from None
+    if not minimum <= value <= maximum:
+        raise ConfigurationError(f"{name}={raw} must be between {minimum:g} and {maximum:g}")
+    return value
+
+
+def env_bool(name: str, default: bool, env: Mapping[str, str] = os.environ) -> bool:
+    raw = env_text(name, "true" if default else "false", env).lower()
+    if raw not in TRUE + FALSE:
+        raise ConfigurationError(f"{name}={raw!r} must be true or false")
+    return raw in TRUE
 
 
 def _int(
@@ -46,7 +74,7 @@ def _int(
     minimum: int = 1,
     maximum: int | None = None,
 ) -> int:
-    raw = _text(env, name, None if default is None else str(default))
+    raw = env_text(name, None if default is None else str(default), env)
     try:
         value = int(raw)
     except ValueError:
@@ -61,13 +89,6 @@ def _optional_int(env: Mapping[str, str], name: str) -> int | None:
     return _int(env, name) if env.get(name, "").strip() else None
 
 
-def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
-    raw = _text(env, name, "true" if default else "false").lower()
-    if raw not in TRUE + FALSE:
-        raise ConfigurationError(f"{name}={raw!r} must be true or false")
-    return raw in TRUE
-
-
 def _bitrate(env: Mapping[str, str], name: str) -> str | None:
     value = env.get(name, "").strip() or None
     if value is not None and not BITRATE.fullmatch(value):
@@ -76,7 +97,7 @@ def _bitrate(env: Mapping[str, str], name: str) -> str | None:
 
 
 def _preset(env: Mapping[str, str]) -> str:
-    preset = _text(env, "X264_PRESET", "veryfast")
+    preset = env_text("X264_PRESET", "veryfast", env)
     if preset not in X264_PRESETS:
         raise ConfigurationError(f"X264_PRESET={preset!r} must be one of {X264_PRESETS}")
     return preset
@@ -94,7 +115,7 @@ class StartConfig:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> StartConfig:
-        arn = _text(env, "STATE_MACHINE_ARN")
+        arn = env_text("STATE_MACHINE_ARN", env=env)
         if not arn.startswith("arn:") or ":stateMachine:" not in arn:
             raise ConfigurationError(f"STATE_MACHINE_ARN={arn!r} is not a state machine ARN")
         return cls(arn)
@@ -112,9 +133,9 @@ class SplitConfig:
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> SplitConfig:
         return cls(
-            work_bucket=_text(env, "WORK_BUCKET"),
+            work_bucket=env_text("WORK_BUCKET", env=env),
             work_prefix=_prefix(env, "WORK_PREFIX"),
-            output_bucket=_text(env, "OUTPUT_BUCKET"),
+            output_bucket=env_text("OUTPUT_BUCKET", env=env),
             output_prefix=_prefix(env, "OUTPUT_PREFIX"),
             segment_duration=_int(env, "SEGMENT_DURATION"),
             max_input_bytes=_optional_int(env, "MAX_INPUT_BYTES"),
@@ -133,7 +154,7 @@ class EncodeConfig:
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> EncodeConfig:
         return cls(
-            output_bucket=_text(env, "OUTPUT_BUCKET"),
+            output_bucket=env_text("OUTPUT_BUCKET", env=env),
             output_height=_int(env, "OUTPUT_HEIGHT", minimum=2),
             crf=_int(env, "VIDEO_CRF", default=23, minimum=0, maximum=51),
             bitrate=_bitrate(env, "VIDEO_BITRATE"),
@@ -150,8 +171,8 @@ class MergeConfig:
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> MergeConfig:
         return cls(
-            output_bucket=_text(env, "OUTPUT_BUCKET"),
-            cleanup_intermediate=_bool(env, "CLEANUP_INTERMEDIATE", default=True),
+            output_bucket=env_text("OUTPUT_BUCKET", env=env),
+            cleanup_intermediate=env_bool("CLEANUP_INTERMEDIATE", True, env),
         )
 
 
@@ -164,9 +185,9 @@ class CleanupConfig:
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> CleanupConfig:
         return cls(
-            work_bucket=_text(env, "WORK_BUCKET"),
+            work_bucket=env_text("WORK_BUCKET", env=env),
             work_prefix=_prefix(env, "WORK_PREFIX"),
-            cleanup_intermediate=_bool(env, "CLEANUP_INTERMEDIATE", default=True),
+            cleanup_intermediate=env_bool("CLEANUP_INTERMEDIATE", True, env),
         )
 
 
@@ -176,7 +197,7 @@ class PublishConfig:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> PublishConfig:
-        arn = _text(env, "TOPIC_ARN")
+        arn = env_text("TOPIC_ARN", env=env)
         if not arn.startswith("arn:") or ":sns:" not in arn:
             raise ConfigurationError(f"TOPIC_ARN={arn!r} is not an SNS topic ARN")
         return cls(arn)
@@ -197,13 +218,13 @@ class RenditionConfig:
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> RenditionConfig:
         return cls(
-            name=_text(env, "RENDITION"),
-            output_bucket=_text(env, "OUTPUT_BUCKET"),
+            name=env_text("RENDITION", env=env),
+            output_bucket=env_text("OUTPUT_BUCKET", env=env),
             output_prefix=_prefix(env, "OUTPUT_PREFIX"),
             output_height=_int(env, "OUTPUT_HEIGHT", minimum=2),
             crf=_int(env, "VIDEO_CRF", default=23, minimum=0, maximum=51),
             bitrate=_bitrate(env, "VIDEO_BITRATE"),
             audio_bitrate=_bitrate(env, "AUDIO_BITRATE") or "128k",
             preset=_preset(env),
-            allow_upscale=_bool(env, "ALLOW_UPSCALE", default=False),
+            allow_upscale=env_bool("ALLOW_UPSCALE", False, env),
         )

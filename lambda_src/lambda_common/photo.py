@@ -8,12 +8,9 @@ and Retry match the classes below (PhotoDoesNotMeetRequirementError, TransientSe
 from __future__ import annotations
 
 import io
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-
-from lambda_common.errors import ConfigurationError
 
 USER_ID = re.compile(r"[A-Za-z0-9_.:-]{1,128}")  # also a valid Rekognition ExternalImageId
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -95,46 +92,6 @@ class PhotoRequest:
     @property
     def uri(self) -> str:
         return f"s3://{self.bucket}/{self.key}"
-
-
-# --- settings ----------------------------------------------------------------------------------
-
-
-def env_text(name: str, default: str | None = None, env: Mapping[str, str] = os.environ) -> str:
-    value = env.get(name, "").strip()
-    if value:
-        return value
-    if default is None:
-        raise ConfigurationError(f"environment variable {name} is not set")
-    return default
-
-
-def env_optional(name: str, env: Mapping[str, str] = os.environ) -> str | None:
-    return env.get(name, "").strip() or None
-
-
-def env_number(
-    name: str,
-    default: float,
-    minimum: float,
-    maximum: float,
-    env: Mapping[str, str] = os.environ,
-) -> float:
-    raw = env_text(name, str(default), env)
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigurationError(f"{name}={raw!r} is not a number") from None
-    if not minimum <= value <= maximum:
-        raise ConfigurationError(f"{name}={raw} must be between {minimum:g} and {maximum:g}")
-    return value
-
-
-def env_bool(name: str, default: bool, env: Mapping[str, str] = os.environ) -> bool:
-    raw = env_text(name, "true" if default else "false", env).lower()
-    if raw not in ("true", "false"):
-        raise ConfigurationError(f"{name}={raw!r} must be true or false")
-    return raw == "true"
 
 
 # --- AWS errors --------------------------------------------------------------------------------

@@ -7,11 +7,10 @@ from dataclasses import dataclass
 
 import boto3
 from aws_lambda_powertools import Logger
+from lambda_common.config import env_bool, env_number
 from lambda_common.photo import (
     PhotoDoesNotMeetRequirementError,
     PhotoRequest,
-    env_bool,
-    env_number,
     open_photo,
     read_photo,
     translate_client_error,

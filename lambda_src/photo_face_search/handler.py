@@ -7,12 +7,11 @@ from dataclasses import dataclass
 
 import boto3
 from aws_lambda_powertools import Logger
+from lambda_common.config import env_number, env_text
 from lambda_common.photo import (
     FaceAlreadyExistsError,
     PhotoRequest,
     RiderAlreadyRegisteredError,
-    env_number,
-    env_text,
     translate_client_error,
 )
 

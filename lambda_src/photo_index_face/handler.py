@@ -6,11 +6,11 @@ from dataclasses import dataclass
 
 import boto3
 from aws_lambda_powertools import Logger
+from lambda_common.config import env_text
 from lambda_common.errors import ConfigurationError
 from lambda_common.photo import (
     PhotoDoesNotMeetRequirementError,
     PhotoRequest,
-    env_text,
     translate_client_error,
 )
 

@@ -12,11 +12,11 @@ from decimal import Decimal
 
 import boto3
 from aws_lambda_powertools import Logger
+from lambda_common.config import env_text
 from lambda_common.photo import (
     InvalidPhotoRequestError,
     PhotoRequest,
     RiderAlreadyRegisteredError,
-    env_text,
     translate_client_error,
 )
 

@@ -12,9 +12,10 @@ from urllib.parse import unquote_plus
 
 import boto3
 from aws_lambda_powertools import Logger
+from lambda_common.config import env_optional, env_text
 from lambda_common.errors import ConfigurationError
 from lambda_common.naming import execution_name
-from lambda_common.photo import EMAIL, USER_ID, env_optional, env_text
+from lambda_common.photo import EMAIL, USER_ID
 
 logger = Logger(service="photo_start")
 USER_ID_SOURCES = ("key", "metadata")

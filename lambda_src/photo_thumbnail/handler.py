@@ -9,7 +9,8 @@ from dataclasses import dataclass
 
 import boto3
 from aws_lambda_powertools import Logger
-from lambda_common.photo import PhotoRequest, env_number, env_text, open_photo, read_photo
+from lambda_common.config import env_number, env_text
+from lambda_common.photo import PhotoRequest, open_photo, read_photo
 from PIL import Image
 
 logger = Logger(service="photo_thumbnail")
