@@ -92,7 +92,7 @@ class LocalAws:
 
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
-        from . import events, glue, lambda_service, rekognition, s3, stepfunctions
+        from . import events, lambda_service, rekognition, s3, stepfunctions
 
         endpoint = f"http://{host}:{port}"
         self.runtime = LocalLambdaRuntime(state_dir, endpoint, sdk_dir)
@@ -102,7 +102,6 @@ class LocalAws:
         self.poller = events.SqsPoller(self.lambda_service)
         self.poller.start()
         stepfunctions.install()
-        glue.install(state_dir, endpoint)
         rekognition.install()
         s3.install()
         _install_unsupported_fast_fail()
