@@ -10,7 +10,7 @@ TF_CLI      := build/terraform/cli.tfrc
 export TF_CLI_CONFIG_FILE := $(abspath $(TF_CLI))
 export TF_IN_AUTOMATION := 1
 
-.PHONY: help bootstrap terraform-config package test test-unit test-e2e lint fmt demo bench clean
+.PHONY: help bootstrap terraform-config package test test-unit test-e2e lint fmt docs demo bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -52,6 +52,9 @@ fmt: bootstrap ## Format Python and Terraform sources
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 	terraform fmt -recursive terraform tests
+
+docs: $(VENV)/.installed ## Regenerate the Inputs/Outputs tables of the module READMEs
+	$(PY) scripts/module_docs.py
 
 demo: bootstrap package ## Run the workflows on the local AWS and show the results
 	$(PY) scripts/demo.py
