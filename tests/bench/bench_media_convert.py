@@ -229,6 +229,10 @@ def main() -> int:
         f"\n  overhead, (split + merge) / single pass: {overhead[0] / base[0]:.1%} of the wall "
         f"time, {overhead[1] / base[1]:.1%} of the CPU time (target <= 5 %)"
     )
+    print(
+        f"  of which ffmpeg/ffprobe (the split and merge proper): {overhead[2] / base[1]:.1%} "
+        f"of the single pass's CPU time; the rest is moving parts through moto's S3 in process"
+    )
     print(f"  parallel speedup, single pass / workflow total: {base[0] / total[0]:.2f}x")
     print(f"  encode of one part (last round): {min(walls):.2f}-{max(walls):.2f} s wall")
     # With a function per part (Map concurrency >= parts), the encode step lasts as long as
