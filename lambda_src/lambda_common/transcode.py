@@ -8,12 +8,13 @@ parts are concatenated by stream copy and the source audio is added once, untouc
 from __future__ import annotations
 
 import csv
-from fractions import Fraction
 from itertools import pairwise
 from pathlib import Path
 
 import ffmpeg
 
+# Re-exported: the encoders size their output with it.
+from lambda_common.geometry import output_size as output_size
 from lambda_common.tools import FFMPEG_GLOBAL_ARGS
 
 PART_PATTERN = "%05d.mp4"  # same numbering as naming.part_key
@@ -79,23 +80,6 @@ def part_spans(list_starts: list[float], part_starts: list[float], last: float) 
     """
     firsts = [listed + own for listed, own in zip(list_starts, part_starts, strict=True)]
     return [round(following - first, 6) for first, following in pairwise(firsts)] + [last]
-
-
-def output_size(
-    width: int,
-    height: int,
-    max_height: int,
-    sar: Fraction = Fraction(1),
-    rotation: int = 0,
-    upscale: bool = False,
-) -> tuple[int, int]:
-    """Square-pixel size of the encode: at most `max_height` tall, never taller than the source
-    unless `upscale`, same display aspect ratio, both sides even (yuv420p needs even sizes)."""
-    aspect = Fraction(width, height) * sar
-    if rotation % 180:  # ffmpeg rotates while decoding, so the encoder sees the frame transposed
-        width, height, aspect = height, width, 1 / aspect
-    out_height = max(2, (max_height if upscale else min(height, max_height)) // 2 * 2)
-    return max(2, 2 * round(out_height * aspect / 2)), out_height
 
 
 def encode_command(
