@@ -42,11 +42,8 @@ test: bootstrap package ## The whole suite: unit, terraform and end-to-end
 test-unit: bootstrap ## Unit tests only (no terraform)
 	$(PY) -m pytest tests/unit
 
-lint: bootstrap ## ruff and terraform fmt/validate
-	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check .
-	terraform fmt -check -recursive terraform tests
-	$(PY) scripts/terraform_validate.py
+lint: bootstrap ## ruff (lint, format) and terraform fmt/validate; also part of make test
+	$(PY) scripts/lint.py
 
 fmt: bootstrap ## Format Python and Terraform sources
 	$(VENV)/bin/ruff check --fix .

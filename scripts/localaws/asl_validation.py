@@ -74,8 +74,11 @@ def _duplicate_state_names(node: Any, location: str) -> list[dict[str, str]]:
     if isinstance(node, dict):
         if isinstance(node.get("States"), _Object):
             found += [
-                diagnostic("DUPLICATE_STATE_NAME", f"Duplicate state name: {name}",
-                           f"{location}/States/{name}")
+                diagnostic(
+                    "DUPLICATE_STATE_NAME",
+                    f"Duplicate state name: {name}",
+                    f"{location}/States/{name}",
+                )
                 for name in node["States"].duplicates
             ]
         for key, value in node.items():
@@ -92,8 +95,12 @@ def _statelint(parsed: dict) -> list[dict[str, str]]:
     from statelint.nodes.state_machine import StateMachine
     from statelint.problem import ProblemType
 
-    lagging = {ProblemType.FLOAT, ProblemType.JSON_PATH, ProblemType.REFERENCE_PATH,
-               ProblemType.REFERENCE_PATH_OR_FUNC}
+    lagging = {
+        ProblemType.FLOAT,
+        ProblemType.JSON_PATH,
+        ProblemType.REFERENCE_PATH,
+        ProblemType.REFERENCE_PATH_OR_FUNC,
+    }
     found = []
     for problem in StateMachine(StateFactory(), parsed, Config()).validate():
         text = str(problem)
@@ -127,12 +134,12 @@ def _location(text: str, definition: dict) -> str:
     start = text.find(ROOT)
     if start < 0:
         return "/"
-    rest, node, parts = text[start + len(ROOT):], definition, []
+    rest, node, parts = text[start + len(ROOT) :], definition, []
     while rest:
         index = re.match(r"\[(\d+)\]", rest)
         if index and isinstance(node, list) and int(index[1]) < len(node):
             parts.append(index[1])
-            node, rest = node[int(index[1])], rest[index.end():]
+            node, rest = node[int(index[1])], rest[index.end() :]
             continue
         if not rest.startswith(".") or not isinstance(node, dict):
             break
@@ -145,14 +152,14 @@ def _location(text: str, definition: dict) -> str:
         if key is None:
             break
         parts.append(key)
-        node, rest = node[key], rest[1 + len(key):]
+        node, rest = node[key], rest[1 + len(key) :]
     return "/" + "/".join(parts)
 
 
 def _key_at(node: dict, text: str) -> str | None:
     """The longest key of node that text starts with, followed by a path or word boundary."""
     for key in sorted(node, key=len, reverse=True):
-        if text.startswith(key) and text[len(key):len(key) + 1] in ("", ".", "[", " ", '"', ":"):
+        if text.startswith(key) and text[len(key) : len(key) + 1] in ("", ".", "[", " ", '"', ":"):
             return key
     return None
 

@@ -35,8 +35,9 @@ def _fix_start_execution() -> None:
     from moto.stepfunctions.parser.backend.execution import Execution
     from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
-    def start_execution(self, state_machine_arn, name=None, execution_input=None,
-                        trace_header=None):
+    def start_execution(
+        self, state_machine_arn, name=None, execution_input=None, trace_header=None
+    ):
         # AWS names an unnamed execution with a UUID; moto used None, so every later unnamed
         # start hit the first one's idempotency check.
         name = name or str(uuid.uuid4())
@@ -184,8 +185,9 @@ def _fix_execution_output() -> None:
         reflect(self)
         execution = self.execution
         if execution.exec_status == ExecutionStatus.SUCCEEDED:
-            execution.output = json.dumps(execution.output, separators=(",", ":"),
-                                          ensure_ascii=False)
+            execution.output = json.dumps(
+                execution.output, separators=(",", ":"), ensure_ascii=False
+            )
 
     BaseExecutionWorkerCommunication._reflect_execution_status = _reflect_execution_status
 
@@ -217,14 +219,19 @@ def _fix_no_choice_matched() -> None:
         # moto raised a RuntimeError (States.Runtime); AWS fails with States.NoChoiceMatched.
         error = StatesErrorNameType.StatesNoChoiceMatched
         cause = f"No Choice Rule of state '{self.name}' matched its input and it has no Default"
-        raise FailureEventException(FailureEvent(
-            env=env,
-            error_name=StatesErrorName(typ=error),
-            event_type=HistoryEventType.TaskFailed,
-            event_details=EventDetails(taskFailedEventDetails=TaskFailedEventDetails(
-                error=error.to_name(), cause=cause,
-            )),
-        ))
+        raise FailureEventException(
+            FailureEvent(
+                env=env,
+                error_name=StatesErrorName(typ=error),
+                event_type=HistoryEventType.TaskFailed,
+                event_details=EventDetails(
+                    taskFailedEventDetails=TaskFailedEventDetails(
+                        error=error.to_name(),
+                        cause=cause,
+                    )
+                ),
+            )
+        )
 
     StateChoice._eval_state = _eval_state
 
@@ -259,14 +266,19 @@ def _fix_runtime_errors() -> None:
             evaluate(self, env)
         except NoSuchJsonPathError as exc:
             cause = exc.message  # moto prefixes "An error occurred while executing the state"
-            raise FailureEventException(FailureEvent(
-                env=env,
-                error_name=StatesErrorName(typ=runtime),
-                event_type=HistoryEventType.TaskFailed,
-                event_details=EventDetails(taskFailedEventDetails=TaskFailedEventDetails(
-                    error=runtime.to_name(), cause=cause,
-                )),
-            )) from exc
+            raise FailureEventException(
+                FailureEvent(
+                    env=env,
+                    error_name=StatesErrorName(typ=runtime),
+                    event_type=HistoryEventType.TaskFailed,
+                    event_details=EventDetails(
+                        taskFailedEventDetails=TaskFailedEventDetails(
+                            error=runtime.to_name(),
+                            cause=cause,
+                        )
+                    ),
+                )
+            ) from exc
 
     ExecutionState._evaluate_with_timeout = _evaluate_with_timeout
 
@@ -362,9 +374,11 @@ def _serve_definition_validation() -> None:
 
     def validate_state_machine_definition(self):
         # moto lacks the action, and Terraform's aws_sfn_state_machine calls it on every plan.
-        return ActionResult(asl_validation.validate(
-            self._get_param("definition"), self._get_int_param("maxResults")
-        ))
+        return ActionResult(
+            asl_validation.validate(
+                self._get_param("definition"), self._get_int_param("maxResults")
+            )
+        )
 
     StepFunctionResponse.validate_state_machine_definition = validate_state_machine_definition
 
@@ -386,16 +400,21 @@ def _serve_list_state_machine_versions() -> None:
         backend = self.stepfunction_backend
         state_machine = backend.describe_state_machine(self._get_param("stateMachineArn"))
         versions = sorted(state_machine.versions.values(), key=lambda v: -v.version)
-        return ActionResult({"stateMachineVersions": [
-            {"stateMachineVersionArn": v.arn, "creationDate": v.creation_date} for v in versions
-        ]})
+        return ActionResult(
+            {
+                "stateMachineVersions": [
+                    {"stateMachineVersionArn": v.arn, "creationDate": v.creation_date}
+                    for v in versions
+                ]
+            }
+        )
 
     StepFunctionResponse.list_state_machine_versions = list_state_machine_versions
 
 
 def _jsonata_partition(items, size):
     size = int(size)
-    return [items[i:i + size] for i in range(0, len(items), size)]
+    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 def _jsonata_range(start, end, step=1):
@@ -407,8 +426,9 @@ def _jsonata_range(start, end, step=1):
 JSONATA_AWS_FUNCTIONS = {
     "partition": _jsonata_partition,
     "range": _jsonata_range,
-    "hash": lambda data, algorithm: hashlib.new(algorithm.replace("-", "").lower(),
-                                                str(data).encode()).hexdigest(),
+    "hash": lambda data, algorithm: hashlib.new(
+        algorithm.replace("-", "").lower(), str(data).encode()
+    ).hexdigest(),
     "random": lambda seed=None: random.Random(seed).random(),
     "uuid": lambda: str(uuid.uuid4()),
     "parse": lambda text: json.loads(text),

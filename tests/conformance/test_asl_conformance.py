@@ -37,6 +37,7 @@ def hello(local_aws):
 
 # --- input and output processing (guide: "Processing input and output") -------------------
 
+
 def test_input_path_selects_the_state_input(sfn):
     given = {
         "comment": "Example for InputPath.",
@@ -85,8 +86,10 @@ RESULT_PATH_INPUT = {
         ("$", "Hello, AWS Step Functions!"),
         (None, RESULT_PATH_INPUT),
         ("$.taskresult", {**RESULT_PATH_INPUT, "taskresult": "Hello, AWS Step Functions!"}),
-        ("$.strings.lambdaresult",
-         {**RESULT_PATH_INPUT, "strings": {"lambdaresult": "Hello, AWS Step Functions!"}}),
+        (
+            "$.strings.lambdaresult",
+            {**RESULT_PATH_INPUT, "strings": {"lambdaresult": "Hello, AWS Step Functions!"}},
+        ),
     ],
 )
 def test_result_path_places_the_result(sfn, result_path, expected):
@@ -126,8 +129,12 @@ def test_result_selector_reshapes_the_lambda_invoke_result(sfn, hello):
 
 
 def test_output_path_filters_the_state_output(sfn):
-    state = {"Type": "Pass", "Result": {"kept": 1, "dropped": 2}, "ResultPath": "$.r",
-             "OutputPath": "$.r.kept"}
+    state = {
+        "Type": "Pass",
+        "Result": {"kept": 1, "dropped": 2},
+        "ResultPath": "$.r",
+        "OutputPath": "$.r.kept",
+    }
     assert sfn.run(single(state), {"a": 1}).output == 1
 
 
@@ -145,13 +152,20 @@ def test_definite_and_indefinite_paths(sfn):
     }
     outcome = sfn.run(single({"Type": "Pass", "Parameters": parameters}), parts)
     assert outcome.output == {
-        "originalFileName": "a.mp4", "bucket": "b", "encodedParts": ["p0", "p1"], "first": ["p0"],
+        "originalFileName": "a.mp4",
+        "bucket": "b",
+        "encodedParts": ["p0", "p1"],
+        "first": ["p0"],
     }
 
 
 def test_context_object_fields(sfn):
-    parameters = {"name.$": "$$.Execution.Name", "state.$": "$$.State.Name",
-                  "input.$": "$$.Execution.Input", "start.$": "$$.Execution.StartTime"}
+    parameters = {
+        "name.$": "$$.Execution.Name",
+        "state.$": "$$.State.Name",
+        "input.$": "$$.Execution.Input",
+        "start.$": "$$.Execution.StartTime",
+    }
     state_machine = sfn.create(single({"Type": "Pass", "Parameters": parameters}))
     name = f"run-{uuid.uuid4().hex[:6]}"
     outcome = sfn.wait(sfn.start(state_machine, {"k": "v"}, name=name))
@@ -163,42 +177,79 @@ def test_context_object_fields(sfn):
 
 # --- intrinsic functions (guide: "Intrinsic functions for JSONPath states") -----------------
 
+
 @pytest.mark.parametrize(
     ("expression", "given", "expected"),
     [
-        ("States.Format('Hello, my name is {}.', $.name)", {"name": "Arnav"},
-         "Hello, my name is Arnav."),
-        ("States.StringToJson($.someString)", {"someString": "{\"number\": 20}"}, {"number": 20}),
-        ("States.JsonToString($.someJson)", {"someJson": {"name": "Foo", "year": 2020}},
-         "{\"name\":\"Foo\",\"year\":2020}"),
-        ("States.Array('Foo', 2020, $.someJson)", {"someJson": {"random": "abcdefg"}},
-         ["Foo", 2020, {"random": "abcdefg"}]),
-        pytest.param(
-            "States.Array('Foo', 2020, $.someJson, null)", {"someJson": {"random": "abcdefg"}},
-            ["Foo", 2020, {"random": "abcdefg"}, None],
-            marks=pytest.mark.xfail(strict=True, reason="divergence: moto's intrinsic grammar "
-                                    "has no null literal and drops the argument"),
+        (
+            "States.Format('Hello, my name is {}.', $.name)",
+            {"name": "Arnav"},
+            "Hello, my name is Arnav.",
         ),
-        ("States.ArrayPartition($.inputArray, 4)", {"inputArray": [1, 2, 3, 4, 5, 6, 7, 8, 9]},
-         [[1, 2, 3, 4], [5, 6, 7, 8], [9]]),
-        ("States.ArrayContains($.inputArray, $.lookingFor)",
-         {"inputArray": [1, 2, 3, 4, 5, 6, 7, 8, 9], "lookingFor": 5}, True),
+        ("States.StringToJson($.someString)", {"someString": '{"number": 20}'}, {"number": 20}),
+        (
+            "States.JsonToString($.someJson)",
+            {"someJson": {"name": "Foo", "year": 2020}},
+            '{"name":"Foo","year":2020}',
+        ),
+        (
+            "States.Array('Foo', 2020, $.someJson)",
+            {"someJson": {"random": "abcdefg"}},
+            ["Foo", 2020, {"random": "abcdefg"}],
+        ),
+        pytest.param(
+            "States.Array('Foo', 2020, $.someJson, null)",
+            {"someJson": {"random": "abcdefg"}},
+            ["Foo", 2020, {"random": "abcdefg"}, None],
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="divergence: moto's intrinsic grammar "
+                "has no null literal and drops the argument",
+            ),
+        ),
+        (
+            "States.ArrayPartition($.inputArray, 4)",
+            {"inputArray": [1, 2, 3, 4, 5, 6, 7, 8, 9]},
+            [[1, 2, 3, 4], [5, 6, 7, 8], [9]],
+        ),
+        (
+            "States.ArrayContains($.inputArray, $.lookingFor)",
+            {"inputArray": [1, 2, 3, 4, 5, 6, 7, 8, 9], "lookingFor": 5},
+            True,
+        ),
         ("States.ArrayRange(1, 9, 2)", {}, [1, 3, 5, 7, 9]),
-        ("States.ArrayGetItem($.inputArray, $.index)",
-         {"inputArray": [1, 2, 3, 4, 5, 6, 7, 8, 9], "index": 5}, 6),
+        (
+            "States.ArrayGetItem($.inputArray, $.index)",
+            {"inputArray": [1, 2, 3, 4, 5, 6, 7, 8, 9], "index": 5},
+            6,
+        ),
         ("States.ArrayLength($.inputArray)", {"inputArray": [1, 2, 3, 4, 5, 6, 7, 8, 9]}, 9),
-        ("States.ArrayUnique($.inputArray)", {"inputArray": [1, 2, 3, 3, 3, 3, 3, 3, 4]},
-         [1, 2, 3, 4]),
+        (
+            "States.ArrayUnique($.inputArray)",
+            {"inputArray": [1, 2, 3, 3, 3, 3, 3, 3, 4]},
+            [1, 2, 3, 4],
+        ),
         ("States.Base64Encode($.input)", {"input": "Data to encode"}, "RGF0YSB0byBlbmNvZGU="),
         ("States.Base64Decode($.base64)", {"base64": "RGF0YSB0byBlbmNvZGU="}, "Data to encode"),
-        ("States.Hash($.Data, $.Algorithm)", {"Data": "input data", "Algorithm": "SHA-1"},
-         "aaff4a450a104cd177d28d18d74485e8cae074b7"),
-        ("States.JsonMerge($.json1, $.json2, false)",
-         {"json1": {"a": {"a1": 1, "a2": 2}, "b": 2}, "json2": {"a": {"a3": 1, "a4": 2}, "c": 3}},
-         {"a": {"a3": 1, "a4": 2}, "b": 2, "c": 3}),
+        (
+            "States.Hash($.Data, $.Algorithm)",
+            {"Data": "input data", "Algorithm": "SHA-1"},
+            "aaff4a450a104cd177d28d18d74485e8cae074b7",
+        ),
+        (
+            "States.JsonMerge($.json1, $.json2, false)",
+            {
+                "json1": {"a": {"a1": 1, "a2": 2}, "b": 2},
+                "json2": {"a": {"a3": 1, "a4": 2}, "c": 3},
+            },
+            {"a": {"a3": 1, "a4": 2}, "b": 2, "c": 3},
+        ),
         ("States.MathAdd($.value1, $.step)", {"value1": 111, "step": -1}, 110),
-        ("States.StringSplit($.inputString, $.splitter)",
-         {"inputString": "1,2,3,4,5", "splitter": ","}, ["1", "2", "3", "4", "5"]),
+        (
+            "States.StringSplit($.inputString, $.splitter)",
+            {"inputString": "1,2,3,4,5", "splitter": ","},
+            ["1", "2", "3", "4", "5"],
+        ),
     ],
 )
 def test_intrinsic_function(sfn, expression, given, expected):
@@ -217,17 +268,30 @@ def test_uuid_and_math_random_shapes(sfn):
 # --- Choice, Wait, Pass ---------------------------------------------------------------------
 
 CHOICE = machine(
-    ("Route", {
-        "Type": "Choice",
-        "Choices": [
-            {"Variable": "$.kind", "StringEquals": "video", "Next": "Video"},
-            {"And": [{"Variable": "$.size", "IsPresent": True},
-                     {"Variable": "$.size", "NumericGreaterThan": 100}], "Next": "Big"},
-            {"Or": [{"Variable": "$.kind", "StringEquals": "audio"},
-                    {"Not": {"Variable": "$.tags", "IsPresent": False}}], "Next": "Other"},
-        ],
-        "Default": "Fallback",
-    }),
+    (
+        "Route",
+        {
+            "Type": "Choice",
+            "Choices": [
+                {"Variable": "$.kind", "StringEquals": "video", "Next": "Video"},
+                {
+                    "And": [
+                        {"Variable": "$.size", "IsPresent": True},
+                        {"Variable": "$.size", "NumericGreaterThan": 100},
+                    ],
+                    "Next": "Big",
+                },
+                {
+                    "Or": [
+                        {"Variable": "$.kind", "StringEquals": "audio"},
+                        {"Not": {"Variable": "$.tags", "IsPresent": False}},
+                    ],
+                    "Next": "Other",
+                },
+            ],
+            "Default": "Fallback",
+        },
+    ),
     ("Video", {"Type": "Pass", "Result": "video", "End": True}),
     ("Big", {"Type": "Pass", "Result": "big", "End": True}),
     ("Other", {"Type": "Pass", "Result": "other", "End": True}),
@@ -252,8 +316,13 @@ def test_choice_rules(sfn, given, branch):
 
 def test_choice_without_match_or_default_fails_with_no_choice_matched(sfn):
     definition = machine(
-        ("Route", {"Type": "Choice",
-                   "Choices": [{"Variable": "$.n", "NumericEquals": 1, "Next": "Done"}]}),
+        (
+            "Route",
+            {
+                "Type": "Choice",
+                "Choices": [{"Variable": "$.n", "NumericEquals": 1, "Next": "Done"}],
+            },
+        ),
         ("Done", {"Type": "Succeed"}),
     )
     outcome = sfn.run(definition, {"n": 2})
@@ -277,6 +346,7 @@ def test_pass_without_fields_passes_the_input_through(sfn):
 
 # --- Fail, Retry and Catch ------------------------------------------------------------------
 
+
 def test_fail_state_error_and_cause(sfn):
     state = {"Type": "Fail", "Error": "ErrorA", "Cause": "Kaiju attack"}
     outcome = sfn.run(single(state))
@@ -290,11 +360,15 @@ def test_fail_state_error_and_cause_paths(sfn):
 
 
 def _failing_parallel(catch: dict) -> dict:
-    failing_branch = {"StartAt": "Boom", "States": {
-        "Boom": {"Type": "Fail", "Error": "CustomError", "Cause": "it broke"}}}
+    failing_branch = {
+        "StartAt": "Boom",
+        "States": {"Boom": {"Type": "Fail", "Error": "CustomError", "Cause": "it broke"}},
+    }
     return machine(
-        ("Work", {"Type": "Parallel", "Branches": [failing_branch], "Catch": [catch],
-                  "Next": "Done"}),
+        (
+            "Work",
+            {"Type": "Parallel", "Branches": [failing_branch], "Catch": [catch], "Next": "Done"},
+        ),
         ("Recover", {"Type": "Pass", "End": True}),
         ("Done", {"Type": "Succeed"}),
     )
@@ -327,12 +401,13 @@ def test_retry_then_catch_on_lambda_error(sfn, local_aws, hello):
             {"ErrorEquals": ["Lambda.ServiceException"], "MaxAttempts": 5, "IntervalSeconds": 1},
             {"ErrorEquals": ["TransientError"], "MaxAttempts": 1, "IntervalSeconds": 1},
         ],
-        "Catch": [{"ErrorEquals": ["TransientError"], "ResultPath": "$.error",
-                   "Next": "Recover"}],
+        "Catch": [{"ErrorEquals": ["TransientError"], "ResultPath": "$.error", "Next": "Recover"}],
     }
-    definition = machine(("Call", {**state, "Next": "Done"}),
-                         ("Recover", {"Type": "Pass", "End": True}),
-                         ("Done", {"Type": "Succeed"}))
+    definition = machine(
+        ("Call", {**state, "Next": "Done"}),
+        ("Recover", {"Type": "Pass", "End": True}),
+        ("Done", {"Type": "Succeed"}),
+    )
     outcome = sfn.run(definition, {"who": "x"})
     local_aws.clear_faults()
     assert outcome.output["error"]["Error"] == "TransientError"
@@ -341,14 +416,20 @@ def test_retry_then_catch_on_lambda_error(sfn, local_aws, hello):
 
 # --- Map and Parallel -----------------------------------------------------------------------
 
+
 def test_map_item_selector_with_context_index_and_value(sfn):
     """The guide's ItemSelector example with $$.Map.Item.Index and $$.Map.Item.Value."""
     state = {
         "Type": "Map",
-        "ItemSelector": {"ContextIndex.$": "$$.Map.Item.Index",
-                         "ContextValue.$": "$$.Map.Item.Value"},
-        "ItemProcessor": {"ProcessorConfig": {"Mode": "INLINE"}, "StartAt": "Echo",
-                          "States": {"Echo": {"Type": "Pass", "End": True}}},
+        "ItemSelector": {
+            "ContextIndex.$": "$$.Map.Item.Index",
+            "ContextValue.$": "$$.Map.Item.Value",
+        },
+        "ItemProcessor": {
+            "ProcessorConfig": {"Mode": "INLINE"},
+            "StartAt": "Echo",
+            "States": {"Echo": {"Type": "Pass", "End": True}},
+        },
     }
     outcome = sfn.run(single(state), [{"who": "bob"}, {"who": "meg"}, {"who": "joe"}])
     assert outcome.output == [
@@ -376,8 +457,11 @@ def test_map_items_path_item_selector_and_result_path(sfn):
         "ItemsPath": "$.shipped",
         "MaxConcurrency": 0,
         "ItemSelector": {"parcel.$": "$$.Map.Item.Value", "courier.$": "$.delivery-partner"},
-        "ItemProcessor": {"ProcessorConfig": {"Mode": "INLINE"}, "StartAt": "Validate",
-                          "States": {"Validate": {"Type": "Pass", "End": True}}},
+        "ItemProcessor": {
+            "ProcessorConfig": {"Mode": "INLINE"},
+            "StartAt": "Validate",
+            "States": {"Validate": {"Type": "Pass", "End": True}},
+        },
         "ResultPath": "$.detail.shipped",
     }
     outcome = sfn.run(single(state), given)
@@ -401,9 +485,11 @@ def test_map_max_concurrency_one_runs_items_one_at_a_time(sfn, local_aws, hello)
         "Type": "Map",
         "MaxConcurrency": 1,
         "ItemSelector": {"who.$": "$$.Map.Item.Value", "sleep": 0.2},
-        "ItemProcessor": {"ProcessorConfig": {"Mode": "INLINE"}, "StartAt": "Greet",
-                          "States": {"Greet": {"Type": "Task", "Resource": hello["FunctionArn"],
-                                               "End": True}}},
+        "ItemProcessor": {
+            "ProcessorConfig": {"Mode": "INLINE"},
+            "StartAt": "Greet",
+            "States": {"Greet": {"Type": "Task", "Resource": hello["FunctionArn"], "End": True}},
+        },
     }
     outcome = sfn.run(single(state), ["a", "b", "c"])
     assert outcome.output == ["Hello, a!", "Hello, b!", "Hello, c!"]
@@ -414,8 +500,14 @@ def test_map_max_concurrency_one_runs_items_one_at_a_time(sfn, local_aws, hello)
 
 
 def test_map_over_an_empty_array_outputs_an_empty_array(sfn):
-    state = {"Type": "Map", "ItemProcessor": {"ProcessorConfig": {"Mode": "INLINE"},
-             "StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}}
+    state = {
+        "Type": "Map",
+        "ItemProcessor": {
+            "ProcessorConfig": {"Mode": "INLINE"},
+            "StartAt": "P",
+            "States": {"P": {"Type": "Pass", "End": True}},
+        },
+    }
     assert sfn.run(single(state), []).output == []
 
 
@@ -425,7 +517,11 @@ def test_parallel_outputs_an_array_of_branch_outputs_in_order(sfn):
         {"StartAt": "B", "States": {"B": {"Type": "Pass", "InputPath": "$.n", "End": True}}},
         {"StartAt": "C", "States": {"C": {"Type": "Wait", "Seconds": 0, "End": True}}},
     ]
-    state = {"Type": "Parallel", "Branches": branches,
-             "ResultSelector": {"results.$": "$"}, "ResultPath": "$.parallel"}
+    state = {
+        "Type": "Parallel",
+        "Branches": branches,
+        "ResultSelector": {"results.$": "$"},
+        "ResultPath": "$.parallel",
+    }
     outcome = sfn.run(single(state), {"n": 5})
     assert outcome.output == {"n": 5, "parallel": {"results": ["first", 5, {"n": 5}]}}

@@ -14,6 +14,7 @@ from localaws.stepfunctions import aws_timestamp, service_error_prefix
 
 from tests.conformance.sfn_harness import StepFunctions, machine, single
 from tests.support.lambdas import create_function
+from tests.support.templates import MEDIA_CONVERT, mediaconvert_job_template, render
 
 ROOT = Path(__file__).resolve().parents[3]
 ISO_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?Z$")
@@ -25,15 +26,27 @@ def sfn(local_aws):
 
 
 def _sdk_task(resource: str, parameters: dict, **fields) -> dict:
-    return {"Type": "Task", "Resource": f"arn:aws:states:::aws-sdk:{resource}",
-            "Parameters": parameters, **fields}
+    return {
+        "Type": "Task",
+        "Resource": f"arn:aws:states:::aws-sdk:{resource}",
+        "Parameters": parameters,
+        **fields,
+    }
 
 
 # --- 1. JSONPath: definite paths give values, indefinite ones lists ----------------------------
 
+
 def test_media_convert_pass_state_gets_scalars_and_a_list(sfn):
-    parts = [{"originalFileName": "in.mp4", "bucket": "media", "manifest": "m.json",
-              "encodedPart": f"part-{i}.mp4"} for i in range(3)]
+    parts = [
+        {
+            "originalFileName": "in.mp4",
+            "bucket": "media",
+            "manifest": "m.json",
+            "encodedPart": f"part-{i}.mp4",
+        }
+        for i in range(3)
+    ]
     parameters = {
         "originalFileName.$": "$[0].originalFileName",
         "bucket.$": "$[0].bucket",
@@ -72,6 +85,7 @@ def test_missing_definite_path_is_a_runtime_error(sfn):
 
 # --- 2. datetimes in service results and the context object -----------------------------------
 
+
 def test_sdk_result_datetimes_become_iso_strings(sfn, local_aws):
     bucket = f"b-{uuid.uuid4().hex[:8]}"
     s3 = local_aws.client("s3")
@@ -91,15 +105,19 @@ def test_s3_get_object_body_is_its_text(sfn, local_aws):
     s3 = local_aws.client("s3")
     s3.create_bucket(Bucket=bucket)
     s3.put_object(Bucket=bucket, Key="config.json", Body=b'{"segments": 4}')
-    state = _sdk_task("s3:getObject", {"Bucket": bucket, "Key": "config.json"},
-                      ResultSelector={"config.$": "States.StringToJson($.Body)"})
+    state = _sdk_task(
+        "s3:getObject",
+        {"Bucket": bucket, "Key": "config.json"},
+        ResultSelector={"config.$": "States.StringToJson($.Body)"},
+    )
     assert sfn.run(single(state)).output == {"config": {"segments": 4}}
 
 
 def test_dynamodb_describe_table_creation_time_is_a_string(sfn, local_aws):
     table = f"t-{uuid.uuid4().hex[:8]}"
     local_aws.client("dynamodb").create_table(
-        TableName=table, BillingMode="PAY_PER_REQUEST",
+        TableName=table,
+        BillingMode="PAY_PER_REQUEST",
         KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
         AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
     )
@@ -130,6 +148,7 @@ def test_aws_timestamp_format():
 
 # --- 3. StartExecution names and idempotency ---------------------------------------------------
 
+
 def test_unnamed_executions_get_distinct_uuid_names(sfn):
     state_machine = sfn.create(single({"Type": "Pass"}))
     arns = [sfn.start(state_machine), sfn.start(state_machine)]
@@ -158,19 +177,32 @@ def test_same_name_is_idempotent_while_running_and_taken_after(sfn):
 
 # --- 4. aws-sdk error names --------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("resource", "parameters", "error"),
     [
         ("s3:getObject", {"Bucket": "no-such-bucket-xyz", "Key": "k"}, "S3.NoSuchBucketException"),
-        ("dynamodb:getItem", {"TableName": "missing", "Key": {"id": {"S": "1"}}},
-         "DynamoDb.ResourceNotFoundException"),
+        (
+            "dynamodb:getItem",
+            {"TableName": "missing", "Key": {"id": {"S": "1"}}},
+            "DynamoDb.ResourceNotFoundException",
+        ),
         ("glue:getTable", {"DatabaseName": "missing", "Name": "t"}, "Glue.EntityNotFoundException"),
         ("lambda:getFunction", {"FunctionName": "missing"}, "Lambda.ResourceNotFoundException"),
-        ("acmpca:describeCertificateAuthority", {"CertificateAuthorityArn": (
-            "arn:aws:acm-pca:us-east-1:123456789012:certificate-authority/missing")},
-         "AcmPca.ResourceNotFoundException"),
-        ("eventbridge:describeEventBus", {"Name": "missing"},
-         "EventBridge.ResourceNotFoundException"),
+        (
+            "acmpca:describeCertificateAuthority",
+            {
+                "CertificateAuthorityArn": (
+                    "arn:aws:acm-pca:us-east-1:123456789012:certificate-authority/missing"
+                )
+            },
+            "AcmPca.ResourceNotFoundException",
+        ),
+        (
+            "eventbridge:describeEventBus",
+            {"Name": "missing"},
+            "EventBridge.ResourceNotFoundException",
+        ),
     ],
 )
 def test_sdk_errors_are_named_like_aws_and_catchable(sfn, resource, parameters, error):
@@ -193,9 +225,18 @@ def test_s3_missing_key_error(sfn, local_aws):
 
 @pytest.mark.parametrize(
     ("service", "prefix"),
-    [("s3", "S3"), ("dynamodb", "DynamoDb"), ("sfn", "Sfn"), ("acmpca", "AcmPca"),
-     ("ec2", "Ec2"), ("glue", "Glue"), ("sqs", "Sqs"), ("secretsmanager", "SecretsManager"),
-     ("mediaconvert", "MediaConvert"), ("lambda", "Lambda")],
+    [
+        ("s3", "S3"),
+        ("dynamodb", "DynamoDb"),
+        ("sfn", "Sfn"),
+        ("acmpca", "AcmPca"),
+        ("ec2", "Ec2"),
+        ("glue", "Glue"),
+        ("sqs", "Sqs"),
+        ("secretsmanager", "SecretsManager"),
+        ("mediaconvert", "MediaConvert"),
+        ("lambda", "Lambda"),
+    ],
 )
 def test_service_error_prefix(service, prefix):
     assert service_error_prefix(service) == prefix
@@ -203,15 +244,29 @@ def test_service_error_prefix(service, prefix):
 
 # --- 5. definition validation ------------------------------------------------------------------
 
-def _media_convert_definition() -> str:
-    template = (ROOT / "terraform/modules/media-convert/state_machine.asl.json").read_text()
+
+def _media_convert_definition(transcoder: str) -> str:
     arn = "arn:aws:lambda:us-east-1:123456789012:function:"
-    rendered = re.sub(r"\$\{(\w+)_function_arn\}", lambda m: arn + m[1], template)
-    return rendered.replace("${max_concurrency}", "4")
+    item_processor = render(
+        MEDIA_CONVERT / f"item_processor.{transcoder}.asl.json",
+        encode_function_arn=arn + "encode",
+        prepare_function_arn=arn + "prepare",
+        job_template=json.dumps(mediaconvert_job_template()),
+    )
+    return render(
+        MEDIA_CONVERT / "state_machine.asl.json",
+        split_function_arn=arn + "split",
+        merge_function_arn=arn + "merge",
+        cleanup_function_arn=arn + "cleanup",
+        max_concurrency=4,
+        item_processor=item_processor,
+    )
 
 
-def test_validate_accepts_the_media_convert_workflow(sfn):
-    response = sfn.client.validate_state_machine_definition(definition=_media_convert_definition())
+@pytest.mark.parametrize("transcoder", ["ffmpeg", "mediaconvert"])
+def test_validate_accepts_the_media_convert_workflow(sfn, transcoder):
+    definition = _media_convert_definition(transcoder)
+    response = sfn.client.validate_state_machine_definition(definition=definition)
     assert (response["result"], response["diagnostics"]) == ("OK", [])
     assert response["truncated"] is False
 
@@ -223,8 +278,9 @@ def test_validate_reports_errors_with_code_and_location(sfn):
     found = {(d["code"], d.get("location")) for d in response["diagnostics"]}
     assert ("MISSING_TRANSITION_TARGET", "/States/A/Next") in found
     assert all(d["severity"] == "ERROR" and d["message"] for d in response["diagnostics"])
-    one = sfn.client.validate_state_machine_definition(definition=json.dumps(definition),
-                                                       maxResults=1)
+    one = sfn.client.validate_state_machine_definition(
+        definition=json.dumps(definition), maxResults=1
+    )
     assert len(one["diagnostics"]) == 1 and one["truncated"] is True
 
 
@@ -237,11 +293,13 @@ def test_create_and_update_reject_an_invalid_definition(sfn):
 
     state_machine = sfn.create(single({"Type": "Pass"}))
     with pytest.raises(ClientError) as updated:
-        sfn.client.update_state_machine(stateMachineArn=state_machine,
-                                        definition=json.dumps(unreachable))
+        sfn.client.update_state_machine(
+            stateMachineArn=state_machine, definition=json.dumps(unreachable)
+        )
     assert updated.value.response["Error"]["Code"] == "InvalidDefinition"
-    sfn.client.update_state_machine(stateMachineArn=state_machine,
-                                    definition=json.dumps(single({"Type": "Succeed"})))
+    sfn.client.update_state_machine(
+        stateMachineArn=state_machine, definition=json.dumps(single({"Type": "Succeed"}))
+    )
 
 
 def test_list_state_machine_versions_newest_first(sfn):
@@ -249,13 +307,21 @@ def test_list_state_machine_versions_newest_first(sfn):
     created = sfn.client.create_state_machine(
         name=f"v-{uuid.uuid4().hex[:8]}",
         definition=json.dumps(single({"Type": "Pass", "Result": "one"})),
-        roleArn=sfn.role_arn, publish=True,
+        roleArn=sfn.role_arn,
+        publish=True,
     )
     arn = created["stateMachineArn"]
-    assert sfn.client.list_state_machine_versions(stateMachineArn=arn)["stateMachineVersions"][0][
-        "stateMachineVersionArn"] == f"{arn}:1"
-    sfn.client.update_state_machine(stateMachineArn=arn, publish=True, definition=json.dumps(
-        single({"Type": "Pass", "Result": "two"})))
+    assert (
+        sfn.client.list_state_machine_versions(stateMachineArn=arn)["stateMachineVersions"][0][
+            "stateMachineVersionArn"
+        ]
+        == f"{arn}:1"
+    )
+    sfn.client.update_state_machine(
+        stateMachineArn=arn,
+        publish=True,
+        definition=json.dumps(single({"Type": "Pass", "Result": "two"})),
+    )
     versions = sfn.client.list_state_machine_versions(stateMachineArn=arn)["stateMachineVersions"]
     assert [v["stateMachineVersionArn"] for v in versions] == [f"{arn}:2", f"{arn}:1"]
     # A version runs its own definition, and its runs are listed under the state machine.
@@ -293,13 +359,17 @@ def failing(local_aws):
 
 def _caught(sfn, failing, event, error_equals, optimised=False):
     if optimised:
-        task = {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
-                "Parameters": {"FunctionName": failing["FunctionArn"], "Payload.$": "$"}}
+        task = {
+            "Type": "Task",
+            "Resource": "arn:aws:states:::lambda:invoke",
+            "Parameters": {"FunctionName": failing["FunctionArn"], "Payload.$": "$"},
+        }
     else:
         task = {"Type": "Task", "Resource": failing["FunctionArn"]}
     catch = [{"ErrorEquals": error_equals, "ResultPath": "$.error", "Next": "Caught"}]
-    definition = machine(("Call", {**task, "Catch": catch, "End": True}),
-                         ("Caught", {"Type": "Pass", "End": True}))
+    definition = machine(
+        ("Call", {**task, "Catch": catch, "End": True}), ("Caught", {"Type": "Pass", "End": True})
+    )
     return sfn.run(definition, event)
 
 
@@ -321,8 +391,9 @@ def test_service_exception_catcher_does_not_match_a_custom_error(sfn, failing):
     ("error_equals", "caught"),
     [(["Sandbox.Timedout"], True), (["States.TaskFailed"], True), (["States.Timeout"], False)],
 )
-def test_function_timeout_is_sandbox_timedout_not_states_timeout(sfn, failing, error_equals,
-                                                                 caught):
+def test_function_timeout_is_sandbox_timedout_not_states_timeout(
+    sfn, failing, error_equals, caught
+):
     outcome = _caught(sfn, failing, {"sleep": 3}, error_equals, optimised=True)
     if caught:
         assert outcome.output["error"]["Error"] == "Sandbox.Timedout"
@@ -335,10 +406,16 @@ def test_retry_on_a_custom_error_succeeds_on_the_second_attempt(sfn, local_aws, 
     before = len(local_aws.invocations(name))
     local_aws.inject_fault(name, count=1, error_type="TransientError")
     retry = [
-        {"ErrorEquals": ["Lambda.ServiceException", "Lambda.TooManyRequestsException"],
-         "MaxAttempts": 3},
-        {"ErrorEquals": ["TransientError"], "IntervalSeconds": 1, "MaxAttempts": 2,
-         "BackoffRate": 2},
+        {
+            "ErrorEquals": ["Lambda.ServiceException", "Lambda.TooManyRequestsException"],
+            "MaxAttempts": 3,
+        },
+        {
+            "ErrorEquals": ["TransientError"],
+            "IntervalSeconds": 1,
+            "MaxAttempts": 2,
+            "BackoffRate": 2,
+        },
     ]
     outcome = sfn.run(single({"Type": "Task", "Resource": failing["FunctionArn"], "Retry": retry}))
     assert (outcome.status, outcome.output) == ("SUCCEEDED", {"ok": True})
@@ -347,15 +424,19 @@ def test_retry_on_a_custom_error_succeeds_on_the_second_attempt(sfn, local_aws, 
 
 
 def test_runtime_errors_are_not_caught_by_states_all(sfn, failing):
-    state = {"Type": "Task", "Resource": failing["FunctionArn"],
-             "Parameters": {"x.$": "$.missing"},
-             "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Caught"}]}
+    state = {
+        "Type": "Task",
+        "Resource": failing["FunctionArn"],
+        "Parameters": {"x.$": "$.missing"},
+        "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Caught"}],
+    }
     definition = machine(("Call", {**state, "End": True}), ("Caught", {"Type": "Pass"}))
     outcome = sfn.run(definition, {})
     assert (outcome.status, outcome.error) == ("FAILED", "States.Runtime")
 
 
 # --- DescribeExecution output and Choice without a match ---------------------------------------
+
 
 @pytest.mark.parametrize(
     ("result", "text"), [("hé", '"hé"'), (None, "null"), ({"a": [1, 2]}, '{"a":[1,2]}')]
@@ -368,8 +449,13 @@ def test_output_is_compact_json_text(sfn, result, text):
 
 def test_choice_without_match_fails_with_no_choice_matched(sfn):
     definition = machine(
-        ("Route", {"Type": "Choice", "Choices": [
-            {"Variable": "$.n", "NumericEquals": 1, "Next": "Done"}]}),
+        (
+            "Route",
+            {
+                "Type": "Choice",
+                "Choices": [{"Variable": "$.n", "NumericEquals": 1, "Next": "Done"}],
+            },
+        ),
         ("Done", {"Type": "Succeed"}),
     )
     outcome = sfn.run(definition, {"n": 2})
@@ -378,15 +464,34 @@ def test_choice_without_match_fails_with_no_choice_matched(sfn):
 
 # --- 7. JSONata ----------------------------------------------------------------------------------
 
+
 def test_jsonata_states(sfn):
     pytest.importorskip("jsonata", reason="divergence: JSONata needs the jsonata-python package")
     definition = machine(
-        ("Compute", {"Type": "Pass", "Assign": {"total": "{% $sum($states.input.xs) %}"},
-                     "Output": "{% {'parts': $partition($states.input.xs, 2)} %}"}),
-        ("Route", {"Type": "Choice", "Choices": [
-            {"Condition": "{% $total > 5 %}", "Next": "Big"}], "Default": "Small"}),
-        ("Big", {"Type": "Pass", "Output": "{% {'total': $total, 'parts': $states.input.parts} %}",
-                 "End": True}),
+        (
+            "Compute",
+            {
+                "Type": "Pass",
+                "Assign": {"total": "{% $sum($states.input.xs) %}"},
+                "Output": "{% {'parts': $partition($states.input.xs, 2)} %}",
+            },
+        ),
+        (
+            "Route",
+            {
+                "Type": "Choice",
+                "Choices": [{"Condition": "{% $total > 5 %}", "Next": "Big"}],
+                "Default": "Small",
+            },
+        ),
+        (
+            "Big",
+            {
+                "Type": "Pass",
+                "Output": "{% {'total': $total, 'parts': $states.input.parts} %}",
+                "End": True,
+            },
+        ),
         ("Small", {"Type": "Fail", "Error": "TooSmall"}),
         QueryLanguage="JSONata",
     )

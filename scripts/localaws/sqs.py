@@ -1,0 +1,52 @@
+"""SQS queue attributes as AWS keeps them.
+
+moto drops RedriveAllowPolicy (Terraform's aws_sqs_queue_redrive_allow_policy then waits forever
+for it to appear) and forgets a queue's Policy whenever SetQueueAttributes sets any other
+attribute, which silently removes the permission SNS needs to deliver to the queue. It also
+returns RedrivePolicy with spaces after separators, which Terraform plans as a change every run.
+"""
+
+from __future__ import annotations
+
+import json
+
+# Attributes whose empty value means "remove it", as SetQueueAttributes treats them.
+CLEARABLE = ("Policy", "RedriveAllowPolicy")
+
+
+def merged_attributes(current_policy: str | None, changes: dict) -> dict:
+    """The attributes to apply: the queue keeps its policy unless the call names Policy, and an
+    empty Policy or RedriveAllowPolicy removes it."""
+    attributes = dict(changes)
+    attributes.setdefault("Policy", current_policy)
+    for name in CLEARABLE:
+        if attributes.get(name) == "":
+            attributes[name] = None
+    return attributes
+
+
+def install() -> None:
+    from moto.sqs.models import Queue
+
+    if "RedriveAllowPolicy" not in Queue.BASE_ATTRIBUTES:
+        Queue.BASE_ATTRIBUTES.append("RedriveAllowPolicy")
+    # moto stores every attribute it is given under its snake_case name; this is the default.
+    Queue.redrive_allow_policy = None
+
+    original = Queue._set_attributes
+
+    def _set_attributes(self, attributes, now=None):
+        return original(self, merged_attributes(getattr(self, "policy", None), attributes), now)
+
+    Queue._set_attributes = _set_attributes
+
+    attributes = Queue.attributes
+
+    @property
+    def compact_attributes(self):
+        result = attributes.fget(self)
+        if result.get("RedrivePolicy"):
+            result["RedrivePolicy"] = json.dumps(self.redrive_policy, separators=(",", ":"))
+        return result
+
+    Queue.attributes = compact_attributes
