@@ -93,6 +93,7 @@ class LocalAws:
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
         from . import events, lambda_service, rekognition, s3, stepfunctions
+        from .mediaconvert import install as install_mediaconvert
 
         endpoint = f"http://{host}:{port}"
         self.runtime = LocalLambdaRuntime(state_dir, endpoint, sdk_dir)
@@ -104,6 +105,7 @@ class LocalAws:
         stepfunctions.install()
         rekognition.install()
         s3.install()
+        install_mediaconvert(endpoint)
         _install_unsupported_fast_fail()
 
         self.control = ControlApi(self.runtime)

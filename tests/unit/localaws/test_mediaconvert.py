@@ -1,0 +1,327 @@
+"""The local MediaConvert (scripts/localaws/mediaconvert.py): its API on the local AWS and the jobs
+it runs with ffmpeg against the local S3."""
+
+from __future__ import annotations
+
+import io
+import time
+import uuid
+from pathlib import Path
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+from localaws.mediaconvert import (
+    SUPPORTED,
+    frame_capture_command,
+    output_key,
+    rate_arguments,
+    unsupported,
+)
+from PIL import Image
+from sample_media import make_video, measure
+
+ROOT = Path(__file__).resolve().parents[3]
+ROLE = "arn:aws:iam::123456789012:role/mediaconvert"
+
+
+def video_output(**h264) -> dict:
+    return {
+        "ContainerSettings": {"Container": "MP4"},
+        "VideoDescription": {
+            "Width": 320,
+            "Height": 180,
+            "ScalingBehavior": "STRETCH_TO_OUTPUT",
+            "CodecSettings": {
+                "Codec": "H_264",
+                "H264Settings": h264
+                or {
+                    "RateControlMode": "QVBR",
+                    "MaxBitrate": 2_000_000,
+                    "QvbrSettings": {"QvbrQualityLevel": 7},
+                },
+            },
+        },
+    }
+
+
+def settings(file_input: str, destination: str, *outputs: dict, groups: tuple = ()) -> dict:
+    return {
+        "Inputs": [
+            {
+                "FileInput": file_input,
+                "AudioSelectors": {"Audio Selector 1": {"DefaultSelection": "DEFAULT"}},
+            }
+        ],
+        "OutputGroups": [
+            {
+                "Name": "File",
+                "OutputGroupSettings": {
+                    "Type": "FILE_GROUP_SETTINGS",
+                    "FileGroupSettings": {"Destination": destination},
+                },
+                "Outputs": list(outputs),
+            },
+            *groups,
+        ],
+    }
+
+
+def wait_for_job(client, job_id: str) -> dict:
+    while True:  # the session's pytest timeout bounds this
+        job = client.get_job(Id=job_id)["Job"]
+        if job["Status"] not in ("SUBMITTED", "PROGRESSING"):
+            return job
+        time.sleep(0.1)
+
+
+@pytest.fixture(scope="module")
+def bucket(local_aws):
+    name = f"mc-{uuid.uuid4().hex[:8]}"
+    local_aws.client("s3").create_bucket(Bucket=name)
+    return name
+
+
+@pytest.fixture(scope="module")
+def mediaconvert(local_aws):
+    return local_aws.client("mediaconvert")
+
+
+@pytest.fixture(scope="module")
+def clip(local_aws, bucket, tmp_path_factory) -> tuple[str, dict]:
+    """A 2 s 640x360 clip with AAC audio in the local S3: (s3 URL, its measures)."""
+    path = make_video(tmp_path_factory.mktemp("mc") / "clip.mp4", 2, "640x360")
+    local_aws.client("s3").upload_file(str(path), bucket, "in/clip.mp4")
+    return f"s3://{bucket}/in/clip.mp4", measure(path)
+
+
+def download(local_aws, bucket: str, key: str, path: Path) -> Path:
+    local_aws.client("s3").download_file(bucket, key, str(path))
+    return path
+
+
+# --- the API ----------------------------------------------------------------------------------
+
+
+def test_job_encodes_h264_aac_mp4_and_frame_captures(
+    local_aws, mediaconvert, bucket, clip, tmp_path
+):
+    url, source = clip
+    output = video_output()
+    output["AudioDescriptions"] = [
+        {
+            "CodecSettings": {
+                "Codec": "AAC",
+                "AacSettings": {
+                    "Bitrate": 96000,
+                    "SampleRate": 48000,
+                    "CodingMode": "CODING_MODE_2_0",
+                },
+            }
+        }
+    ]
+    capture = {
+        "Name": "Frames",
+        "OutputGroupSettings": {
+            "Type": "FILE_GROUP_SETTINGS",
+            "FileGroupSettings": {"Destination": f"s3://{bucket}/frames/f"},
+        },
+        "Outputs": [
+            {
+                "ContainerSettings": {"Container": "RAW"},
+                "VideoDescription": {
+                    "Width": 160,
+                    "Height": 90,
+                    "CodecSettings": {
+                        "Codec": "FRAME_CAPTURE",
+                        "FrameCaptureSettings": {
+                            "FramerateNumerator": 2,
+                            "FramerateDenominator": 1,
+                            "MaxCaptures": 3,
+                            "Quality": 80,
+                        },
+                    },
+                },
+            }
+        ],
+    }
+    created = mediaconvert.create_job(
+        Role=ROLE,
+        Settings=settings(url, f"s3://{bucket}/out/", output, groups=(capture,)),
+        UserMetadata={"k": "v"},
+    )["Job"]
+    assert created["Status"] == "SUBMITTED"
+    assert created["Arn"].endswith(f":jobs/{created['Id']}")
+    job = wait_for_job(mediaconvert, created["Id"])
+    assert job["Status"] == "COMPLETE", job.get("ErrorMessage")
+    assert job["UserMetadata"] == {"k": "v"}
+    assert job["Timing"]["SubmitTime"] <= job["Timing"]["StartTime"] <= job["Timing"]["FinishTime"]
+
+    # The destination ends in "/": the input's base name, the container's extension.
+    got = measure(download(local_aws, bucket, "out/clip.mp4", tmp_path / "out.mp4"))
+    assert (got["width"], got["height"], got["video_codec"]) == (320, 180, "h264")
+    assert got["frames"] == source["frames"]
+    assert got["audio_codec"] == "aac"
+    video_detail = job["OutputGroupDetails"][0]["OutputDetails"][0]
+    assert video_detail["VideoDetails"] == {"WidthInPx": 320, "HeightInPx": 180}
+    assert abs(video_detail["DurationInMs"] - source["duration"] * 1000) < 100
+
+    # Frame captures at 0, 0.5 and 1 s, named <base name>.<7-digit counter>.jpg.
+    listed = local_aws.client("s3").list_objects_v2(Bucket=bucket, Prefix="frames/")
+    keys = [item["Key"] for item in listed["Contents"]]
+    assert keys == [f"frames/f.{n:07d}.jpg" for n in range(3)]
+    body = local_aws.client("s3").get_object(Bucket=bucket, Key=keys[0])
+    assert body["ContentType"] == "image/jpeg"
+    image = Image.open(io.BytesIO(body["Body"].read()))
+    assert (image.format, image.size) == ("JPEG", (160, 90))
+
+
+def test_name_modifier_and_letterboxing(local_aws, mediaconvert, bucket, clip, tmp_path):
+    url, _ = clip
+    output = video_output(RateControlMode="CBR", Bitrate=500_000)
+    output["NameModifier"] = "_square"
+    output["VideoDescription"].update(Width=240, Height=240, ScalingBehavior="DEFAULT")
+    job_id = mediaconvert.create_job(
+        Role=ROLE, Settings=settings(url, f"s3://{bucket}/boxed/name", output)
+    )["Job"]["Id"]
+    assert wait_for_job(mediaconvert, job_id)["Status"] == "COMPLETE"
+    got = measure(download(local_aws, bucket, "boxed/name_square.mp4", tmp_path / "b.mp4"))
+    assert (got["width"], got["height"], got["audio_codec"]) == (240, 240, None)
+
+
+def test_missing_input_ends_the_job_in_error_1010(mediaconvert, bucket):
+    url = f"s3://{bucket}/in/missing.mp4"
+    job_id = mediaconvert.create_job(
+        Role=ROLE, Settings=settings(url, f"s3://{bucket}/out/", video_output())
+    )["Job"]["Id"]
+    job = wait_for_job(mediaconvert, job_id)
+    assert (job["Status"], job["ErrorCode"]) == ("ERROR", 1010)
+    assert job["ErrorMessage"].startswith(f"Unable to open input file [{url}]")
+
+
+def test_a_setting_not_implemented_is_refused_by_name(mediaconvert, bucket, clip):
+    url, _ = clip
+    output = video_output()
+    output["VideoDescription"]["CodecSettings"]["H264Settings"]["GopSize"] = 48
+    job_settings = settings(url, f"s3://{bucket}/out/", output)
+    job_settings["Inputs"][0]["Crop"] = {"Height": 100, "Width": 100, "X": 0, "Y": 0}
+    with pytest.raises(ClientError) as refused:
+        mediaconvert.create_job(Role=ROLE, Settings=job_settings)
+    error = refused.value.response["Error"]
+    assert error["Code"] == "BadRequestException"
+    assert "Settings.Inputs[0].Crop" in error["Message"]
+    assert "H264Settings.GopSize" in error["Message"]
+
+
+def test_an_invalid_request_is_refused_as_the_model_says(local_aws, bucket, clip):
+    # Skip the SDK's own check to see the service's: MediaConvert validates against its model.
+    client = boto3.client(
+        "mediaconvert", config=Config(parameter_validation=False), **local_aws.client_kwargs()
+    )
+    output = video_output()
+    output["VideoDescription"]["Width"] = 16
+    with pytest.raises(ClientError) as refused:
+        client.create_job(Role=ROLE, Settings=settings(clip[0], f"s3://{bucket}/o/", output))
+    assert refused.value.response["Error"]["Code"] == "BadRequestException"
+    assert "Width" in refused.value.response["Error"]["Message"]
+
+
+def test_cancel_and_unknown_jobs(local_aws, mediaconvert, bucket, tmp_path):
+    path = make_video(tmp_path / "long.mp4", 20, "1920x1080", audio=None)
+    local_aws.client("s3").upload_file(str(path), bucket, "in/long.mp4")
+    output = video_output()
+    output["VideoDescription"]["CodecSettings"]["H264Settings"]["QualityTuningLevel"] = (
+        "MULTI_PASS_HQ"
+    )
+    job_id = mediaconvert.create_job(
+        Role=ROLE, Settings=settings(f"s3://{bucket}/in/long.mp4", f"s3://{bucket}/c/", output)
+    )["Job"]["Id"]
+    mediaconvert.cancel_job(Id=job_id)
+    assert wait_for_job(mediaconvert, job_id)["Status"] == "CANCELED"
+    with pytest.raises(ClientError) as again:
+        mediaconvert.cancel_job(Id=job_id)
+    assert again.value.response["Error"]["Code"] == "BadRequestException"
+    with pytest.raises(ClientError) as missing:
+        mediaconvert.get_job(Id="0000-nosuch")
+    assert missing.value.response["Error"]["Code"] == "NotFoundException"
+
+
+def test_create_job_is_idempotent_per_client_request_token(mediaconvert, bucket, clip):
+    request = {
+        "Role": ROLE,
+        "ClientRequestToken": uuid.uuid4().hex,
+        "Settings": settings(clip[0], f"s3://{bucket}/idem/", video_output()),
+    }
+    first = mediaconvert.create_job(**request)["Job"]["Id"]
+    assert mediaconvert.create_job(**request)["Job"]["Id"] == first
+
+
+def test_describe_endpoints_names_the_local_server(local_aws, mediaconvert):
+    endpoints = mediaconvert.describe_endpoints()["Endpoints"]
+    assert endpoints == [{"Url": local_aws.endpoint}]
+
+
+# --- pure parts -------------------------------------------------------------------------------
+
+
+def test_unsupported_names_every_path_outside_the_implemented_subset():
+    request = {
+        "Role": "r",
+        "AccelerationSettings": {"Mode": "ENABLED"},
+        "Settings": {
+            "Inputs": [{"FileInput": "s3://b/k", "VideoSelector": {"Rotate": "DEGREES_90"}}],
+            "OutputGroups": [],
+        },
+    }
+    assert unsupported(request, SUPPORTED) == [
+        "AccelerationSettings",
+        "Settings.Inputs[0].VideoSelector.Rotate=DEGREES_90 (implemented: ['AUTO', 'DEGREE_0'])",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("destination", "output", "expected"),
+    [
+        ("s3://b/out/", {}, ("b", "out/clip", "mp4")),
+        (
+            "s3://b/out/name",
+            {"NameModifier": "_hd", "Extension": "m4v"},
+            ("b", "out/name_hd", "m4v"),
+        ),
+        ("s3://b", {}, ("b", "clip", "mp4")),
+    ],
+)
+def test_output_names_follow_mediaconvert(destination, output, expected):
+    assert output_key(destination, "in/clip.mov", output, "mp4") == expected
+
+
+def test_rate_control_maps_onto_x264():
+    qvbr = {
+        "RateControlMode": "QVBR",
+        "QvbrSettings": {"QvbrQualityLevel": 9},
+        "MaxBitrate": 3_000_000,
+    }
+    assert rate_arguments(qvbr) == ["-crf", "20", "-maxrate", "3000000", "-bufsize", "6000000"]
+    assert rate_arguments({"RateControlMode": "VBR", "Bitrate": 1000}) == ["-b:v", "1000"]
+    cbr = rate_arguments({"RateControlMode": "CBR", "Bitrate": 1000})
+    assert cbr[cbr.index("-minrate") + 1] == cbr[cbr.index("-maxrate") + 1] == "1000"
+
+
+def test_frame_capture_quality_maps_onto_jpeg_qscale():
+    output = {
+        "VideoDescription": {
+            "CodecSettings": {
+                "FrameCaptureSettings": {
+                    "FramerateNumerator": 1,
+                    "FramerateDenominator": 3,
+                    "MaxCaptures": 5,
+                    "Quality": 100,
+                }
+            }
+        }
+    }
+    args = frame_capture_command(Path("in"), output, Path("out.%07d.jpg"), rotate=True)
+    assert args[args.index("-q:v") + 1] == "2"
+    assert args[args.index("-frames:v") + 1] == "5"
+    assert "fps=1/3" in args[args.index("-vf") + 1]
