@@ -25,6 +25,7 @@ X264_PRESETS = (
     "veryslow",
 )
 BITRATE = re.compile(r"[1-9][0-9]*(\.[0-9]+)?[kKM]?")
+TRANSCODERS = ("ffmpeg", "mediaconvert")
 TRUE = ("true", "1", "yes")
 FALSE = ("false", "0", "no")
 
@@ -164,15 +165,34 @@ class EncodeConfig:
 
 
 @dataclass(frozen=True)
+class JobConfig:
+    output_height: int
+    thumbnail_width: int
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> JobConfig:
+        # MediaConvert's smallest output side is 32 pixels.
+        return cls(
+            output_height=_int(env, "OUTPUT_HEIGHT", minimum=32),
+            thumbnail_width=_int(env, "THUMBNAIL_WIDTH", minimum=32),
+        )
+
+
+@dataclass(frozen=True)
 class MergeConfig:
     output_bucket: str
     cleanup_intermediate: bool
+    transcoder: str = "ffmpeg"  # "mediaconvert": the thumbnail is a frame capture to publish
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> MergeConfig:
+        transcoder = env_text("TRANSCODER", "ffmpeg", env)
+        if transcoder not in TRANSCODERS:
+            raise ConfigurationError(f"TRANSCODER={transcoder!r} must be one of {TRANSCODERS}")
         return cls(
             output_bucket=env_text("OUTPUT_BUCKET", env=env),
             cleanup_intermediate=env_bool("CLEANUP_INTERMEDIATE", True, env),
+            transcoder=transcoder,
         )
 
 

@@ -33,6 +33,10 @@ class UnsupportedCodecError(MediaConvertError):
     """A video codec (or container) this pipeline cannot split and re-encode."""
 
 
+class JobSettingsError(MediaConvertError):
+    """The MediaConvert job built for a part is invalid (its template, or a size out of range)."""
+
+
 class MergeVerificationError(MediaConvertError):
     """The merged output does not match the source (duration, frames, audio, part count)."""
 

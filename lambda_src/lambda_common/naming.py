@@ -6,6 +6,7 @@ Work layout in WORK_BUCKET, all under one job prefix so a job is deleted with on
     <WORK_PREFIX><jobId>/audio.m4a
     <WORK_PREFIX><jobId>/parts/00000.mp4      split (stream copy of the source video)
     <WORK_PREFIX><jobId>/encoded/00000.mp4    encoded parts
+    <WORK_PREFIX><jobId>/thumbnail/           frame captures of a MediaConvert job (part 0)
     <WORK_PREFIX><jobId>/output.mp4           merged result before it is copied to its final key
 """
 
@@ -21,6 +22,7 @@ EXECUTION_NAME_MAX = 80  # Step Functions' limit
 UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 PARTS_DIR = "parts"
 ENCODED_DIR = "encoded"
+THUMBNAIL_DIR = "thumbnail"
 
 
 def normalise_etag(etag: str) -> str:
@@ -69,6 +71,10 @@ def part_key(prefix: str, index: int) -> str:
 
 def merged_key(prefix: str) -> str:
     return f"{prefix}output.mp4"
+
+
+def thumbnail_prefix(prefix: str) -> str:
+    return f"{prefix}{THUMBNAIL_DIR}/"
 
 
 def encoded_key_for(part: str) -> str:

@@ -64,6 +64,8 @@ def merge(event: dict, config: MergeConfig, s3, workdir: Path) -> dict:
     output = probe(merged, label)
     verify_output(label, output, manifest)
 
+    if config.transcoder == "mediaconvert":
+        publish_frame_capture(s3, bucket, prefix, config.output_bucket, manifest.thumbnail_key)
     # Upload beside the work files, then copy server-side: the final key never holds a
     # partial object, and a failed upload leaves nothing there.
     temp_key = naming.merged_key(prefix)
@@ -89,6 +91,21 @@ def merge(event: dict, config: MergeConfig, s3, workdir: Path) -> dict:
         },
         "thumbnail": {"bucket": config.output_bucket, "key": manifest.thumbnail_key},
     }
+
+
+def publish_frame_capture(s3, bucket: str, prefix: str, output_bucket: str, key: str) -> None:
+    """Copy the last frame MediaConvert captured from the first part (numbered .0000000.jpg
+    on, the last one is where the template aims) to the thumbnail's key."""
+    listing = s3.list_objects_v2(Bucket=bucket, Prefix=naming.thumbnail_prefix(prefix))
+    captures = sorted(item["Key"] for item in listing.get("Contents", []))
+    if not captures:
+        raise MergeVerificationError(f"s3://{bucket}/{prefix}: MediaConvert captured no thumbnail")
+    s3.copy(
+        {"Bucket": bucket, "Key": captures[-1]},
+        output_bucket,
+        key,
+        ExtraArgs={"ContentType": "image/jpeg", "MetadataDirective": "REPLACE"},
+    )
 
 
 def verify_output(label: str, output: MediaInfo, manifest: Manifest) -> None:

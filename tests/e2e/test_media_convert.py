@@ -1,5 +1,6 @@
-"""media-convert end to end on the local AWS: terraform applies the module, an upload starts the
-state machine, the real functions split, encode and merge, and the outputs are measured."""
+"""media-convert end to end on the local AWS: terraform applies the module (once per encoding
+backend), an upload starts the state machine, the real functions split, encode (in Lambda, or as
+MediaConvert jobs the local AWS runs with ffmpeg) and merge, and the outputs are measured."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import uuid
 import pytest
 from localaws.process import ROOT
 from PIL import Image
-from sample_media import make_video, measure
+from sample_media import audio_stream, make_video, measure
 from tfroot import TerraformRoot
 from workflow_runs import wait_for_execution
 
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def workflow(local_aws, tmp_path_factory):
+def deployed(local_aws, tmp_path_factory):
     build = ROOT / "build"
     if not (build / "lambda" / "media_split.zip").exists():
         pytest.fail("build/lambda/media_*.zip missing: run 'make package'")
@@ -34,9 +35,23 @@ def workflow(local_aws, tmp_path_factory):
         },
     )
     root.init()
-    outputs = root.apply()["media_convert"]
+    outputs = root.apply()
     yield root, outputs
     root.destroy()
+
+
+@pytest.fixture(scope="module")
+def workflow(deployed):
+    """The workflow on the ffmpeg backend."""
+    root, outputs = deployed
+    return root, outputs["media_convert"]
+
+
+@pytest.fixture(scope="module")
+def mediaconvert_workflow(deployed):
+    """The same workflow on the MediaConvert backend."""
+    root, outputs = deployed
+    return root, outputs["media_convert_mediaconvert"]
 
 
 def executions_for(local_aws, outputs: dict, key: str, timeout: float = 60) -> list[dict]:
@@ -75,6 +90,41 @@ def output_key(outputs: dict, key: str, extension: str) -> str:
 )
 def test_upload_is_converted_exactly(local_aws, workflow, tmp_path, seconds, audio, size):
     _, outputs = workflow
+    assert_converted_exactly(local_aws, outputs, tmp_path, seconds, audio, size)
+
+
+@pytest.mark.parametrize(
+    ("seconds", "audio", "size"),
+    [(7, "aac", (1920, 1080)), (1.5, None, (320, 240))],
+    ids=["1080p-audio-4-parts", "no-audio-one-part"],
+)
+def test_mediaconvert_backend_converts_exactly(
+    local_aws, mediaconvert_workflow, tmp_path, seconds, audio, size
+):
+    _, outputs = mediaconvert_workflow
+    execution = assert_converted_exactly(local_aws, outputs, tmp_path, seconds, audio, size)
+    # Every part went through a MediaConvert job (createJob.sync), one per Map iteration.
+    events = local_aws.client("stepfunctions").get_execution_history(
+        executionArn=execution["executionArn"], maxResults=1000
+    )["events"]
+    jobs = [
+        e
+        for e in events
+        if e["type"] == "TaskSucceeded"
+        and e["taskSucceededEventDetails"]["resourceType"] == "mediaconvert"
+    ]
+    iterations = [e for e in events if e["type"] == "MapIterationSucceeded"]
+    assert len(jobs) == len(iterations) >= 1
+    assert all(
+        json.loads(e["taskSucceededEventDetails"]["output"])["Job"]["Status"] == "COMPLETE"
+        for e in jobs
+    )
+
+
+def assert_converted_exactly(local_aws, outputs, tmp_path, seconds, audio, size) -> dict:
+    """Upload a generated clip; the execution succeeds and its MP4 matches the source: duration
+    within a frame, every frame at its source time, the source audio whole; the thumbnail is a
+    JPEG of the configured width."""
     source = make_video(tmp_path / "in.mp4", seconds, f"{size[0]}x{size[1]}", audio=audio)
     key = f"{outputs['source_prefix']}clip {uuid.uuid4().hex[:4]} ünï.mp4"
     execution = upload_and_wait(local_aws, outputs, source, key)
@@ -87,12 +137,19 @@ def test_upload_is_converted_exactly(local_aws, workflow, tmp_path, seconds, aud
     frame = expected["frame"]
     assert abs(got["duration"] - expected["duration"]) <= frame
     assert got["frames"] == expected["frames"]
+    # No frame moved at any join: each within half a frame of its source time.
+    assert (
+        max(abs(a - b) for a, b in zip(got["frame_times"], expected["frame_times"], strict=True))
+        < frame / 2
+    )
     assert got["height"] == min(360, size[1])
     assert got["width"] == round(size[0] * got["height"] / size[1] / 2) * 2
     assert got["video_codec"] == "h264"
     if audio:
         assert got["audio_codec"] == "aac"
         assert abs(got["audio_duration"] - expected["audio_duration"]) <= frame
+        # Continuous: every audio packet of the source, none added or lost at the joins.
+        assert audio_stream(result)["nb_frames"] == audio_stream(source)["nb_frames"]
     else:
         assert got["audio_codec"] is None
 
@@ -102,6 +159,7 @@ def test_upload_is_converted_exactly(local_aws, workflow, tmp_path, seconds, aud
     image = Image.open(io.BytesIO(thumbnail))
     assert image.format == "JPEG"
     assert image.width == 160
+    return execution
 
 
 @pytest.mark.parametrize(
@@ -118,6 +176,29 @@ def test_bad_input_fails_with_a_named_error_and_no_output(
     _, outputs = workflow
     path = tmp_path / "bad.mp4"
     path.write_bytes(content)
+    key = f"{outputs['source_prefix']}bad-{uuid.uuid4().hex[:6]}.mp4"
+    execution = upload_and_wait(local_aws, outputs, path, key)
+    assert execution["status"] == "FAILED"
+    assert execution["error"] == error
+    assert execution["cause"]
+    assert_no_output(local_aws, outputs, key)
+
+
+@pytest.mark.parametrize(
+    ("make", "error"),
+    [
+        (lambda path: path.write_bytes(b"this is not a video at all\n" * 100), "NotAVideoError"),
+        # MediaConvert's outputs are at least 32 pixels high: the job cannot be built.
+        (lambda path: make_video(path, 1, "640x16", audio=None), "JobSettingsError"),
+    ],
+    ids=["text-named-mp4", "too-flat-for-mediaconvert"],
+)
+def test_mediaconvert_backend_bad_input_fails_with_a_named_error(
+    local_aws, mediaconvert_workflow, tmp_path, make, error
+):
+    _, outputs = mediaconvert_workflow
+    path = tmp_path / "bad.mp4"
+    make(path)
     key = f"{outputs['source_prefix']}bad-{uuid.uuid4().hex[:6]}.mp4"
     execution = upload_and_wait(local_aws, outputs, path, key)
     assert execution["status"] == "FAILED"

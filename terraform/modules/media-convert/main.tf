@@ -1,5 +1,7 @@
 data "aws_partition" "current" {}
 
+data "aws_region" "current" {}
+
 locals {
   source_bucket = var.create_source_bucket ? module.source_bucket[0].id : var.source_bucket_name
   output_bucket = var.create_output_bucket ? module.output_bucket[0].id : var.output_bucket_name
@@ -8,6 +10,7 @@ locals {
   work_prefix   = "jobs/"
   layer_arn     = var.ffmpeg_layer_arn != null ? var.ffmpeg_layer_arn : module.ffmpeg_layer[0].layer_version_arn
   tracing_mode  = var.tracing_enabled ? "Active" : null
+  mediaconvert  = var.transcoder == "mediaconvert"
 
   kms_statements = var.kms_key_arn == null ? [] : [{
     sid        = "UseWorkflowKey"
@@ -113,6 +116,7 @@ module "split" {
 }
 
 module "encode" {
+  count              = local.mediaconvert ? 0 : 1
   source             = "../lambda-function"
   function_name      = "${var.name}-encode"
   description        = "ParallelMediaConvert: encodes one part to H.264; the first part also gives the thumbnail"
@@ -139,6 +143,76 @@ module "encode" {
   tags = var.tags
 }
 
+# MediaConvert backend: the job of each part, from the reviewed template mediaconvert_job.json.
+module "prepare" {
+  count              = local.mediaconvert ? 1 : 0
+  source             = "../lambda-function"
+  function_name      = "${var.name}-prepare-job"
+  description        = "PrepareMediaConvertJob: the MediaConvert job settings of one part"
+  filename           = "${var.artifacts_dir}/lambda/media_job.zip"
+  handler            = "media_job.handler.lambda_handler"
+  memory_size        = 256
+  timeout            = 30
+  log_retention_days = var.log_retention_days
+  kms_key_arn        = var.kms_key_arn
+  tracing_mode       = local.tracing_mode
+  environment = {
+    OUTPUT_HEIGHT        = tostring(var.output_height)
+    THUMBNAIL_WIDTH      = tostring(var.thumbnail_width)
+    POWERTOOLS_LOG_LEVEL = "INFO"
+  }
+  policy_statements = concat([
+    { sid = "ReadManifests", actions = ["s3:GetObject"], resources = ["${module.work_bucket.arn}/${local.work_prefix}*/manifest.json"] },
+  ], local.kms_statements)
+  tags = var.tags
+}
+
+# The role MediaConvert jobs run with: read the parts, write encoded parts and frame captures.
+resource "aws_iam_role" "mediaconvert" {
+  count       = local.mediaconvert ? 1 : 0
+  name        = "${var.name}-mediaconvert"
+  description = "MediaConvert jobs of the ${var.name} media-convert workflow"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = "mediaconvert.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+      Condition = { StringEquals = { "aws:SourceAccount" = data.aws_caller_identity.current.account_id } }
+    }]
+  })
+  tags = var.tags
+}
+
+resource "aws_iam_role_policy" "mediaconvert" {
+  count = local.mediaconvert ? 1 : 0
+  name  = "least-privilege"
+  role  = aws_iam_role.mediaconvert[0].id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = concat([
+      {
+        Sid      = "ReadParts"
+        Effect   = "Allow"
+        Action   = ["s3:GetObject"]
+        Resource = ["${module.work_bucket.arn}/${local.work_prefix}*/parts/*"]
+      },
+      {
+        Sid      = "WriteEncodedPartsAndFrameCaptures"
+        Effect   = "Allow"
+        Action   = ["s3:PutObject"]
+        Resource = ["${module.work_bucket.arn}/${local.work_prefix}*/encoded/*", "${module.work_bucket.arn}/${local.work_prefix}*/thumbnail/*"]
+      }],
+      [for statement in local.kms_statements : {
+        Sid      = statement.sid
+        Effect   = "Allow"
+        Action   = statement.actions
+        Resource = statement.resources
+      }]
+    )
+  })
+}
+
 module "merge" {
   source             = "../lambda-function"
   function_name      = "${var.name}-merge"
@@ -152,7 +226,7 @@ module "merge" {
   log_retention_days = var.log_retention_days
   kms_key_arn        = var.kms_key_arn
   tracing_mode       = local.tracing_mode
-  environment        = local.common_environment
+  environment        = merge(local.common_environment, { TRANSCODER = var.transcoder })
   policy_statements = concat([
     { sid = "ReadAndClearJobFiles", actions = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], resources = ["${module.work_bucket.arn}/${local.work_prefix}*"] },
     { sid = "ListJobFiles", actions = ["s3:ListBucket"], resources = [module.work_bucket.arn], conditions = [{ test = "StringLike", variable = "s3:prefix", values = ["${local.work_prefix}*"] }] },
@@ -226,6 +300,36 @@ resource "aws_iam_role_policy" "state_machine" {
         ]
         Resource = ["*"]
       }],
+      [for statement in [
+        {
+          Sid      = "SubmitMediaConvertJobs"
+          Effect   = "Allow"
+          Action   = ["mediaconvert:CreateJob"]
+          Resource = ["${local.mediaconvert_arn_prefix}:queues/Default"]
+        },
+        {
+          # .sync reads the job's status and cancels it if the execution is stopped.
+          Sid       = "FollowItsMediaConvertJobs"
+          Effect    = "Allow"
+          Action    = ["mediaconvert:GetJob", "mediaconvert:CancelJob"]
+          Resource  = ["${local.mediaconvert_arn_prefix}:jobs/*"]
+          Condition = { StringEquals = { "aws:ResourceTag/ManagedByService" = "AWSStepFunctions" } }
+        },
+        {
+          Sid       = "PassTheMediaConvertRole"
+          Effect    = "Allow"
+          Action    = ["iam:PassRole"]
+          Resource  = aws_iam_role.mediaconvert[*].arn
+          Condition = { StringEquals = { "iam:PassedToService" = "mediaconvert.amazonaws.com" } }
+        },
+        {
+          # The EventBridge rule Step Functions manages to learn when a .sync job ends.
+          Sid      = "ManageTheJobEventsRule"
+          Effect   = "Allow"
+          Action   = ["events:PutTargets", "events:PutRule", "events:DescribeRule"]
+          Resource = ["arn:${data.aws_partition.current.partition}:events:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:rule/StepFunctionsGetEventsForMediaConvertJobRule"]
+        },
+      ] : statement if local.mediaconvert],
       var.tracing_enabled ? [{
         Sid      = "WriteTraces"
         Effect   = "Allow"
@@ -237,7 +341,25 @@ resource "aws_iam_role_policy" "state_machine" {
 }
 
 locals {
-  task_function_arns = [module.split.function_arn, module.encode.function_arn, module.merge.function_arn, module.cleanup.function_arn]
+  task_function_arns = concat(
+    [module.split.function_arn, module.merge.function_arn, module.cleanup.function_arn],
+    module.encode[*].function_arn, module.prepare[*].function_arn,
+  )
+  mediaconvert_arn_prefix = "arn:${data.aws_partition.current.partition}:mediaconvert:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}"
+
+  # The backend's Map iteration: an encode Lambda, or a MediaConvert job per part.
+  item_processor = local.mediaconvert ? templatefile("${path.module}/item_processor.mediaconvert.asl.json", {
+    prepare_function_arn = module.prepare[0].function_arn
+    job_template = jsonencode(jsondecode(templatefile("${path.module}/mediaconvert_job.json", {
+      role_arn             = aws_iam_role.mediaconvert[0].arn
+      name                 = var.name
+      qvbr_quality_level   = var.mediaconvert_qvbr_quality_level
+      max_bitrate          = var.mediaconvert_max_bitrate
+      quality_tuning_level = var.mediaconvert_quality_tuning_level
+    })))
+    }) : templatefile("${path.module}/item_processor.ffmpeg.asl.json", {
+    encode_function_arn = module.encode[0].function_arn
+  })
 }
 
 resource "aws_sfn_state_machine" "this" {
@@ -246,7 +368,7 @@ resource "aws_sfn_state_machine" "this" {
   # Rendered from the ASL template and re-encoded so formatting never causes a diff.
   definition = jsonencode(jsondecode(templatefile("${path.module}/state_machine.asl.json", {
     split_function_arn   = module.split.function_arn
-    encode_function_arn  = module.encode.function_arn
+    item_processor       = local.item_processor
     merge_function_arn   = module.merge.function_arn
     cleanup_function_arn = module.cleanup.function_arn
     max_concurrency      = var.map_max_concurrency
@@ -264,7 +386,14 @@ resource "aws_sfn_state_machine" "this" {
 
   tags = var.tags
 
-  depends_on = [aws_iam_role_policy.state_machine]
+  lifecycle {
+    precondition {
+      condition     = !local.mediaconvert || (var.thumbnail_width >= 32 && var.output_height >= 32)
+      error_message = "MediaConvert outputs are at least 32 pixels wide and high: raise thumbnail_width."
+    }
+  }
+
+  depends_on = [aws_iam_role_policy.state_machine, aws_iam_role_policy.mediaconvert]
 }
 
 # --- trigger -------------------------------------------------------------------------------

@@ -44,11 +44,12 @@ output "ffmpeg_layer_arn" {
 }
 
 output "function_arns" {
-  description = "ARNs of the workflow's functions by role: start, split, encode, merge, cleanup."
+  description = "ARNs of the workflow's functions by role: start, split, encode (ffmpeg backend), prepare (mediaconvert backend), merge, cleanup; null for the other backend's."
   value = {
     start   = module.start.function_arn
     split   = module.split.function_arn
-    encode  = module.encode.function_arn
+    encode  = one(module.encode[*].function_arn)
+    prepare = one(module.prepare[*].function_arn)
     merge   = module.merge.function_arn
     cleanup = module.cleanup.function_arn
   }
@@ -59,7 +60,8 @@ output "function_names" {
   value = {
     start   = module.start.function_name
     split   = module.split.function_name
-    encode  = module.encode.function_name
+    encode  = one(module.encode[*].function_name)
+    prepare = one(module.prepare[*].function_name)
     merge   = module.merge.function_name
     cleanup = module.cleanup.function_name
   }
@@ -70,10 +72,21 @@ output "function_role_arns" {
   value = {
     start   = module.start.role_arn
     split   = module.split.role_arn
-    encode  = module.encode.role_arn
+    encode  = one(module.encode[*].role_arn)
+    prepare = one(module.prepare[*].role_arn)
     merge   = module.merge.role_arn
     cleanup = module.cleanup.role_arn
   }
+}
+
+output "mediaconvert_role_arn" {
+  description = "ARN of the role MediaConvert jobs run with (mediaconvert backend; null otherwise)."
+  value       = one(aws_iam_role.mediaconvert[*].arn)
+}
+
+output "transcoder" {
+  description = "Encoding backend of the workflow."
+  value       = var.transcoder
 }
 
 output "log_group_name" {

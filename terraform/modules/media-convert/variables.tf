@@ -77,13 +77,46 @@ variable "segment_duration" {
 }
 
 variable "transcoder" {
-  description = "Encoding backend: \"ffmpeg\" encodes each part inside Lambda with the ffmpeg layer."
+  description = "Encoding backend: \"ffmpeg\" encodes each part inside Lambda with the ffmpeg layer; \"mediaconvert\" runs an AWS Elemental MediaConvert job per part (settings from mediaconvert_job.json)."
   type        = string
   default     = "ffmpeg"
 
   validation {
-    condition     = contains(["ffmpeg"], var.transcoder)
-    error_message = "transcoder must be \"ffmpeg\" (the MediaConvert backend is not available yet)."
+    condition     = contains(["ffmpeg", "mediaconvert"], var.transcoder)
+    error_message = "transcoder must be \"ffmpeg\" or \"mediaconvert\"."
+  }
+}
+
+variable "mediaconvert_qvbr_quality_level" {
+  description = "MediaConvert backend: QVBR quality level of the H.264 encodes (1-10, higher is better)."
+  type        = number
+  default     = 7
+
+  validation {
+    condition     = var.mediaconvert_qvbr_quality_level >= 1 && var.mediaconvert_qvbr_quality_level <= 10 && floor(var.mediaconvert_qvbr_quality_level) == var.mediaconvert_qvbr_quality_level
+    error_message = "mediaconvert_qvbr_quality_level must be a whole number between 1 and 10."
+  }
+}
+
+variable "mediaconvert_max_bitrate" {
+  description = "MediaConvert backend: peak video bitrate of the QVBR encodes, in bits per second."
+  type        = number
+  default     = 5000000
+
+  validation {
+    condition     = var.mediaconvert_max_bitrate >= 1000 && var.mediaconvert_max_bitrate <= 1152000000 && floor(var.mediaconvert_max_bitrate) == var.mediaconvert_max_bitrate
+    error_message = "mediaconvert_max_bitrate must be a whole number of bits per second between 1000 and 1152000000."
+  }
+}
+
+variable "mediaconvert_quality_tuning_level" {
+  description = "MediaConvert backend: H.264 QualityTuningLevel (speed against quality)."
+  type        = string
+  default     = "SINGLE_PASS_HQ"
+
+  validation {
+    condition     = contains(["SINGLE_PASS", "SINGLE_PASS_HQ", "MULTI_PASS_HQ"], var.mediaconvert_quality_tuning_level)
+    error_message = "mediaconvert_quality_tuning_level must be SINGLE_PASS, SINGLE_PASS_HQ or MULTI_PASS_HQ."
   }
 }
 
@@ -99,7 +132,7 @@ variable "output_height" {
 }
 
 variable "video_crf" {
-  description = "x264 constant rate factor (quality; lower is better) used when video_bitrate is null."
+  description = "ffmpeg backend: x264 constant rate factor (quality; lower is better) used when video_bitrate is null."
   type        = number
   default     = 23
 
@@ -110,7 +143,7 @@ variable "video_crf" {
 }
 
 variable "video_bitrate" {
-  description = "Target video bitrate such as \"3M\"; overrides video_crf when set."
+  description = "ffmpeg backend: target video bitrate such as \"3M\"; overrides video_crf when set."
   type        = string
   default     = null
 
@@ -121,7 +154,7 @@ variable "video_bitrate" {
 }
 
 variable "x264_preset" {
-  description = "x264 speed/size preset."
+  description = "ffmpeg backend: x264 speed/size preset."
   type        = string
   default     = "veryfast"
 
@@ -154,7 +187,7 @@ variable "map_max_concurrency" {
 }
 
 variable "function_settings" {
-  description = "Memory (MB), timeout (s) and /tmp size (MB) per function: split, encode, merge."
+  description = "Memory (MB), timeout (s) and /tmp size (MB) per function: split, encode (ffmpeg backend), merge."
   type = object({
     split  = optional(object({ memory_size = optional(number, 2048), timeout = optional(number, 900), ephemeral_storage = optional(number, 10240) }), {})
     encode = optional(object({ memory_size = optional(number, 3008), timeout = optional(number, 900), ephemeral_storage = optional(number, 4096) }), {})

@@ -41,6 +41,31 @@ module "media_convert" {
   tags = { Project = "media-convert-e2e" }
 }
 
+# The same workflow on the MediaConvert backend (the local AWS runs its jobs with ffmpeg).
+module "media_convert_mediaconvert" {
+  source                            = "../../../terraform/modules/media-convert"
+  name                              = "${var.name}-mc"
+  transcoder                        = "mediaconvert"
+  artifacts_dir                     = var.artifacts_dir
+  segment_duration                  = var.segment_duration
+  output_height                     = 360
+  mediaconvert_quality_tuning_level = "SINGLE_PASS"
+  thumbnail_width                   = 160
+  map_max_concurrency               = 4
+  max_input_bytes                   = 20000000
+  force_destroy                     = true
+  log_retention_days                = 7
+  function_settings = {
+    split = { timeout = 120 }
+    merge = { timeout = 120 }
+  }
+  tags = { Project = "media-convert-e2e" }
+}
+
 output "media_convert" {
   value = module.media_convert
+}
+
+output "media_convert_mediaconvert" {
+  value = module.media_convert_mediaconvert
 }

@@ -1,9 +1,11 @@
-"""The local MediaConvert (scripts/localaws/mediaconvert.py): its API on the local AWS and the jobs
-it runs with ffmpeg against the local S3."""
+"""The local MediaConvert (scripts/localaws/mediaconvert.py): its API on the local AWS, the jobs
+it runs with ffmpeg against the local S3, and Step Functions' createJob.sync integration running
+the media-convert module's own Map iteration."""
 
 from __future__ import annotations
 
 import io
+import json
 import time
 import uuid
 from pathlib import Path
@@ -12,6 +14,8 @@ import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
+from lambda_common import naming
+from lambda_common.manifest import Manifest, Part, write_manifest
 from localaws.mediaconvert import (
     SUPPORTED,
     frame_capture_command,
@@ -20,7 +24,10 @@ from localaws.mediaconvert import (
     unsupported,
 )
 from PIL import Image
-from sample_media import make_video, measure
+from sample_media import ffmpeg, make_video, measure
+
+from tests.conformance.sfn_harness import StepFunctions, machine
+from tests.support.templates import MEDIA_CONVERT, mediaconvert_job_template, render
 
 ROOT = Path(__file__).resolve().parents[3]
 ROLE = "arn:aws:iam::123456789012:role/mediaconvert"
@@ -325,3 +332,124 @@ def test_frame_capture_quality_maps_onto_jpeg_qscale():
     assert args[args.index("-q:v") + 1] == "2"
     assert args[args.index("-frames:v") + 1] == "5"
     assert "fps=1/3" in args[args.index("-vf") + 1]
+
+
+# --- Step Functions: the module's Map iteration on the local AWS --------------------------------
+
+
+@pytest.fixture(scope="module")
+def prepare_function(local_aws):
+    """The module's PrepareMediaConvertJob function, from `make package`."""
+    zipped = ROOT / "build" / "lambda" / "media_job.zip"
+    if not zipped.exists():
+        pytest.fail("build/lambda/media_job.zip is missing: run 'make package'")
+    name = f"prepare-{uuid.uuid4().hex[:8]}"
+    role = local_aws.client("iam").create_role(
+        RoleName=name,
+        AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}),
+    )["Role"]["Arn"]
+    return local_aws.client("lambda").create_function(
+        FunctionName=name,
+        Runtime="python3.12",
+        Role=role,
+        Timeout=60,
+        Handler="media_job.handler.lambda_handler",
+        Code={"ZipFile": zipped.read_bytes()},
+        Environment={"Variables": {"OUTPUT_HEIGHT": "360", "THUMBNAIL_WIDTH": "160"}},
+    )["FunctionArn"]
+
+
+def iteration_machine(prepare_arn: str) -> dict:
+    processor = json.loads(
+        render(
+            MEDIA_CONVERT / "item_processor.mediaconvert.asl.json",
+            prepare_function_arn=prepare_arn,
+            job_template=json.dumps(mediaconvert_job_template(ROLE)),
+        )
+    )
+    return machine(
+        (
+            "Map",
+            {
+                "Type": "Map",
+                "ItemProcessor": processor,
+                "ItemsPath": "$.parts",
+                "ItemSelector": {
+                    "bucket.$": "$.bucket",
+                    "part.$": "$$.Map.Item.Value",
+                    "manifest.$": "$.manifest",
+                },
+            },
+        )
+    )
+
+
+def job_files(local_aws, bucket: str, seconds: float, upload: bool, tmp_path) -> dict:
+    """A one-part job as the split leaves it (manifest, video-only part): the Map's input."""
+    prefix = naming.job_prefix("jobs/", uuid.uuid4().hex[:16])
+    part = Part(0, naming.part_key(prefix, 0), seconds, int(seconds * 30))
+    manifest = Manifest(
+        job_id=prefix.split("/")[1],
+        source_bucket=bucket,
+        source_key="in/clip.mp4",
+        source_etag="e",
+        duration=seconds,
+        fps="30",
+        frames=part.frames,
+        width=640,
+        height=360,
+        sar="1:1",
+        rotation=0,
+        has_audio=False,
+        audio_key=None,
+        video_offset=0.0,
+        audio_offset=0.0,
+        output_key="out/clip.mp4",
+        thumbnail_key="out/clip.jpg",
+        parts=(part,),
+    )
+    s3 = local_aws.client("s3")
+    write_manifest(s3, bucket, naming.manifest_key(prefix), manifest)
+    if upload:
+        source = make_video(tmp_path / "src.mp4", seconds, "640x360", audio=None)
+        ffmpeg("-i", str(source), "-c", "copy", "-an", str(tmp_path / "part.mp4"))
+        s3.upload_file(str(tmp_path / "part.mp4"), bucket, part.key)
+    return {
+        "bucket": bucket,
+        "manifest": naming.manifest_key(prefix),
+        "parts": [{"index": 0, "key": part.key}],
+    }
+
+
+def test_map_iteration_runs_a_mediaconvert_job_per_part(
+    local_aws, bucket, prepare_function, tmp_path
+):
+    execution_input = job_files(local_aws, bucket, 1.5, True, tmp_path)
+    outcome = StepFunctions(local_aws).run(
+        iteration_machine(prepare_function), execution_input, timeout=120
+    )
+    assert outcome.status == "SUCCEEDED", outcome.cause
+    (data,) = outcome.output
+    prefix = naming.job_prefix_of(execution_input["manifest"])
+    assert data["encodedPart"] == f"{prefix}encoded/00000.mp4"
+    got = measure(download(local_aws, bucket, data["encodedPart"], tmp_path / "enc.mp4"))
+    assert (got["width"], got["height"], got["frames"]) == (640, 360, 45)
+    listed = local_aws.client("s3").list_objects_v2(Bucket=bucket, Prefix=f"{prefix}thumbnail/")
+    assert [item["Key"] for item in listed["Contents"]] == [
+        f"{prefix}thumbnail/frame.0000000.jpg",
+        f"{prefix}thumbnail/frame.0000001.jpg",
+    ]
+
+
+def test_a_failed_job_fails_the_iteration_with_its_error_message(
+    local_aws, bucket, prepare_function, tmp_path
+):
+    execution_input = job_files(local_aws, bucket, 1.0, False, tmp_path)  # the part is missing
+    outcome = StepFunctions(local_aws).run(
+        iteration_machine(prepare_function), execution_input, timeout=120
+    )
+    assert (outcome.status, outcome.error) == ("FAILED", "MediaConvertJobError")
+    job = json.loads(outcome.cause)
+    assert (job["Status"], job["ErrorCode"]) == ("ERROR", 1010)
+    assert job["ErrorMessage"].startswith("Unable to open input file")
+    assert job["UserMetadata"]["part"] == "0"

@@ -1,0 +1,1 @@
+"""media-convert workflow, PrepareMediaConvertJob: the MediaConvert job of one part."""
