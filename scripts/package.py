@@ -87,6 +87,7 @@ LAYER_COMPATIBLE_RUNTIMES = [
     "python3.10",
     "python3.11",
     "python3.12",
+    "python3.13",
     "provided.al2023",
 ]
 

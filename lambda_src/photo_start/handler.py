@@ -8,7 +8,6 @@ passed on for the notification. Uploads without a usable user id are logged and 
 from __future__ import annotations
 
 import json
-from urllib.parse import unquote_plus
 
 import boto3
 from aws_lambda_powertools import Logger
@@ -16,6 +15,7 @@ from lambda_common.config import env_optional, env_text
 from lambda_common.errors import ConfigurationError
 from lambda_common.naming import execution_name
 from lambda_common.photo import EMAIL, USER_ID
+from lambda_common.s3_events import created_objects
 
 logger = Logger(service="photo_start")
 USER_ID_SOURCES = ("key", "metadata")
@@ -30,10 +30,8 @@ def lambda_handler(event, context):
     prefix = env_optional("UPLOAD_PREFIX") or ""
     s3, sfn = boto3.client("s3"), boto3.client("stepfunctions")
     started, skipped, duplicates = [], [], 0
-    for record in event.get("Records", []):  # S3's s3:TestEvent has no Records
-        bucket = record["s3"]["bucket"]["name"]
-        obj = record["s3"]["object"]
-        key = unquote_plus(obj["key"])  # event keys are URL-encoded, spaces as "+"
+    for photo in created_objects(event):
+        bucket, key = photo.bucket, photo.key
         try:
             metadata = s3.head_object(Bucket=bucket, Key=key).get("Metadata", {})
         except s3.exceptions.ClientError as exc:  # e.g. deleted before this event arrived
@@ -45,7 +43,7 @@ def lambda_handler(event, context):
             logger.warning("no usable user id, not started", extra={"bucket": bucket, "key": key})
             skipped.append(key)
             continue
-        name = execution_name(bucket, key, obj.get("eTag", ""), obj.get("versionId"))
+        name = execution_name(bucket, key, photo.etag, photo.version_id)
         try:
             response = sfn.start_execution(
                 stateMachineArn=state_machine_arn, name=name, input=json.dumps(payload)
