@@ -105,7 +105,9 @@ class LocalAws:
         stepfunctions.install()
         rekognition.install()
         s3.install()
-        install_mediaconvert(endpoint)
+        mediaconvert.install(endpoint)
+        sns.install()
+        sqs.install()
         _install_unsupported_fast_fail()
 
         self.control = ControlApi(self.runtime)
