@@ -92,8 +92,7 @@ class LocalAws:
 
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
-        from . import events, lambda_service, rekognition, s3, stepfunctions
-        from .mediaconvert import install as install_mediaconvert
+        from . import events, lambda_service, mediaconvert, rekognition, s3, sns, sqs, stepfunctions
 
         endpoint = f"http://{host}:{port}"
         self.runtime = LocalLambdaRuntime(state_dir, endpoint, sdk_dir)
