@@ -92,7 +92,17 @@ class LocalAws:
 
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
-        from . import events, lambda_service, mediaconvert, rekognition, s3, sns, sqs, stepfunctions
+        from . import (
+            events,
+            glue,
+            lambda_service,
+            mediaconvert,
+            rekognition,
+            s3,
+            sns,
+            sqs,
+            stepfunctions,
+        )
 
         endpoint = f"http://{host}:{port}"
         self.runtime = LocalLambdaRuntime(state_dir, endpoint, sdk_dir)
@@ -107,6 +117,7 @@ class LocalAws:
         mediaconvert.install(endpoint)
         sns.install()
         sqs.install()
+        glue.install(state_dir, endpoint)
         _install_unsupported_fast_fail()
 
         self.control = ControlApi(self.runtime)
