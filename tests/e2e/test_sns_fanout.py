@@ -53,6 +53,7 @@ def rendition_object(local_aws, outputs: dict, name: str, key: str, timeout: flo
 
 
 def dead_letters(local_aws, outputs: dict, name: str, wait: float) -> list[dict]:
+    """Takes the messages off the rendition's dead-letter queue (so later tests see only theirs)."""
     sqs = local_aws.client("sqs")
     url = outputs["renditions"][name]["dead_letter_url"]
     deadline, found = time.time() + wait, []
@@ -60,6 +61,8 @@ def dead_letters(local_aws, outputs: dict, name: str, wait: float) -> list[dict]
         found = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get(
             "Messages", []
         )
+    for message in found:
+        sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
     return [json.loads(m["Body"]) for m in found]
 
 
