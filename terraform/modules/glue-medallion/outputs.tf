@@ -1,0 +1,88 @@
+output "state_machine_arn" {
+  description = "ARN of the medallion state machine; start it with {\"run_date\": \"YYYY-MM-DD\"} (or {} for today, UTC)."
+  value       = aws_sfn_state_machine.this.arn
+}
+
+output "state_machine_name" {
+  description = "Name of the medallion state machine."
+  value       = aws_sfn_state_machine.this.name
+}
+
+output "state_machine_role_arn" {
+  description = "ARN of the state machine's execution role."
+  value       = aws_iam_role.state_machine.arn
+}
+
+output "source_bucket" {
+  description = "Bucket of the raw CSV data (source_prefix + customers|products|sales/dt=YYYY-MM-DD/)."
+  value       = local.source_name
+}
+
+output "source_prefix" {
+  description = "Key prefix of the raw data."
+  value       = var.source_prefix
+}
+
+output "lake_bucket" {
+  description = "Bucket of the bronze, silver and gold tables."
+  value       = local.lake_name
+}
+
+output "assets_bucket" {
+  description = "Bucket of the job scripts (scripts/)."
+  value       = module.assets_bucket.id
+}
+
+output "table_paths" {
+  description = "S3 folder of every table (raw sources included), each holding dt=YYYY-MM-DD partitions."
+  value       = local.paths
+}
+
+output "database_names" {
+  description = "Glue catalog database of each tier: bronze, silver, gold."
+  value       = { for tier, db in aws_glue_catalog_database.tier : tier => db.name }
+}
+
+output "tables" {
+  description = "Catalog tables the crawlers maintain, by tier (named after their S3 folders)."
+  value = {
+    bronze = ["customers", "products", "sales"]
+    silver = ["purchase_all"]
+    gold   = local.marts
+  }
+}
+
+output "job_names" {
+  description = "Glue job names by job key (t0_dimension, t0_fact, t1_fulljoin, t2_<mart>)."
+  value       = { for key, job in aws_glue_job.this : key => job.name }
+}
+
+output "crawler_names" {
+  description = "Glue crawler names by job key (one crawler per job, one S3 target per output table)."
+  value       = { for key, crawler in aws_glue_crawler.this : key => crawler.name }
+}
+
+output "job_role_arns" {
+  description = "Role ARNs of the jobs by job key."
+  value       = { for key, role in aws_iam_role.job : key => role.arn }
+}
+
+output "crawler_role_arn" {
+  description = "Role ARN shared by the crawlers."
+  value       = aws_iam_role.crawler.arn
+}
+
+output "alert_topic_arn" {
+  description = "SNS topic told about failed executions (null when alerts are off)."
+  value       = local.alerting ? local.alert_topic_arn : null
+}
+
+output "schedule_rule_arn" {
+  description = "EventBridge rule starting the pipeline on schedule_expression (null without a schedule)."
+  value       = var.schedule_expression == null ? null : aws_cloudwatch_event_rule.schedule[0].arn
+}
+
+output "log_group_name" {
+  description = "Log group of the state machine."
+  value       = aws_cloudwatch_log_group.state_machine.name
+}

@@ -1,0 +1,22 @@
+# Test root only: every service endpoint goes to the embedded local AWS.
+provider "aws" {
+  region                      = "us-east-1"
+  access_key                  = "localaws"
+  secret_key                  = "localaws"
+  skip_credentials_validation = true
+  skip_metadata_api_check     = true
+  skip_requesting_account_id  = false # Glue ARNs (and so tags) need the account id
+  s3_use_path_style           = true
+
+  endpoints {
+    cloudwatchlogs = var.endpoint
+    events         = var.endpoint
+    glue           = var.endpoint
+    iam            = var.endpoint
+    s3             = var.endpoint
+    sfn            = var.endpoint
+    sns            = var.endpoint
+    sqs            = var.endpoint
+    sts            = var.endpoint
+  }
+}
