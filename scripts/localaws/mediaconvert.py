@@ -46,12 +46,13 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-import boto3
 import botocore.session
 from botocore.config import Config
 from botocore.exceptions import ClientError
 from botocore.validate import ParamValidator
 from werkzeug.wrappers import Request, Response
+
+from . import client
 
 log = logging.getLogger("localaws.mediaconvert")
 
@@ -453,14 +454,7 @@ class LocalMediaConvert:
         self.ffprobe = shutil.which("ffprobe", path=bin_path)
 
     def s3(self):
-        return boto3.client(
-            "s3",
-            endpoint_url=self.endpoint,
-            region_name="us-east-1",
-            aws_access_key_id="localaws",
-            aws_secret_access_key="localaws",
-            config=Config(s3={"addressing_style": "path"}),
-        )
+        return client("s3", self.endpoint, config=Config(s3={"addressing_style": "path"}))
 
     def create_job(self, request: dict, region: str) -> dict:
         check_request(request)

@@ -12,10 +12,9 @@ import time
 import urllib.request
 from pathlib import Path
 
-import boto3
+from . import REGION, client
 
 ROOT = Path(__file__).resolve().parents[2]
-REGION = "us-east-1"
 
 
 def free_port() -> int:
@@ -104,8 +103,12 @@ class LocalAwsProcess:
         route = "invocations" + (f"?function={function}" if function else "")
         return self.control("GET", route)["invocations"]
 
-    def client(self, service: str):
-        return boto3.client(service, **self.client_kwargs())
+    def http_api_url(self, api_id: str) -> str:
+        """Where the local AWS serves an HTTP API's `$default` stage."""
+        return f"{self.endpoint}/_localaws/execute-api/{api_id}"
+
+    def client(self, service: str, **kwargs):
+        return client(service, self.endpoint, **kwargs)
 
     def client_kwargs(self) -> dict:
         return {

@@ -1,8 +1,8 @@
 """The embedded local AWS: moto's server plus the small, isolated fixes the workflows need.
 
 Each fix lives in its own module with an ``install`` function; this file wires them together,
-adds a control API under ``/_localaws/`` for tests (fault injection, invocation records) and
-serves everything on one loopback port.
+adds a control API under ``/_localaws/`` for tests (fault injection, invocation records), serves
+HTTP API invocations under ``/_localaws/execute-api/`` and everything on one loopback port.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from pathlib import Path
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
+from . import apigateway
 from .lambda_runtime import Fault, LocalLambdaRuntime
 
 log = logging.getLogger("localaws")
@@ -121,11 +122,15 @@ class LocalAws:
         _install_unsupported_fast_fail()
 
         self.control = ControlApi(self.runtime)
+        self.http_apis = apigateway.HttpApiInvoker(endpoint)
         self.moto_app = DomainDispatcherApplication(create_backend_app)
         self._server = make_server(host, port, self, threaded=True)
 
     def __call__(self, environ, start_response):
-        if environ.get("PATH_INFO", "").startswith(CONTROL_PREFIX):
+        path = environ.get("PATH_INFO", "")
+        if path.startswith(apigateway.PREFIX):  # before the control API, which shares its prefix
+            return self.http_apis(Request(environ))(environ, start_response)
+        if path.startswith(CONTROL_PREFIX):
             return self.control(Request(environ))(environ, start_response)
         return self.moto_app(environ, start_response)
 
