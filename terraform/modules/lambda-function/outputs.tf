@@ -32,3 +32,8 @@ output "log_group_arn" {
   description = "ARN of the function's CloudWatch log group."
   value       = aws_cloudwatch_log_group.this.arn
 }
+
+output "policy" {
+  description = "The role's inline policy document (JSON), for review and plan-level tests of callers."
+  value       = aws_iam_role_policy.this.policy
+}

@@ -87,7 +87,7 @@ resource "aws_rekognition_collection" "riders" {
 resource "aws_sns_topic" "notifications" {
   count             = var.notification_topic_arn == null && var.create_notification_topic ? 1 : 0
   name              = "${var.name}-photo-refused"
-  kms_master_key_id = var.kms_key_arn
+  kms_master_key_id = coalesce(var.kms_key_arn, "alias/aws/sns") # encrypted at rest either way
   tags              = var.tags
 }
 

@@ -1,0 +1,160 @@
+# Plan-level checks of the glue-medallion module with a mocked AWS provider: no credentials, no
+# endpoint. ARNs the policies are built from are mocked at plan time as AWS would name them.
+mock_provider "aws" {
+  override_during = plan
+
+  mock_data "aws_partition" {
+    defaults = { partition = "aws" }
+  }
+  mock_data "aws_region" {
+    defaults = { name = "eu-west-1" }
+  }
+  mock_data "aws_caller_identity" {
+    defaults = { account_id = "111122223333" }
+  }
+  mock_resource "aws_cloudwatch_log_group" {
+    defaults = { arn = "arn:aws:logs:eu-west-1:111122223333:log-group:/aws/vendedlogs/states/retail" }
+  }
+  mock_resource "aws_glue_job" {
+    defaults = { arn = "arn:aws:glue:eu-west-1:111122223333:job/retail-job" }
+  }
+  mock_resource "aws_glue_crawler" {
+    defaults = { arn = "arn:aws:glue:eu-west-1:111122223333:crawler/retail-crawler" }
+  }
+  mock_resource "aws_sns_topic" {
+    defaults = { arn = "arn:aws:sns:eu-west-1:111122223333:retail-alerts" }
+  }
+}
+
+override_resource {
+  target          = module.source_bucket[0].aws_s3_bucket.this
+  override_during = plan
+  values          = { id = "retail-source", arn = "arn:aws:s3:::retail-source" }
+}
+
+override_resource {
+  target          = module.lake_bucket[0].aws_s3_bucket.this
+  override_during = plan
+  values          = { id = "retail-lake", arn = "arn:aws:s3:::retail-lake" }
+}
+
+override_resource {
+  target          = module.assets_bucket.aws_s3_bucket.this
+  override_during = plan
+  values          = { id = "retail-glue-assets", arn = "arn:aws:s3:::retail-glue-assets" }
+}
+
+variables {
+  name = "retail"
+}
+
+run "defaults" {
+  command = plan
+
+  assert {
+    condition = (
+      aws_sfn_state_machine.this.name == "retail" &&
+      output.source_bucket == "retail-source" && output.lake_bucket == "retail-lake" &&
+      output.database_names == { bronze = "retail_bronze", silver = "retail_silver", gold = "retail_gold" } &&
+      output.job_names.t0_fact == "retail-t0-fact" && output.crawler_names.t1_fulljoin == "retail-t1-fulljoin" &&
+      aws_iam_role.job["t2_salesbycustomer"].name == "retail-t2-salesbycustomer-job"
+    )
+    error_message = "Every resource is named from the prefix."
+  }
+  assert {
+    condition     = alltrue([for job in aws_glue_job.this : job.security_configuration == aws_glue_security_configuration.this.name])
+    error_message = "Every job runs with the module's security configuration."
+  }
+  assert {
+    condition     = one(one(aws_glue_security_configuration.this.encryption_configuration).s3_encryption).s3_encryption_mode == "SSE-S3"
+    error_message = "Job output is encrypted at rest (SSE-S3 without a key)."
+  }
+  assert {
+    condition = (
+      aws_cloudwatch_log_group.state_machine.name == "/aws/vendedlogs/states/retail" &&
+      aws_cloudwatch_log_group.state_machine.retention_in_days == 30 &&
+      !one(aws_sfn_state_machine.this.logging_configuration).include_execution_data
+    )
+    error_message = "The state machine logs, without execution data, to a log group with retention."
+  }
+  assert {
+    condition = slice(jsondecode(aws_iam_role_policy.job["t0_fact"].policy).Statement, 0, 2) == [
+      { Sid = "ReadInputs", Effect = "Allow", Action = ["s3:GetObject"], Resource = ["arn:aws:s3:::retail-source/raw/sales/*"] },
+      {
+        Sid      = "WriteOutputs"
+        Effect   = "Allow"
+        Action   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
+        Resource = ["arn:aws:s3:::retail-lake/bronze/sales/*"]
+      },
+    ]
+    error_message = "A job reads its own inputs and writes its own table only."
+  }
+  assert {
+    condition = alltrue(flatten([
+      for p in concat([aws_iam_role_policy.crawler.policy, aws_iam_role_policy.state_machine.policy], [for r in aws_iam_role_policy.job : r.policy]) : [
+        for s in jsondecode(p).Statement : !contains(s.Action, "*") && (
+          !contains(s.Resource, "*") || s.Sid == "DeliverExecutionLogs" ||
+          (s.Action == ["cloudwatch:PutMetricData"] && try(s.Condition, null) == { StringEquals = { "cloudwatch:namespace" = "Glue" } })
+        )
+      ]
+    ]))
+    error_message = "No \"*\" action; the \"*\" resource only for log delivery and Glue's metrics namespace."
+  }
+  assert {
+    condition = [
+      for s in jsondecode(aws_iam_role_policy.state_machine.policy).Statement : length(s.Resource) if s.Sid == "RunJobs" || s.Sid == "RunCrawlers"
+    ] == [7, 7]
+    error_message = "The state machine runs its own seven jobs and crawlers."
+  }
+}
+
+run "customer_managed_key_and_alerts" {
+  command = plan
+
+  variables {
+    kms_key_arn        = "arn:aws:kms:eu-west-1:111122223333:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
+    create_alert_topic = true
+  }
+
+  assert {
+    condition = [
+      for c in [one(aws_glue_security_configuration.this.encryption_configuration)] : [
+        one(c.s3_encryption).s3_encryption_mode, one(c.s3_encryption).kms_key_arn,
+        one(c.cloudwatch_encryption).cloudwatch_encryption_mode, one(c.cloudwatch_encryption).kms_key_arn,
+        one(c.job_bookmarks_encryption).job_bookmarks_encryption_mode, one(c.job_bookmarks_encryption).kms_key_arn,
+      ]
+    ][0] == ["SSE-KMS", var.kms_key_arn, "SSE-KMS", var.kms_key_arn, "CSE-KMS", var.kms_key_arn]
+    error_message = "The key encrypts job output, Glue logs and bookmarks."
+  }
+  assert {
+    condition     = aws_sns_topic.alerts[0].kms_master_key_id == var.kms_key_arn && aws_cloudwatch_log_group.state_machine.kms_key_id == var.kms_key_arn
+    error_message = "The key encrypts the alert topic and the logs."
+  }
+  assert {
+    condition = contains(jsondecode(aws_iam_role_policy.state_machine.policy).Statement, {
+      Sid = "PublishAlerts", Effect = "Allow", Action = ["sns:Publish"], Resource = ["arn:aws:sns:eu-west-1:111122223333:retail-alerts"]
+    })
+    error_message = "The state machine publishes failures to its alert topic only."
+  }
+}
+
+run "rejects_invalid_settings" {
+  command = plan
+
+  variables {
+    name                = "Retail_Lake"
+    source_prefix       = "/raw"
+    glue_version        = "2.0"
+    worker_type         = "Standard"
+    number_of_workers   = 1
+    execution_class     = "SPOT"
+    schedule_expression = "every day"
+    log_retention_days  = 42
+    kms_key_arn         = "alias/retail"
+  }
+
+  expect_failures = [
+    var.name, var.source_prefix, var.glue_version, var.worker_type, var.number_of_workers,
+    var.execution_class, var.schedule_expression, var.log_retention_days, var.kms_key_arn,
+  ]
+}

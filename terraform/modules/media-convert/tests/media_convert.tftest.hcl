@@ -1,0 +1,209 @@
+# Plan-level checks of the media-convert module with a mocked AWS provider: no credentials, no
+# endpoint. ARNs the policies are built from are mocked at plan time, each as AWS would name it.
+mock_provider "aws" {
+  override_during = plan
+
+  mock_data "aws_partition" {
+    defaults = { partition = "aws" }
+  }
+  mock_data "aws_region" {
+    defaults = { name = "eu-west-1" }
+  }
+  mock_data "aws_caller_identity" {
+    defaults = { account_id = "111122223333" }
+  }
+  # Only the functions' own-log statements use it; their exact ARNs are lambda-function's tests.
+  mock_resource "aws_cloudwatch_log_group" {
+    defaults = { arn = "arn:aws:logs:eu-west-1:111122223333:log-group:mocked" }
+  }
+  mock_resource "aws_sfn_state_machine" {
+    defaults = { arn = "arn:aws:states:eu-west-1:111122223333:stateMachine:catalog-media" }
+  }
+  mock_resource "aws_iam_role" {
+    defaults = { arn = "arn:aws:iam::111122223333:role/catalog-media-mediaconvert" }
+  }
+}
+
+override_resource {
+  target          = module.source_bucket[0].aws_s3_bucket.this
+  override_during = plan
+  values          = { id = "catalog-media-source", arn = "arn:aws:s3:::catalog-media-source" }
+}
+
+override_resource {
+  target          = module.output_bucket[0].aws_s3_bucket.this
+  override_during = plan
+  values          = { id = "catalog-media-output", arn = "arn:aws:s3:::catalog-media-output" }
+}
+
+override_resource {
+  target          = module.work_bucket.aws_s3_bucket.this
+  override_during = plan
+  values          = { id = "catalog-media-work", arn = "arn:aws:s3:::catalog-media-work" }
+}
+
+override_resource {
+  target          = module.split.aws_lambda_function.this
+  override_during = plan
+  values          = { arn = "arn:aws:lambda:eu-west-1:111122223333:function:catalog-media-split" }
+}
+
+override_resource {
+  target          = module.encode[0].aws_lambda_function.this
+  override_during = plan
+  values          = { arn = "arn:aws:lambda:eu-west-1:111122223333:function:catalog-media-encode" }
+}
+
+override_resource {
+  target          = module.prepare[0].aws_lambda_function.this
+  override_during = plan
+  values          = { arn = "arn:aws:lambda:eu-west-1:111122223333:function:catalog-media-prepare-job" }
+}
+
+override_resource {
+  target          = module.merge.aws_lambda_function.this
+  override_during = plan
+  values          = { arn = "arn:aws:lambda:eu-west-1:111122223333:function:catalog-media-merge" }
+}
+
+override_resource {
+  target          = module.cleanup.aws_lambda_function.this
+  override_during = plan
+  values          = { arn = "arn:aws:lambda:eu-west-1:111122223333:function:catalog-media-cleanup" }
+}
+
+variables {
+  name          = "catalog-media"
+  artifacts_dir = "../../../build" # `make package`
+}
+
+run "ffmpeg_backend" {
+  command = plan
+
+  assert {
+    condition = (
+      aws_sfn_state_machine.this.name == "catalog-media" &&
+      aws_iam_role.state_machine.name == "catalog-media-states" &&
+      output.source_bucket == "catalog-media-source" && output.output_bucket == "catalog-media-output" &&
+      output.work_bucket == "catalog-media-work" &&
+      module.start.function_name == "catalog-media-start" && module.split.function_name == "catalog-media-split" &&
+      module.encode[0].function_name == "catalog-media-encode" && module.merge.function_name == "catalog-media-merge" &&
+      module.cleanup.function_name == "catalog-media-cleanup" && length(module.prepare) == 0
+    )
+    error_message = "Every resource is named from the prefix; the ffmpeg backend has no MediaConvert parts."
+  }
+  assert {
+    condition = (
+      aws_cloudwatch_log_group.state_machine.name == "/aws/vendedlogs/states/catalog-media" &&
+      aws_cloudwatch_log_group.state_machine.retention_in_days == 30 &&
+      !one(aws_sfn_state_machine.this.logging_configuration).include_execution_data
+    )
+    error_message = "The state machine logs, without execution data, to a log group with retention."
+  }
+  assert {
+    condition = jsondecode(aws_iam_role_policy.state_machine.policy).Statement[0] == {
+      Sid    = "InvokeWorkflowFunctions"
+      Effect = "Allow"
+      Action = ["lambda:InvokeFunction"]
+      Resource = flatten([
+        for fn in ["split", "merge", "cleanup", "encode"] : [
+          "arn:aws:lambda:eu-west-1:111122223333:function:catalog-media-${fn}",
+          "arn:aws:lambda:eu-west-1:111122223333:function:catalog-media-${fn}:*",
+        ]
+      ])
+    }
+    error_message = "The state machine may invoke its task functions (and their versions), nothing else."
+  }
+  assert {
+    condition = [for s in jsondecode(aws_iam_role_policy.state_machine.policy).Statement : s.Sid] == ["InvokeWorkflowFunctions", "DeliverExecutionLogs"] && alltrue([
+      for a in jsondecode(aws_iam_role_policy.state_machine.policy).Statement[1].Action : startswith(a, "logs:")
+    ])
+    error_message = "Besides invoking, the role only delivers logs (the APIs without resource-level permissions)."
+  }
+  assert {
+    condition = slice(jsondecode(module.split.policy).Statement, 1, 3) == [
+      { Sid = "ReadUploads", Effect = "Allow", Action = ["s3:GetObject"], Resource = ["arn:aws:s3:::catalog-media-source/incoming/*"] },
+      { Sid = "WriteParts", Effect = "Allow", Action = ["s3:PutObject"], Resource = ["arn:aws:s3:::catalog-media-work/jobs/*"] },
+    ]
+    error_message = "Split reads uploads and writes parts under the work prefix only."
+  }
+  assert {
+    condition = contains(jsondecode(module.merge.policy).Statement, {
+      Sid       = "ListJobFiles"
+      Effect    = "Allow"
+      Action    = ["s3:ListBucket"]
+      Resource  = ["arn:aws:s3:::catalog-media-work"]
+      Condition = { StringLike = { "s3:prefix" = ["jobs/*"] } }
+    })
+    error_message = "Listing the work bucket is limited to the job prefix."
+  }
+  assert {
+    condition = alltrue(flatten([
+      for p in [module.start.policy, module.split.policy, module.encode[0].policy, module.merge.policy, module.cleanup.policy] : [
+        for s in jsondecode(p).Statement : !contains(s.Action, "*") && !contains(s.Resource, "*")
+      ]
+    ]))
+    error_message = "No function statement grants \"*\" actions or the \"*\" resource."
+  }
+}
+
+run "mediaconvert_backend" {
+  command = plan
+
+  variables {
+    transcoder = "mediaconvert"
+  }
+
+  assert {
+    condition     = length(module.encode) == 0 && module.prepare[0].function_name == "catalog-media-prepare-job" && aws_iam_role.mediaconvert[0].name == "catalog-media-mediaconvert"
+    error_message = "The MediaConvert backend prepares jobs instead of encoding in Lambda, with its own job role."
+  }
+  assert {
+    condition = jsondecode(aws_iam_role.mediaconvert[0].assume_role_policy).Statement[0].Condition == {
+      StringEquals = { "aws:SourceAccount" = "111122223333" }
+    }
+    error_message = "Only MediaConvert in this account may assume the job role."
+  }
+  assert {
+    condition = jsondecode(aws_iam_role_policy.mediaconvert[0].policy).Statement == [
+      { Sid = "ReadParts", Effect = "Allow", Action = ["s3:GetObject"], Resource = ["arn:aws:s3:::catalog-media-work/jobs/*/parts/*"] },
+      {
+        Sid      = "WriteEncodedPartsAndFrameCaptures"
+        Effect   = "Allow"
+        Action   = ["s3:PutObject"]
+        Resource = ["arn:aws:s3:::catalog-media-work/jobs/*/encoded/*", "arn:aws:s3:::catalog-media-work/jobs/*/thumbnail/*"]
+      },
+    ]
+    error_message = "Jobs read parts and write encoded parts and frame captures only."
+  }
+  assert {
+    condition = [for s in jsondecode(aws_iam_role_policy.state_machine.policy).Statement : [s.Sid, s.Resource] if startswith(s.Sid, "Submit") || startswith(s.Sid, "Pass")] == [
+      ["SubmitMediaConvertJobs", ["arn:aws:mediaconvert:eu-west-1:111122223333:queues/Default"]],
+      ["PassTheMediaConvertRole", ["arn:aws:iam::111122223333:role/catalog-media-mediaconvert"]],
+    ]
+    error_message = "The state machine submits to the default queue and passes the job role only."
+  }
+}
+
+run "rejects_invalid_settings" {
+  command = plan
+
+  variables {
+    name                            = "Catalog_Media"
+    artifacts_dir                   = "/nonexistent"
+    source_suffixes                 = []
+    segment_duration                = 1
+    transcoder                      = "elastictranscoder"
+    mediaconvert_qvbr_quality_level = 11
+    output_height                   = 719
+    video_crf                       = 52
+    x264_preset                     = "placebo"
+    map_max_concurrency             = 41
+  }
+
+  expect_failures = [
+    var.name, var.artifacts_dir, var.source_suffixes, var.segment_duration, var.transcoder,
+    var.mediaconvert_qvbr_quality_level, var.output_height, var.video_crf, var.x264_preset,
+    var.map_max_concurrency,
+  ]
+}

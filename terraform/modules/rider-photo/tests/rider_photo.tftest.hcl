@@ -1,0 +1,242 @@
+# Plan-level checks of the rider-photo module with a mocked AWS provider: no credentials, no
+# endpoint. ARNs the policies are built from are mocked at plan time, each as AWS would name it.
+mock_provider "aws" {
+  override_during = plan
+
+  mock_data "aws_partition" {
+    defaults = { partition = "aws" }
+  }
+  mock_data "aws_region" {
+    defaults = { name = "eu-west-1" }
+  }
+  mock_data "aws_caller_identity" {
+    defaults = { account_id = "111122223333" }
+  }
+  # Only the functions' own-log statements use it; their exact ARNs are lambda-function's tests.
+  mock_resource "aws_cloudwatch_log_group" {
+    defaults = { arn = "arn:aws:logs:eu-west-1:111122223333:log-group:mocked" }
+  }
+  mock_resource "aws_sns_topic" {
+    defaults = { arn = "arn:aws:sns:eu-west-1:111122223333:wildrydes-photo-refused" }
+  }
+  mock_resource "aws_dynamodb_table" {
+    defaults = { arn = "arn:aws:dynamodb:eu-west-1:111122223333:table/wildrydes-riders" }
+  }
+  mock_resource "aws_rekognition_collection" {
+    defaults = { arn = "arn:aws:rekognition:eu-west-1:111122223333:collection/rider-photos" }
+  }
+  mock_resource "aws_sfn_state_machine" {
+    defaults = { arn = "arn:aws:states:eu-west-1:111122223333:stateMachine:wildrydes" }
+  }
+}
+
+override_resource {
+  target          = module.photo_bucket.aws_s3_bucket.this
+  override_during = plan
+  values          = { id = "wildrydes-photos", arn = "arn:aws:s3:::wildrydes-photos" }
+}
+
+override_resource {
+  target          = module.thumbnail_bucket.aws_s3_bucket.this
+  override_during = plan
+  values          = { id = "wildrydes-thumbnails", arn = "arn:aws:s3:::wildrydes-thumbnails" }
+}
+
+override_resource {
+  target          = module.face_detection.aws_lambda_function.this
+  override_during = plan
+  values          = { arn = "arn:aws:lambda:eu-west-1:111122223333:function:wildrydes-face-detection" }
+}
+
+override_resource {
+  target          = module.face_search.aws_lambda_function.this
+  override_during = plan
+  values          = { arn = "arn:aws:lambda:eu-west-1:111122223333:function:wildrydes-face-search" }
+}
+
+override_resource {
+  target          = module.index_face.aws_lambda_function.this
+  override_during = plan
+  values          = { arn = "arn:aws:lambda:eu-west-1:111122223333:function:wildrydes-index-face" }
+}
+
+override_resource {
+  target          = module.thumbnail.aws_lambda_function.this
+  override_during = plan
+  values          = { arn = "arn:aws:lambda:eu-west-1:111122223333:function:wildrydes-thumbnail" }
+}
+
+override_resource {
+  target          = module.persist_metadata.aws_lambda_function.this
+  override_during = plan
+  values          = { arn = "arn:aws:lambda:eu-west-1:111122223333:function:wildrydes-persist-metadata" }
+}
+
+override_resource {
+  target          = module.notification.aws_lambda_function.this
+  override_during = plan
+  values          = { arn = "arn:aws:lambda:eu-west-1:111122223333:function:wildrydes-notification" }
+}
+
+variables {
+  name          = "wildrydes"
+  artifacts_dir = "../../../build" # `make package`
+  upload_prefix = "uploads/"
+}
+
+run "defaults" {
+  command = plan
+
+  assert {
+    condition = (
+      aws_sfn_state_machine.this.name == "wildrydes" &&
+      aws_iam_role.state_machine.name == "wildrydes-states" &&
+      aws_dynamodb_table.riders.name == "wildrydes-riders" &&
+      output.photo_bucket == "wildrydes-photos" && output.thumbnail_bucket == "wildrydes-thumbnails" &&
+      aws_sns_topic.notifications[0].name == "wildrydes-photo-refused" &&
+      output.function_names == {
+        start            = "wildrydes-start"
+        face_detection   = "wildrydes-face-detection"
+        face_search      = "wildrydes-face-search"
+        index_face       = "wildrydes-index-face"
+        thumbnail        = "wildrydes-thumbnail"
+        persist_metadata = "wildrydes-persist-metadata"
+        notification     = "wildrydes-notification"
+      }
+    )
+    error_message = "Every resource is named from the prefix."
+  }
+  assert {
+    condition     = one(aws_dynamodb_table.riders.server_side_encryption).enabled && one(aws_dynamodb_table.riders.point_in_time_recovery).enabled
+    error_message = "The riders table is encrypted and recoverable to a point in time."
+  }
+  assert {
+    condition     = aws_sns_topic.notifications[0].kms_master_key_id == "alias/aws/sns"
+    error_message = "The refusal topic is encrypted with the AWS-managed key when no key is given."
+  }
+  assert {
+    condition = (
+      aws_cloudwatch_log_group.state_machine.name == "/aws/vendedlogs/states/wildrydes" &&
+      aws_cloudwatch_log_group.state_machine.retention_in_days == 30 &&
+      one(aws_sfn_state_machine.this.logging_configuration).level == "ERROR" &&
+      !one(aws_sfn_state_machine.this.logging_configuration).include_execution_data
+    )
+    error_message = "The state machine logs errors, without execution data (photos and emails), to a log group with retention."
+  }
+  assert {
+    condition = jsondecode(aws_iam_role_policy.state_machine.policy).Statement[0] == {
+      Sid    = "InvokeWorkflowFunctions"
+      Effect = "Allow"
+      Action = ["lambda:InvokeFunction"]
+      Resource = flatten([
+        for fn in ["face-detection", "face-search", "index-face", "thumbnail", "persist-metadata", "notification"] : [
+          "arn:aws:lambda:eu-west-1:111122223333:function:wildrydes-${fn}",
+          "arn:aws:lambda:eu-west-1:111122223333:function:wildrydes-${fn}:*",
+        ]
+      ])
+    }
+    error_message = "The state machine may invoke its six task functions (and their versions), nothing else."
+  }
+  assert {
+    condition = [for s in jsondecode(aws_iam_role_policy.state_machine.policy).Statement : s.Sid if contains(s.Resource, "*")] == ["DeliverExecutionLogs"] && alltrue([
+      for a in jsondecode(aws_iam_role_policy.state_machine.policy).Statement[1].Action : startswith(a, "logs:")
+    ])
+    error_message = "The \"*\" resource is used only for the log delivery APIs, which have no resource-level permissions."
+  }
+  assert {
+    condition = slice(jsondecode(module.face_search.policy).Statement, 1, 4) == [
+      { Sid = "ReadPhotos", Effect = "Allow", Action = ["s3:GetObject"], Resource = ["arn:aws:s3:::wildrydes-photos/uploads/*"] },
+      { Sid = "SearchCollection", Effect = "Allow", Action = ["rekognition:SearchFacesByImage"], Resource = ["arn:aws:rekognition:eu-west-1:111122223333:collection/rider-photos"] },
+      { Sid = "ReadRider", Effect = "Allow", Action = ["dynamodb:GetItem"], Resource = ["arn:aws:dynamodb:eu-west-1:111122223333:table/wildrydes-riders"] },
+    ]
+    error_message = "CheckFaceDuplicate reads uploads, searches this collection and reads this table only."
+  }
+  assert {
+    condition = slice(jsondecode(module.thumbnail.policy).Statement, 1, 3) == [
+      { Sid = "ReadPhotos", Effect = "Allow", Action = ["s3:GetObject"], Resource = ["arn:aws:s3:::wildrydes-photos/uploads/*"] },
+      { Sid = "WriteThumbnails", Effect = "Allow", Action = ["s3:PutObject"], Resource = ["arn:aws:s3:::wildrydes-thumbnails/uploads/*"] },
+    ]
+    error_message = "Thumbnail reads uploads and writes thumbnails only."
+  }
+  assert {
+    condition = slice(jsondecode(module.start.policy).Statement, 1, 3) == [
+      { Sid = "StartThisWorkflow", Effect = "Allow", Action = ["states:StartExecution"], Resource = ["arn:aws:states:eu-west-1:111122223333:stateMachine:wildrydes"] },
+      { Sid = "ReadPhotoMetadata", Effect = "Allow", Action = ["s3:GetObject"], Resource = ["arn:aws:s3:::wildrydes-photos/uploads/*"] },
+    ]
+    error_message = "The start function starts this state machine only."
+  }
+  assert {
+    # DetectFaces is the one Rekognition action without resource-level permissions.
+    condition = alltrue(flatten([
+      for p in [
+        module.start.policy, module.face_detection.policy, module.face_search.policy, module.index_face.policy,
+        module.thumbnail.policy, module.persist_metadata.policy, module.notification.policy,
+        ] : [
+        for s in jsondecode(p).Statement : !contains(s.Action, "*") && (!contains(s.Resource, "*") || s.Action == ["rekognition:DetectFaces"])
+      ]
+    ]))
+    error_message = "No function statement grants \"*\" actions; only DetectFaces has the \"*\" resource."
+  }
+  assert {
+    condition = [for f in aws_s3_bucket_notification.photos.lambda_function : [f.filter_prefix, f.filter_suffix, f.events]] == [
+      for suffix in sort([".jpg", ".jpeg", ".png", ".JPG", ".JPEG", ".PNG"]) : ["uploads/", suffix, toset(["s3:ObjectCreated:*"])]
+    ]
+    error_message = "Only photo uploads under the upload prefix start the workflow."
+  }
+}
+
+run "ses_notifications_tracing_and_customer_managed_key" {
+  command = plan
+
+  variables {
+    notification_sender_email = "photos@example.com"
+    tracing_enabled           = true
+    kms_key_arn               = "arn:aws:kms:eu-west-1:111122223333:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
+  }
+
+  assert {
+    condition = contains(jsondecode(module.notification.policy).Statement, {
+      Sid       = "EmailRiders"
+      Effect    = "Allow"
+      Action    = ["ses:SendEmail"]
+      Resource  = ["arn:aws:ses:eu-west-1:111122223333:identity/*"]
+      Condition = { StringEquals = { "ses:FromAddress" = ["photos@example.com"] } }
+    })
+    error_message = "Refusal emails may be sent from the configured sender only."
+  }
+  assert {
+    condition = (
+      one(aws_dynamodb_table.riders.server_side_encryption).kms_key_arn == var.kms_key_arn &&
+      aws_sns_topic.notifications[0].kms_master_key_id == var.kms_key_arn &&
+      aws_cloudwatch_log_group.state_machine.kms_key_id == var.kms_key_arn
+    )
+    error_message = "The key encrypts the table, the topic and the logs."
+  }
+  assert {
+    condition     = one(aws_sfn_state_machine.this.tracing_configuration).enabled && contains([for s in jsondecode(aws_iam_role_policy.state_machine.policy).Statement : s.Sid], "WriteTraces")
+    error_message = "tracing_enabled traces the state machine and lets it write traces."
+  }
+}
+
+run "rejects_invalid_settings" {
+  command = plan
+
+  variables {
+    name                      = "WildRydes"
+    artifacts_dir             = "/nonexistent"
+    upload_prefix             = "uploads"
+    user_id_source            = "header"
+    face_match_threshold      = 101
+    thumbnail_max_size        = 8
+    max_photo_bytes           = 20000000
+    notification_sender_email = "not-an-email"
+    notification_topic_arn    = "arn:aws:sqs:eu-west-1:111122223333:q"
+    retry                     = { interval_seconds = 0 }
+  }
+
+  expect_failures = [
+    var.name, var.artifacts_dir, var.upload_prefix, var.user_id_source, var.face_match_threshold,
+    var.thumbnail_max_size, var.max_photo_bytes, var.notification_sender_email,
+    var.notification_topic_arn, var.retry,
+  ]
+}

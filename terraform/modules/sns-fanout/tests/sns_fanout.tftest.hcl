@@ -1,0 +1,246 @@
+# Plan-level checks of the fan-out module with a mocked AWS provider: no credentials, no endpoint.
+# ARNs the policies are built from are mocked at plan time, each as AWS would name it.
+mock_provider "aws" {
+  override_during = plan
+
+  mock_data "aws_partition" {
+    defaults = { partition = "aws" }
+  }
+  mock_data "aws_region" {
+    defaults = { name = "eu-west-1" }
+  }
+  mock_data "aws_caller_identity" {
+    defaults = { account_id = "111122223333" }
+  }
+  # Only the functions' own-log statements use it; their exact ARNs are lambda-function's tests.
+  mock_resource "aws_cloudwatch_log_group" {
+    defaults = { arn = "arn:aws:logs:eu-west-1:111122223333:log-group:mocked" }
+  }
+  mock_resource "aws_sns_topic" {
+    defaults = { arn = "arn:aws:sns:eu-west-1:111122223333:orders-video-topic" }
+  }
+}
+
+override_resource {
+  target          = module.input_bucket[0].aws_s3_bucket.this
+  override_during = plan
+  values          = { id = "orders-video-input", arn = "arn:aws:s3:::orders-video-input" }
+}
+
+override_resource {
+  target          = module.output_bucket["orders-video-output-720p"].aws_s3_bucket.this
+  override_during = plan
+  values          = { id = "orders-video-output-720p", arn = "arn:aws:s3:::orders-video-output-720p" }
+}
+
+override_resource {
+  target          = module.output_bucket["orders-video-output-1080p"].aws_s3_bucket.this
+  override_during = plan
+  values          = { id = "orders-video-output-1080p", arn = "arn:aws:s3:::orders-video-output-1080p" }
+}
+
+override_resource {
+  target          = aws_sqs_queue.work["1080p"]
+  override_during = plan
+  values = {
+    arn = "arn:aws:sqs:eu-west-1:111122223333:orders-video-1080p"
+    id  = "https://sqs.eu-west-1.amazonaws.com/111122223333/orders-video-1080p"
+  }
+}
+
+override_resource {
+  target          = aws_sqs_queue.work["720p"]
+  override_during = plan
+  values = {
+    arn = "arn:aws:sqs:eu-west-1:111122223333:orders-video-720p"
+    id  = "https://sqs.eu-west-1.amazonaws.com/111122223333/orders-video-720p"
+  }
+}
+
+override_resource {
+  target          = aws_sqs_queue.dead_letter["720p"]
+  override_during = plan
+  values = {
+    arn = "arn:aws:sqs:eu-west-1:111122223333:orders-video-720p-dlq"
+    id  = "https://sqs.eu-west-1.amazonaws.com/111122223333/orders-video-720p-dlq"
+  }
+}
+
+variables {
+  name          = "orders-video"
+  artifacts_dir = "../../../build" # `make package`
+  input_prefix  = "uploads/"
+}
+
+run "defaults" {
+  command = plan
+
+  assert {
+    condition = (
+      aws_sns_topic.this.name == "orders-video-topic" &&
+      aws_sqs_queue.work["720p"].name == "orders-video-720p" &&
+      aws_sqs_queue.dead_letter["1080p"].name == "orders-video-1080p-dlq" &&
+      module.publisher.function_name == "orders-video-publish" &&
+      module.transcoder["1080p"].function_name == "orders-video-transcode-1080p" &&
+      aws_iam_role.delivery_status.name == "orders-video-sns-delivery-status"
+    )
+    error_message = "Every resource is named from the prefix."
+  }
+  assert {
+    condition = {
+      for name, r in output.renditions : name => [r.output_bucket, r.output_prefix]
+      } == {
+      "720p"  = ["orders-video-output-720p", ""]
+      "1080p" = ["orders-video-output-1080p", ""]
+    }
+    error_message = "Each rendition has its own output bucket by default."
+  }
+  assert {
+    condition     = aws_sns_topic.this.kms_master_key_id == "alias/aws/sns"
+    error_message = "The topic is encrypted with the AWS-managed key when no key is given."
+  }
+  assert {
+    condition     = alltrue([for q in concat(values(aws_sqs_queue.work), values(aws_sqs_queue.dead_letter)) : q.sqs_managed_sse_enabled])
+    error_message = "Queues and dead-letter queues are encrypted (SSE-SQS) when no key is given."
+  }
+  assert {
+    condition = alltrue([for g in aws_cloudwatch_log_group.delivery_status : g.retention_in_days == 30]) && toset([
+      for g in aws_cloudwatch_log_group.delivery_status : g.name
+      ]) == toset([
+      "sns/eu-west-1/111122223333/orders-video-topic", "sns/eu-west-1/111122223333/orders-video-topic/Failure",
+    ])
+    error_message = "SNS delivery status logs go to log groups created with a retention."
+  }
+  assert {
+    condition = jsondecode(aws_sqs_queue_policy.work["720p"].policy).Statement == [{
+      Sid       = "FromThisTopicOnly"
+      Effect    = "Allow"
+      Principal = { Service = "sns.amazonaws.com" }
+      Action    = "sqs:SendMessage"
+      Resource  = "arn:aws:sqs:eu-west-1:111122223333:orders-video-720p"
+      Condition = { ArnEquals = { "aws:SourceArn" = "arn:aws:sns:eu-west-1:111122223333:orders-video-topic" } }
+    }]
+    error_message = "Only this topic may send to a rendition's queue."
+  }
+  assert {
+    condition = jsondecode(aws_sqs_queue.work["720p"].redrive_policy) == {
+      deadLetterTargetArn = "arn:aws:sqs:eu-west-1:111122223333:orders-video-720p-dlq"
+      maxReceiveCount     = 3
+    } && aws_sqs_queue.work["720p"].visibility_timeout_seconds == 6 * 900
+    error_message = "A message moves to its rendition's DLQ after 3 receives; visibility is 6x the function timeout."
+  }
+  assert {
+    condition = slice(jsondecode(module.publisher.policy).Statement, 1, 2) == [{
+      Sid      = "PublishToThisTopic"
+      Effect   = "Allow"
+      Action   = ["sns:Publish"]
+      Resource = ["arn:aws:sns:eu-west-1:111122223333:orders-video-topic"]
+    }]
+    error_message = "The publisher may publish to this topic only."
+  }
+  assert {
+    condition = slice(jsondecode(module.transcoder["720p"].policy).Statement, 1, 4) == [
+      {
+        Sid      = "ReadUploads"
+        Effect   = "Allow"
+        Action   = ["s3:GetObject"]
+        Resource = ["arn:aws:s3:::orders-video-input/uploads/*"]
+      },
+      {
+        Sid      = "WriteRendition"
+        Effect   = "Allow"
+        Action   = ["s3:GetObject", "s3:PutObject"]
+        Resource = ["arn:aws:s3:::orders-video-output-720p/*"]
+      },
+      {
+        Sid      = "ConsumeOwnQueue"
+        Effect   = "Allow"
+        Action   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"]
+        Resource = ["arn:aws:sqs:eu-west-1:111122223333:orders-video-720p"]
+      },
+    ]
+    error_message = "A transcoder reads uploads, writes its own rendition and consumes its own queue, nothing else."
+  }
+  assert {
+    condition = alltrue(flatten([
+      for p in concat([module.publisher.policy, aws_iam_role_policy.delivery_status.policy], [for t in module.transcoder : t.policy]) : [
+        for s in jsondecode(p).Statement : !contains(s.Action, "*") && !contains(s.Resource, "*")
+      ]
+    ]))
+    error_message = "No statement grants the \"*\" action or the \"*\" resource."
+  }
+}
+
+run "shared_output_bucket_and_customer_managed_key" {
+  command = plan
+
+  variables {
+    single_output_bucket = true
+    kms_key_arn          = "arn:aws:kms:eu-west-1:111122223333:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
+    log_retention_days   = 90
+  }
+
+  override_resource {
+    target          = module.output_bucket["orders-video-output"].aws_s3_bucket.this
+    override_during = plan
+    values          = { id = "orders-video-output", arn = "arn:aws:s3:::orders-video-output" }
+  }
+
+  assert {
+    condition = {
+      for name, r in output.renditions : name => [r.output_bucket, r.output_prefix]
+      } == {
+      "720p"  = ["orders-video-output", "720p/"]
+      "1080p" = ["orders-video-output", "1080p/"]
+    }
+    error_message = "single_output_bucket writes each rendition under its prefix of one bucket."
+  }
+  assert {
+    condition = contains(jsondecode(module.transcoder["720p"].policy).Statement, {
+      Sid      = "WriteRendition"
+      Effect   = "Allow"
+      Action   = ["s3:GetObject", "s3:PutObject"]
+      Resource = ["arn:aws:s3:::orders-video-output/720p/*"]
+    })
+    error_message = "A transcoder writes only under its own rendition's prefix of the shared bucket."
+  }
+  assert {
+    condition = (
+      aws_sns_topic.this.kms_master_key_id == var.kms_key_arn &&
+      alltrue([for q in concat(values(aws_sqs_queue.work), values(aws_sqs_queue.dead_letter)) : q.kms_master_key_id == var.kms_key_arn]) &&
+      alltrue([for g in aws_cloudwatch_log_group.delivery_status : g.kms_key_id == var.kms_key_arn && g.retention_in_days == 90])
+    )
+    error_message = "The key encrypts the topic, the queues and the log groups."
+  }
+  assert {
+    condition = contains(jsondecode(module.transcoder["1080p"].policy).Statement, {
+      Sid      = "UseWorkflowKey"
+      Effect   = "Allow"
+      Action   = ["kms:Decrypt", "kms:GenerateDataKey"]
+      Resource = ["arn:aws:kms:eu-west-1:111122223333:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"]
+    })
+    error_message = "Functions may use the workflow's key, that key only."
+  }
+}
+
+run "rejects_invalid_settings" {
+  command = plan
+
+  variables {
+    name           = "Orders_Video"
+    artifacts_dir  = "/nonexistent"
+    input_suffixes = []
+    renditions = {
+      "720p" = { height = 721, video_crf = 60, video_bitrate = "fast" }
+    }
+    x264_preset       = "placebo"
+    batch_size        = 11
+    max_concurrency   = 1
+    max_receive_count = 0
+  }
+
+  expect_failures = [
+    var.name, var.artifacts_dir, var.input_suffixes, var.renditions, var.x264_preset,
+    var.batch_size, var.max_concurrency, var.max_receive_count,
+  ]
+}
