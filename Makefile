@@ -59,6 +59,7 @@ demo: bootstrap package ## Run the workflows on the local AWS and show the resul
 bench: bootstrap package ## Benchmarks (ratios against a baseline measured in the same run)
 	$(PY) tests/bench/bench_foundation.py
 	$(PY) tests/bench/bench_media_convert.py
+	$(PY) tests/bench/bench_glue_medallion.py
 
 clean: ## Remove build artefacts (keeps .venv)
 	rm -rf build .pytest_cache .ruff_cache
