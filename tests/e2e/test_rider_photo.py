@@ -8,6 +8,8 @@ from __future__ import annotations
 import io
 import json
 import time
+import urllib.error
+import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -311,3 +313,32 @@ def test_transient_error_is_retried(local_aws, workflow, runs):
         .read()
     )
     assert Image.open(io.BytesIO(thumbnail)).size == (THUMBNAIL_MAX_SIZE, THUMBNAIL_MAX_SIZE)
+
+
+def post_json(url: str, body: dict) -> tuple[int, dict]:
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST")
+    try:
+        with urllib.request.urlopen(request) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def test_api_starts_an_execution_like_an_upload(local_aws, workflow, runs):
+    outputs = workflow["rider_photo"]
+    # A key without a user folder: the upload itself starts nothing, the API call does.
+    key = f"api-{uuid.uuid4().hex[:6]}.jpg"
+    local_aws.client("s3").put_object(
+        Bucket=outputs["photo_bucket"], Key=key, Body=samples.no_face()
+    )
+    url = f"{local_aws.http_api_url(outputs['api_id'])}/photos"
+    body = {"userId": f"user_api-{uuid.uuid4().hex[:4]}", "s3Bucket": outputs["photo_bucket"]}
+    status, started = post_json(url, {**body, "s3Key": key})
+    assert status == 200, started
+    execution = wait_for_execution(local_aws, started["executionArn"], timeout=300)
+    assert json.loads(execution["input"]) == {**body, "s3Key": key}
+    # The same photo uploaded to <userId>/<file> took this path too.
+    uploaded = runs["no_face"]
+    assert execution["status"] == uploaded.execution["status"]
+    assert json.loads(execution["output"])["error"] == uploaded.output["error"]
+    assert outputs["api_id"] in outputs["api_endpoint"]

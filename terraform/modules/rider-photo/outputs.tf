@@ -96,3 +96,13 @@ output "log_group_name" {
   description = "Log group of the state machine."
   value       = aws_cloudwatch_log_group.state_machine.name
 }
+
+output "api_endpoint" {
+  description = "Invoke URL of the HTTP API (POST {api_endpoint}/photos starts an execution); null without create_api."
+  value       = var.create_api ? aws_apigatewayv2_api.this[0].api_endpoint : null
+}
+
+output "api_id" {
+  description = "ID of the HTTP API; null without create_api."
+  value       = var.create_api ? aws_apigatewayv2_api.this[0].id : null
+}

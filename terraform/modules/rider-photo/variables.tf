@@ -263,3 +263,34 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "create_api" {
+  description = "Also create an HTTP API whose `POST /photos` starts an execution with the request body as input."
+  type        = bool
+  default     = false
+}
+
+variable "api_authorization_type" {
+  description = "Authorization of the API's route: AWS_IAM (callers sign with SigV4 and need execute-api:Invoke) or NONE."
+  type        = string
+  default     = "AWS_IAM"
+
+  validation {
+    condition     = contains(["AWS_IAM", "NONE"], var.api_authorization_type)
+    error_message = "api_authorization_type must be AWS_IAM or NONE."
+  }
+}
+
+variable "api_throttling" {
+  description = "Steady-state requests per second and burst of the API's default route."
+  type = object({
+    rate_limit  = number
+    burst_limit = number
+  })
+  default = { rate_limit = 10, burst_limit = 20 }
+
+  validation {
+    condition     = var.api_throttling.rate_limit > 0 && var.api_throttling.burst_limit >= 1
+    error_message = "api_throttling needs rate_limit > 0 and burst_limit >= 1."
+  }
+}

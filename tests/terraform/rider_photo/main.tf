@@ -33,6 +33,7 @@ module "rider_photo" {
   point_in_time_recovery    = false
   log_retention_days        = 7
   tags                      = { Project = "rider-photo-e2e" }
+  create_api                = true
 }
 
 # The notifications the test reads.
