@@ -7,17 +7,19 @@ inputs it generates, show progress while they run and a summary at the end, then
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+import retail_data
 import sample_photos
 from localaws.process import ROOT, LocalAwsProcess
 from sample_media import make_video, measure
 from tfroot import TerraformRoot
-from workflow_runs import wait_for_object
+from workflow_runs import run_execution, wait_for_object
 
 EXAMPLE = ROOT / "terraform" / "examples" / "local"
 DEMO_DIR = ROOT / "build" / "demo"
@@ -200,6 +202,34 @@ def run_rider_photo(aws: LocalAwsProcess, outputs: dict) -> list[str]:
     return lines
 
 
+def run_glue_medallion(aws: LocalAwsProcess, outputs: dict) -> list[str]:
+    """Two days of generated retail data through bronze, silver and gold, one run per day."""
+    s3, glue = aws.client("s3"), aws.client("glue")
+    source = f"s3://{outputs['source_bucket']}/{outputs['source_prefix']}"
+    dates = ["2024-05-01", "2024-05-02"]
+    for date in dates:
+        retail_data.write_dataset(source, datetime.date.fromisoformat(date), s3, sales_count=20_000)
+    print(f"\nglue-medallion: 20,000 sales a day for {', '.join(dates)} in {source}")
+    lines = ["glue-medallion"]
+    for date in dates:
+        started = time.time()
+        execution = run_execution(aws, outputs["state_machine_arn"], {"run_date": date}, 600)
+        took = f"{execution['status']} in {time.time() - started:.0f} s"
+        if execution["status"] == "SUCCEEDED":
+            lines.append(f"  ✓ run date {date}: {took}, every tier written and cataloged")
+        else:
+            lines.append(f"  ✗ run date {date}: {took}, {execution.get('cause')}")
+    for tier, database in outputs["database_names"].items():
+        tables = []
+        for table in glue.get_tables(DatabaseName=database)["TableList"]:
+            name = table["Name"]
+            partitions = glue.get_partitions(DatabaseName=database, TableName=name)["Partitions"]
+            columns = len(table["StorageDescriptor"]["Columns"])
+            tables.append(f"{name} ({columns} columns, {len(partitions)} dates)")
+        lines.append(f"    {tier} catalog {database}: {', '.join(tables)}")
+    return lines
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--keep", action="store_true", help="leave the stack and server running")
@@ -224,6 +254,7 @@ def main() -> int:
             summary += run_media_convert(aws, outputs["media_convert"], Path(work))
             summary += run_sns_fanout(aws, outputs["sns_fanout"], Path(work))
         summary += run_rider_photo(aws, outputs["rider_photo"])
+        summary += run_glue_medallion(aws, outputs["glue_medallion"])
     finally:
         if args.keep:
             print(f"\n--keep: the local AWS stays up at {aws.endpoint}")

@@ -31,3 +31,13 @@ module "rider_photo" {
   # Short waits between retries keep the demo quick; the default is the workshop's 2 s x 6.
   retry = { interval_seconds = 1, max_attempts = 2, backoff_rate = 1 }
 }
+
+module "glue_medallion" {
+  source        = "../../modules/glue-medallion"
+  name          = "${var.name_prefix}-retail"
+  force_destroy = true
+  # Local runs take seconds: poll crawlers every second (the default 30 s suits AWS).
+  crawler_poll_seconds   = 1
+  retry_interval_seconds = 1
+  log_retention_days     = 7
+}

@@ -34,3 +34,15 @@ output "rider_photo" {
     table_name        = module.rider_photo.table_name
   }
 }
+
+output "glue_medallion" {
+  description = "Buckets, catalog databases and the state machine of the glue-medallion workflow."
+  value = {
+    state_machine_arn = module.glue_medallion.state_machine_arn
+    source_bucket     = module.glue_medallion.source_bucket
+    source_prefix     = module.glue_medallion.source_prefix
+    lake_bucket       = module.glue_medallion.lake_bucket
+    database_names    = module.glue_medallion.database_names
+    tables            = module.glue_medallion.tables
+  }
+}

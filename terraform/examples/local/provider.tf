@@ -6,7 +6,7 @@ provider "aws" {
   secret_key                  = "localaws"
   skip_credentials_validation = true
   skip_metadata_api_check     = true
-  skip_requesting_account_id  = true
+  skip_requesting_account_id  = false # Glue ARNs (and so their tags) need the account id
   s3_use_path_style           = true
 
   endpoints {
