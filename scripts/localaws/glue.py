@@ -67,8 +67,6 @@ def install(state_dir: Path, endpoint: str) -> None:
     _show_job_runs()
     _run_crawls(endpoint)
     _show_crawlers()
-    _fix_sync_without_task_token()
-    _fix_states_errors_of_branches()
     _fix_unset_execution_class()
 
 
@@ -755,68 +753,7 @@ def _show_crawlers() -> None:
     FakeCrawler.as_dict = view
 
 
-# --- Step Functions and Terraform --------------------------------------------------------------
-
-
-def _fix_sync_without_task_token() -> None:
-    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
-        state_task_service_callback as callback,
-    )
-    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.resource import (
-        ResourceCondition,
-    )
-
-    task = callback.StateTaskServiceCallback
-    evaluate = task._eval_integration_pattern
-
-    def _eval_integration_pattern(
-        self, env, resource_runtime_part, normalised_parameters, state_credentials
-    ) -> None:
-        if ResourceCondition.WaitForTaskToken in self._supported_integration_patterns:
-            return evaluate(
-                self, env, resource_runtime_part, normalised_parameters, state_credentials
-            )
-        # moto ended every .sync task with callback_endpoint.interrupt_all(), but a service
-        # without .waitForTaskToken (glue:startJobRun.sync) has no endpoint, so the task failed
-        # with States.Runtime "'NoneType' object has no attribute 'interrupt_all'".
-        resolver = self._build_sync_resolver(
-            env, resource_runtime_part, normalised_parameters, state_credentials
-        )
-        result = None
-        while env.is_running():
-            result = resolver()
-            if result:
-                break
-            time.sleep(callback._DELAY_SECONDS_SYNC_CONDITION_CHECK)
-        env.stack.append(result)
-
-    task._eval_integration_pattern = _eval_integration_pattern
-
-
-def _fix_states_errors_of_branches() -> None:
-    """A Parallel branch or Map iteration failing with a States.* error (a failed
-    glue:startJobRun.sync task is States.TaskFailed) is that error for the Parallel or Map state,
-    which its Retry and Catch see. moto wrapped the name in CustomErrorName, which refuses the
-    States. prefix, so the state failed with an uncatchable States.Runtime instead. (Not Glue
-    specific: it belongs with the fixes in stepfunctions.py.)"""
-    from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import (
-        CustomErrorName,
-    )
-    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import (
-        StatesErrorName,
-    )
-    from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration import (
-        iteration_worker,
-    )
-    from moto.stepfunctions.parser.asl.component.state.exec.state_parallel import branches_decl
-
-    def error_name(error_name: str | None):
-        if error_name is not None and error_name.startswith("States."):
-            return StatesErrorName.from_name(error_name)
-        return CustomErrorName(error_name=error_name)
-
-    branches_decl.CustomErrorName = error_name
-    iteration_worker.CustomErrorName = error_name
+# --- Terraform --------------------------------------------------------------
 
 
 def _fix_unset_execution_class() -> None:

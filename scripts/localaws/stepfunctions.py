@@ -9,6 +9,7 @@ import hashlib
 import json
 import random
 import re
+import time
 import uuid
 
 
@@ -23,6 +24,8 @@ def install() -> None:
     _fix_execution_output()
     _fix_no_choice_matched()
     _fix_runtime_errors()
+    _fix_sync_without_task_token()
+    _fix_states_errors_of_branches()
     _fix_aws_sdk_error_names()
     _fix_parser_error_codes()
     _serve_definition_validation()
@@ -450,3 +453,63 @@ def _enable_jsonata() -> None:
 
     # moto dropped LocalStack's JVM-based evaluator and left this hook empty.
     moto_jsonata._eval_jsonata = evaluate
+
+
+def _fix_sync_without_task_token() -> None:
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+        state_task_service_callback as callback,
+    )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.resource import (
+        ResourceCondition,
+    )
+
+    task = callback.StateTaskServiceCallback
+    evaluate = task._eval_integration_pattern
+
+    def _eval_integration_pattern(
+        self, env, resource_runtime_part, normalised_parameters, state_credentials
+    ) -> None:
+        if ResourceCondition.WaitForTaskToken in self._supported_integration_patterns:
+            return evaluate(
+                self, env, resource_runtime_part, normalised_parameters, state_credentials
+            )
+        # moto ended every .sync task with callback_endpoint.interrupt_all(), but a service
+        # without .waitForTaskToken (glue:startJobRun.sync) has no endpoint, so the task failed
+        # with States.Runtime "'NoneType' object has no attribute 'interrupt_all'".
+        resolver = self._build_sync_resolver(
+            env, resource_runtime_part, normalised_parameters, state_credentials
+        )
+        result = None
+        while env.is_running():
+            result = resolver()
+            if result:
+                break
+            time.sleep(callback._DELAY_SECONDS_SYNC_CONDITION_CHECK)
+        env.stack.append(result)
+
+    task._eval_integration_pattern = _eval_integration_pattern
+
+
+def _fix_states_errors_of_branches() -> None:
+    """A Parallel branch or Map iteration failing with a States.* error (a failed
+    glue:startJobRun.sync task is States.TaskFailed) is that error for the Parallel or Map state,
+    which its Retry and Catch see. moto wrapped the name in CustomErrorName, which refuses the
+    States. prefix, so the state failed with an uncatchable States.Runtime instead."""
+    from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import (
+        CustomErrorName,
+    )
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import (
+        StatesErrorName,
+    )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration import (
+        iteration_worker,
+    )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_parallel import branches_decl
+
+    def error_name(error_name: str | None):
+        if error_name is not None and error_name.startswith("States."):
+            return StatesErrorName.from_name(error_name)
+        return CustomErrorName(error_name=error_name)
+
+    branches_decl.CustomErrorName = error_name
+    iteration_worker.CustomErrorName = error_name

@@ -359,16 +359,20 @@ def test_fail_state_error_and_cause_paths(sfn):
     assert (outcome.error, outcome.cause) == ("NotAVideoError", "bad")
 
 
-def _failing_parallel(catch: dict) -> dict:
-    failing_branch = {
+def _failing_parallel(catch: dict, failing_state: dict | None = None, kind="Parallel") -> dict:
+    failing = {
         "StartAt": "Boom",
-        "States": {"Boom": {"Type": "Fail", "Error": "CustomError", "Cause": "it broke"}},
+        "States": {
+            "Boom": failing_state or {"Type": "Fail", "Error": "CustomError", "Cause": "it broke"}
+        },
     }
+    body = (
+        {"Branches": [failing]}
+        if kind == "Parallel"
+        else {"ItemsPath": "$.items", "ItemProcessor": failing}
+    )
     return machine(
-        (
-            "Work",
-            {"Type": "Parallel", "Branches": [failing_branch], "Catch": [catch], "Next": "Done"},
-        ),
+        ("Work", {"Type": kind, **body, "Catch": [catch], "Next": "Done"}),
         ("Recover", {"Type": "Pass", "End": True}),
         ("Done", {"Type": "Succeed"}),
     )
@@ -378,6 +382,23 @@ def test_catch_result_path_keeps_the_input_and_adds_the_error(sfn):
     catch = {"ErrorEquals": ["CustomError"], "ResultPath": "$.error", "Next": "Recover"}
     outcome = sfn.run(_failing_parallel(catch), {"job": 7})
     assert outcome.output == {"job": 7, "error": {"Error": "CustomError", "Cause": "it broke"}}
+
+
+@pytest.mark.parametrize("kind", ["Parallel", "Map"])
+def test_states_error_of_a_branch_or_iteration_is_catchable(sfn, hello, kind):
+    """A task that times out in a branch (or a failed .sync job: States.TaskFailed) fails the
+    Parallel or Map state with that States.* error, which its Catch sees."""
+    slow = {
+        "Type": "Task",
+        "Resource": hello["FunctionArn"],
+        "Parameters": {"who": "x", "sleep": 3},
+        "TimeoutSeconds": 1,
+        "End": True,
+    }
+    catch = {"ErrorEquals": ["States.Timeout"], "ResultPath": "$.error", "Next": "Recover"}
+    outcome = sfn.run(_failing_parallel(catch, slow, kind), {"items": [1]})
+    assert outcome.status == "SUCCEEDED", outcome
+    assert outcome.output["error"]["Error"] == "States.Timeout"
 
 
 def test_catch_without_result_path_outputs_the_error_only(sfn):
