@@ -16,6 +16,7 @@ from pathlib import Path
 
 import retail_data
 import sample_photos
+from execution_report import write_report
 from localaws.process import ROOT, LocalAwsProcess
 from sample_media import make_video, measure
 from tfroot import TerraformRoot
@@ -23,6 +24,7 @@ from workflow_runs import run_execution, wait_for_object
 
 EXAMPLE = ROOT / "terraform" / "examples" / "local"
 DEMO_DIR = ROOT / "build" / "demo"
+REPORT_DIR = DEMO_DIR / "report"
 
 
 def media_convert_inputs(work: Path) -> dict[str, Path]:
@@ -90,6 +92,7 @@ def run_media_convert(aws: LocalAwsProcess, outputs: dict, work: Path) -> list[s
     elapsed = time.time() - started
 
     lines = [f"media-convert ({elapsed:.0f} s for {len(inputs)} uploads)"]
+    runs = {k: {"title": k, "execution_arn": arn, "outputs": []} for k, arn in executions.items()}
     for key, described in results.items():
         if described["status"] != "SUCCEEDED":
             lines.append(
@@ -107,6 +110,17 @@ def run_media_convert(aws: LocalAwsProcess, outputs: dict, work: Path) -> list[s
             f" {result['width']}x{result['height']} {result['duration']:.3f} s"
             f" {result['frames']} frames, audio {result['audio_codec'] or 'none'}"
         )
+        thumbnail = json.loads(described["output"])["thumbnail"]
+        runs[key]["images"] = [("thumbnail", thumbnail["bucket"], thumbnail["key"])]
+        runs[key]["outputs"] = [
+            f"source: {source['width']}x{source['height']}, {source['duration']:.3f} s",
+            f"output: s3://{output['bucket']}/{output['key']}",
+            f"{result['width']}x{result['height']}, {result['duration']:.3f} s,"
+            f" {result['frames']} frames, audio {result['audio_codec'] or 'none'} (ffprobe)",
+            f"thumbnail: s3://{thumbnail['bucket']}/{thumbnail['key']}",
+        ]
+    arn = outputs["state_machine_arn"]
+    lines.append(write_report(aws, REPORT_DIR, "media-convert", arn, list(runs.values())))
     return lines
 
 
@@ -183,10 +197,15 @@ def run_rider_photo(aws: LocalAwsProcess, outputs: dict) -> list[str]:
         }
         results.update(follow(sfn, executions))
     lines = [f"rider-photo ({time.time() - started:.0f} s for {len(photos)} photos)"]
+    runs = []
     for key, described in results.items():
         output = json.loads(described.get("output") or "{}")
+        upload = ("upload", outputs["photo_bucket"], keys[key])
+        runs.append({"title": key, "execution_arn": described["executionArn"], "outputs": []})
+        runs[-1]["images"] = [upload]
         if "reason" in output:
             lines.append(f"  ✗ {key}: {output['error']} — {output['reason']}")
+            runs[-1]["outputs"] = [f"refused: {output['error']}", output["reason"]]
         elif described["status"] == "SUCCEEDED":
             user = key.split("/")[0]
             item = aws.client("dynamodb").get_item(
@@ -197,8 +216,16 @@ def run_rider_photo(aws: LocalAwsProcess, outputs: dict) -> list[str]:
                 f" {item['thumbnailWidth']['N']}x{item['thumbnailHeight']['N']} in"
                 f" s3://{outputs['thumbnail_bucket']}, item in {outputs['table_name']}"
             )
+            thumbnail = (item["thumbnailS3Bucket"]["S"], item["thumbnailS3Key"]["S"])
+            runs[-1]["images"].append(("thumbnail", *thumbnail))
+            runs[-1]["outputs"] = [
+                f"DynamoDB {outputs['table_name']}, userId {user}:",
+                *(f"  {k}: {next(iter(v.values()))}" for k, v in sorted(item.items())),
+            ]
         else:
             lines.append(f"  ✗ {key}: {described['status']} {described.get('error')}")
+    arn = outputs["state_machine_arn"]
+    lines.append(write_report(aws, REPORT_DIR, "rider-photo", arn, runs))
     return lines
 
 
@@ -266,6 +293,7 @@ def main() -> int:
                 aws.stop()
     print("\nSummary")
     print("\n".join(summary))
+    print(f"\nExecution reports: {(REPORT_DIR / 'index.html').relative_to(ROOT)}")
     return 0
 
 
