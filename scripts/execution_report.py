@@ -521,9 +521,11 @@ def svg(drawing: Layout) -> str:
             colour = (
                 "#fff" if box.label.status == "marker" else "#202124" if index == 0 else "#5f6368"
             )
+            # The boxes are sized with Pillow's font; textLength keeps the browser's inside them.
             parts.append(
                 f'<text x="{box.x + PAD:.1f}" y="{box.y + PAD + (index + 0.8) * LINE:.1f}"'
-                f' fill="{colour}">{html.escape(line)}</text>'
+                f' fill="{colour}" textLength="{font().getlength(line):.1f}"'
+                f' lengthAdjust="spacingAndGlyphs">{html.escape(line)}</text>'
             )
     for route in drawing.routes:
         colour = EDGE_COLOURS.get(route.kind, "#5f6368")
