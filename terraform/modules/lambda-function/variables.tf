@@ -171,6 +171,12 @@ variable "tracing_mode" {
   }
 }
 
+variable "code_signing_config_arn" {
+  description = "Lambda code signing configuration that deployments must satisfy (zips signed with AWS Signer); null accepts unsigned zips."
+  type        = string
+  default     = null
+}
+
 variable "tags" {
   description = "Tags for every resource of the function."
   type        = map(string)

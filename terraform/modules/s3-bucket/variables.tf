@@ -24,6 +24,11 @@ variable "expire_prefixes" {
   description = "Key prefixes whose objects expire after expiration_days (intermediate files)."
   type        = list(string)
   default     = []
+
+  validation {
+    condition     = alltrue([for prefix in var.expire_prefixes : length(prefix) > 0])
+    error_message = "expire_prefixes must not hold \"\": expiring the whole bucket is not an intermediate prefix."
+  }
 }
 
 variable "expiration_days" {

@@ -85,6 +85,7 @@ resource "aws_sns_topic" "this" {
 
 # SNS writes delivery status to these groups; creating them here sets their retention.
 resource "aws_cloudwatch_log_group" "delivery_status" {
+  #checkov:skip=CKV_AWS_338:Retention is the caller's log_retention_days (default 30); a year of delivery logs is cost without a requirement
   for_each          = toset(["", "/Failure"])
   name              = "sns/${data.aws_region.current.name}/${data.aws_caller_identity.current.account_id}/${local.topic_name}${each.value}"
   retention_in_days = var.log_retention_days

@@ -50,8 +50,14 @@ run "private_encrypted_tls_only_by_default" {
     error_message = "The bucket policy only denies requests without TLS."
   }
   assert {
-    condition     = length(aws_s3_bucket_versioning.this) == 0 && length(aws_s3_bucket_lifecycle_configuration.this) == 0
-    error_message = "Versioning and expiry are opt-in."
+    condition     = length(aws_s3_bucket_versioning.this) == 0
+    error_message = "Versioning is opt-in."
+  }
+  assert {
+    condition = [for r in aws_s3_bucket_lifecycle_configuration.this.rule : [r.id, one(r.filter).prefix, one(r.abort_incomplete_multipart_upload).days_after_initiation, length(r.expiration)]] == [
+      ["abort-incomplete-multipart-uploads", "", 1, 0],
+    ]
+    error_message = "Incomplete multipart uploads are aborted after a day; nothing expires unless asked."
   }
 }
 
@@ -81,7 +87,7 @@ run "kms_versioning_and_expiry" {
     error_message = "versioning = true enables versioning."
   }
   assert {
-    condition = [for r in aws_s3_bucket_lifecycle_configuration.this[0].rule : [r.id, one(r.filter).prefix, one(r.expiration).days]] == [
+    condition = [for r in slice(aws_s3_bucket_lifecycle_configuration.this.rule, 1, 3) : [r.id, one(r.filter).prefix, one(r.expiration).days]] == [
       ["expire-jobs-", "jobs/", 3], ["expire-tmp-", "tmp/", 3],
     ]
     error_message = "Each intermediate prefix expires after expiration_days."
@@ -98,12 +104,13 @@ run "rejects_invalid_bucket_names" {
   expect_failures = [var.name]
 }
 
-run "rejects_zero_expiration" {
+run "rejects_zero_expiration_and_bucket_wide_expiry" {
   command = plan
 
   variables {
     expiration_days = 0
+    expire_prefixes = ["jobs/", ""]
   }
 
-  expect_failures = [var.expiration_days]
+  expect_failures = [var.expiration_days, var.expire_prefixes]
 }
