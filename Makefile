@@ -6,6 +6,7 @@ PYTHON_BOOT ?= python3
 VENV        := .venv
 PY          := $(VENV)/bin/python
 SDK_DIR     := $(VENV)/lambda-runtime
+CHECKOV_VENV := $(VENV)/tools/checkov
 TF_CLI      := build/terraform/cli.tfrc
 export TF_CLI_CONFIG_FILE := $(abspath $(TF_CLI))
 export TF_IN_AUTOMATION := 1
@@ -27,7 +28,13 @@ $(VENV)/.installed: requirements-dev.txt scripts/localaws/lambda-runtime-require
 	  --only-binary=:all: -r scripts/localaws/lambda-runtime-requirements.txt
 	@touch $@
 
-bootstrap: $(VENV)/.installed terraform-config ## Create .venv with pinned tools; idempotent
+# checkov pins an older boto3 than requirements-dev.txt: it gets a venv of its own.
+$(CHECKOV_VENV)/.installed: requirements-checkov.txt
+	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON_BOOT) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
+	@touch $@
+
+bootstrap: $(VENV)/.installed $(CHECKOV_VENV)/.installed terraform-config ## Create .venv with pinned tools; idempotent
 
 terraform-config: ## Point terraform at the local provider mirror (TF_PROVIDER_MIRROR overrides)
 	@mkdir -p $(dir $(TF_CLI))
