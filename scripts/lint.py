@@ -5,10 +5,14 @@ Each Terraform directory is initialised without a backend in its own data direct
 build/terraform/validate/, from the provider mirror the CLI config names (`make bootstrap`).
 
     python scripts/lint.py            # all checks; exit 1 listing what failed
+    python scripts/lint.py --validate terraform/modules/s3-bucket/main.tf ...
+                                      # terraform validate of the directories of these files only
+                                      # (the pre-commit hook: .pre-commit-config.yaml)
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import subprocess
 import sys
@@ -55,9 +59,13 @@ def validate(directory: Path) -> str | None:
     ) or run(["terraform", chdir, "validate", "-no-color"], env)
 
 
+def missing_cli_config() -> list[str]:
+    return [] if CLI_CONFIG.exists() else [f"{CLI_CONFIG} is missing: run 'make bootstrap'"]
+
+
 def problems() -> list[str]:
-    if not CLI_CONFIG.exists():
-        return [f"{CLI_CONFIG} is missing: run 'make bootstrap'"]
+    if missing_cli_config():
+        return missing_cli_config()
     found = [
         run([str(VENV_BIN / "ruff"), "check", "--no-cache", "."]),
         run([str(VENV_BIN / "ruff"), "format", "--check", "--no-cache", "."]),
@@ -68,8 +76,27 @@ def problems() -> list[str]:
     return [problem for problem in found if problem]
 
 
-def main() -> int:
-    found = problems()
+def validate_only(files: list[str]) -> list[str]:
+    """terraform validate of the Terraform directories holding these files (a test file in a
+    module's tests/ validates the module)."""
+    if missing_cli_config():
+        return missing_cli_config()
+    dirs = set(terraform_dirs())
+    chosen = set()
+    for file in files:
+        path = (ROOT / file).resolve()
+        chosen |= {parent for parent in path.parents[:2] if parent in dirs}
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        return [problem for problem in pool.map(validate, sorted(chosen)) if problem]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--validate", nargs="+", metavar="FILE", help="only validate the directories of FILE"
+    )
+    args = parser.parse_args(argv)
+    found = validate_only(args.validate) if args.validate else problems()
     for problem in found:
         print(problem, end="\n\n", file=sys.stderr)
     return 1 if found else 0
