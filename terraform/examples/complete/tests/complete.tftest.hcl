@@ -1,0 +1,71 @@
+# The complete example plans with a mocked AWS provider: every module wired, one prefix, the
+# shared key and retention everywhere. No credentials, no endpoint.
+mock_provider "aws" {
+  override_during = plan
+
+  mock_data "aws_partition" {
+    defaults = { partition = "aws" }
+  }
+  mock_data "aws_region" {
+    defaults = { name = "eu-west-1" }
+  }
+  mock_data "aws_caller_identity" {
+    defaults = { account_id = "111122223333" }
+  }
+  mock_resource "aws_kms_key" {
+    defaults = {
+      arn    = "arn:aws:kms:eu-west-1:111122223333:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
+      key_id = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
+    }
+  }
+}
+
+variables {
+  name_prefix = "acme"
+}
+
+# The plan succeeding also shows the fan-out can reuse media-convert's layer in a first plan,
+# where the layer's ARN is still unknown.
+run "plans_the_four_workflows" {
+  command = plan
+
+  assert {
+    condition = (
+      module.media_convert.state_machine_name == "acme-media" &&
+      module.rider_photo.state_machine_name == "acme-riders" &&
+      module.sns_fanout.publisher_function_name == "acme-fanout-publish" &&
+      module.glue_medallion.state_machine_name == "acme-retail" &&
+      aws_kms_alias.workflows.name == "alias/acme-workflows"
+    )
+    error_message = "Every workflow is named from the one prefix."
+  }
+  assert {
+    condition     = aws_kms_key.workflows.enable_key_rotation && aws_kms_key.workflows.deletion_window_in_days == 30
+    error_message = "The shared key rotates and cannot be deleted at once."
+  }
+  assert {
+    condition = [for s in jsondecode(aws_kms_key.workflows.policy).Statement : try(s.Principal.Service, s.Principal.AWS)] == [
+      "arn:aws:iam::111122223333:root", "logs.eu-west-1.amazonaws.com", "sns.amazonaws.com",
+    ]
+    error_message = "Besides the account's IAM policies, only CloudWatch Logs and SNS use the key as themselves."
+  }
+  assert {
+    condition = jsondecode(aws_kms_key.workflows.policy).Statement[1].Condition.ArnLike["kms:EncryptionContext:aws:logs:arn"] == [
+      "arn:aws:logs:eu-west-1:111122223333:log-group:/aws/lambda/acme-*",
+      "arn:aws:logs:eu-west-1:111122223333:log-group:/aws/vendedlogs/states/acme-*",
+      "arn:aws:logs:eu-west-1:111122223333:log-group:sns/eu-west-1/111122223333/acme-*",
+      "arn:aws:logs:eu-west-1:111122223333:log-group:/aws-glue/*",
+    ]
+    error_message = "CloudWatch Logs may use the key for the workflows' log groups only."
+  }
+}
+
+run "rejects_a_prefix_too_long_for_bucket_names" {
+  command = plan
+
+  variables {
+    name_prefix = "acme-media-platform-prod"
+  }
+
+  expect_failures = [var.name_prefix]
+}

@@ -1,0 +1,13 @@
+terraform {
+  required_version = ">= 1.5.0"
+
+  # State is local as committed; an infra repo adds its own backend here, e.g.
+  # backend "s3" { bucket = "...", key = "stepflow/terraform.tfstate", use_lockfile = true }.
+
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = ">= 5.40, < 7.0"
+    }
+  }
+}
