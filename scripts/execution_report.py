@@ -24,6 +24,7 @@ from PIL import Image, ImageDraw, ImageFont
 START, END = "\0start", "\0end"  # the pseudo states drawn above and below the top-level states
 FONT_SIZE, LINE, PAD, GAP_X, GAP_Y = 13, 17, 8, 28, 40
 PNG_SCALE = 2  # the PNG is drawn at twice the SVG's size, so its text stays legible
+PNG_WIDTH = 8000
 THUMBNAIL_WIDTH = 240
 STATUS_COLOURS = {  # fill, stroke
     "succeeded": ("#e6f4ea", "#1e8e3e"),
@@ -439,11 +440,12 @@ def place_scope(scope: Scope, graph: Graph, labels: dict[str, Label]) -> Layout:
     for index, edge in enumerate(edges):
         sx, sy, sw, sh = box_of(edge.source)
         tx, ty, tw, th = box_of(edge.target)
-        if index in back:  # up the right-hand side, beside everything
-            lane = layout.width + GAP_X / 2
-            layout.width += GAP_X / 2
-            points = [(sx + sw, sy + sh / 2), (lane, sy + sh / 2), (lane, ty + th / 2)]
-            layout.routes.append(Route([*points, (tx + tw, ty + th / 2)], edge.kind, edge.label))
+        if index in back:  # through the gap under its row, then up the right-hand side
+            lane, under = layout.width + GAP_X / 2, sy + sh + GAP_Y / 2
+            layout.width, layout.height = lane, max(layout.height, under)
+            points = [(sx + sw / 2, sy + sh), (sx + sw / 2, under), (lane, under)]
+            points += [(lane, ty + th / 2), (tx + tw, ty + th / 2)]
+            layout.routes.append(Route(points, edge.kind, edge.label))
             continue
         points = [(sx + sw / 2, sy + sh)]
         for depth, dummy in enumerate(chains[index], layer[edge.source] + 1):
@@ -499,9 +501,10 @@ def arrow_head(points: list[tuple[float, float]], size: float) -> list[tuple[flo
 
 
 def label_anchor(points: list[tuple[float, float]]) -> tuple[float, float]:
-    """Where an edge's label goes: beside the middle of its first segment."""
+    """Where an edge's label starts: two thirds down its first segment, where the edges that
+    fan out of one state are further apart than at their start."""
     (ax, ay), (bx, by) = points[0], points[1]
-    return (ax + bx) / 2 + 4, (ay + by) / 2
+    return ax + (bx - ax) * 2 / 3 + 4, ay + (by - ay) * 2 / 3
 
 
 def svg(drawing: Layout) -> str:
@@ -632,10 +635,12 @@ def image_type(data: bytes) -> str:
     return "image/png" if data.startswith(b"\x89PNG") else "image/jpeg"
 
 
-def png_report(workflow: str, definition: dict, runs: list[Run], columns: int = 3) -> Image.Image:
-    """The runs side by side (at most `columns` a row): heading, graph, outputs, images."""
+def png_report(workflow: str, definition: dict, runs: list[Run]) -> Image.Image:
+    """The runs side by side, up to three a row and rows up to about PNG_WIDTH wide: heading,
+    graph, outputs, images."""
     graph = state_graph(definition)
     panels = [png_panel(run, png(layout(graph, state_labels(graph, run.events)))) for run in runs]
+    columns = max(1, min(3, PNG_WIDTH // max(panel.width for panel in panels)))
     title = font(2 * FONT_SIZE * PNG_SCALE)
     rows = [panels[i : i + columns] for i in range(0, len(panels), columns)]
     gap = GAP_X * PNG_SCALE

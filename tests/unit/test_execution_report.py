@@ -229,8 +229,14 @@ def test_a_loop_goes_up_the_right_hand_side():
     graph = report.state_graph(definition)
     drawing = report.layout(graph, report.state_labels(graph, history((1, 0, 0, "X", None))))
     loop = next(r for r in drawing.routes if r.points[0][1] > r.points[-1][1])
+    (_, under), (lane, _) = loop.points[1], loop.points[2]
+    assert lane > max(box.x + box.w for box in drawing.boxes)
+    # Under the row of Wait (so under its neighbours), then up to Get's right-hand side.
     boxes = {box.name: box for box in drawing.boxes}
-    assert loop.points[1][0] > max(b.x + b.w for b in boxes.values())
+    row = [box for box in drawing.boxes if box.y == boxes["Wait"].y]
+    assert max(box.y + box.h for box in row) < under < boxes[report.END].y
+    get = boxes["Get"]
+    assert loop.points[-1] == (get.x + get.w, get.y + get.h / 2)
 
 
 def test_svg_and_png(recorded):
