@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import io
 import json
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import retail_data
 import sample_photos
 from execution_report import write_report
@@ -229,6 +231,17 @@ def run_rider_photo(aws: LocalAwsProcess, outputs: dict) -> list[str]:
     return lines
 
 
+def parquet_rows(s3, location: str) -> int:
+    """Rows in the Parquet files under an S3 folder, from their footers."""
+    bucket, _, prefix = location.removeprefix("s3://").partition("/")
+    listing = s3.list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents", [])
+    total = 0
+    for key in (o["Key"] for o in listing if o["Key"].endswith(".parquet")):
+        body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+        total += pq.ParquetFile(io.BytesIO(body)).metadata.num_rows
+    return total
+
+
 def run_glue_medallion(aws: LocalAwsProcess, outputs: dict) -> list[str]:
     """Two days of generated retail data through bronze, silver and gold, one run per day."""
     s3, glue = aws.client("s3"), aws.client("glue")
@@ -238,9 +251,12 @@ def run_glue_medallion(aws: LocalAwsProcess, outputs: dict) -> list[str]:
         retail_data.write_dataset(source, datetime.date.fromisoformat(date), s3, sales_count=20_000)
     print(f"\nglue-medallion: 20,000 sales a day for {', '.join(dates)} in {source}")
     lines = ["glue-medallion"]
+    runs = {}
     for date in dates:
         started = time.time()
         execution = run_execution(aws, outputs["state_machine_arn"], {"run_date": date}, 600)
+        runs[date] = {"title": f"run date {date}", "execution_arn": execution["executionArn"]}
+        runs[date]["outputs"] = []
         took = f"{execution['status']} in {time.time() - started:.0f} s"
         if execution["status"] == "SUCCEEDED":
             lines.append(f"  ✓ run date {date}: {took}, every tier written and cataloged")
@@ -253,7 +269,14 @@ def run_glue_medallion(aws: LocalAwsProcess, outputs: dict) -> list[str]:
             partitions = glue.get_partitions(DatabaseName=database, TableName=name)["Partitions"]
             columns = len(table["StorageDescriptor"]["Columns"])
             tables.append(f"{name} ({columns} columns, {len(partitions)} dates)")
+            for partition in partitions:
+                rows = parquet_rows(s3, partition["StorageDescriptor"]["Location"])
+                runs[partition["Values"][0]]["outputs"].append(
+                    f"{database}.{name}: {rows:,} rows, {columns} columns"
+                )
         lines.append(f"    {tier} catalog {database}: {', '.join(tables)}")
+    arn = outputs["state_machine_arn"]
+    lines.append(write_report(aws, REPORT_DIR, "glue-medallion", arn, list(runs.values())))
     return lines
 
 
