@@ -10,6 +10,7 @@ import argparse
 import datetime
 import io
 import json
+import os
 import sys
 import tempfile
 import time
@@ -27,6 +28,8 @@ from workflow_runs import run_execution, wait_for_object
 EXAMPLE = ROOT / "terraform" / "examples" / "local"
 DEMO_DIR = ROOT / "build" / "demo"
 REPORT_DIR = DEMO_DIR / "report"
+# ffmpeg/ffprobe for the sample media and the measurements: the dev build linked into .venv/bin.
+os.environ["PATH"] = f"{ROOT / '.venv' / 'bin'}{os.pathsep}{os.environ['PATH']}"
 
 
 def media_convert_inputs(work: Path) -> dict[str, Path]:
