@@ -19,9 +19,10 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from tfroot import CLI_CONFIG, terraform_env, warm_plugin_cache
+
 ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
-CLI_CONFIG = ROOT / "build" / "terraform" / "cli.tfrc"
 DATA_DIRS = ROOT / "build" / "terraform" / "validate"
 
 
@@ -45,14 +46,7 @@ def run(cmd: list[str], env: dict | None = None) -> str | None:
 
 
 def validate(directory: Path) -> str | None:
-    name = str(directory.relative_to(ROOT)).replace(os.sep, "--")
-    env = {
-        **os.environ,
-        "TF_CLI_CONFIG_FILE": str(CLI_CONFIG),
-        "TF_DATA_DIR": str(DATA_DIRS / name),
-        "TF_IN_AUTOMATION": "1",
-        "CHECKPOINT_DISABLE": "1",
-    }
+    env = terraform_env(DATA_DIRS / str(directory.relative_to(ROOT)).replace(os.sep, "--"))
     chdir = f"-chdir={directory}"
     return run(
         ["terraform", chdir, "init", "-backend=false", "-input=false", "-no-color"], env
@@ -71,6 +65,7 @@ def problems() -> list[str]:
         run([str(VENV_BIN / "ruff"), "format", "--check", "--no-cache", "."]),
         run(["terraform", "fmt", "-check", "-recursive", "-diff", "terraform", "tests"]),
     ]
+    warm_plugin_cache()
     with ThreadPoolExecutor(max_workers=4) as pool:
         found += pool.map(validate, terraform_dirs())
     return [problem for problem in found if problem]
@@ -86,6 +81,7 @@ def validate_only(files: list[str]) -> list[str]:
     for file in files:
         path = (ROOT / file).resolve()
         chosen |= {parent for parent in path.parents[:2] if parent in dirs}
+    warm_plugin_cache()
     with ThreadPoolExecutor(max_workers=4) as pool:
         return [problem for problem in pool.map(validate, sorted(chosen)) if problem]
 

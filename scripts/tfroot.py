@@ -3,16 +3,51 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
+from collections.abc import Mapping
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 CLI_CONFIG = ROOT / "build" / "terraform" / "cli.tfrc"
+WARM_ROOT = ROOT / "build" / "terraform" / "warm"
 
 
 class TerraformError(AssertionError):
     pass
+
+
+def terraform_env(data_dir: Path, base: Mapping[str, str] = os.environ) -> dict[str, str]:
+    """Environment for terraform with the project's CLI config (provider mirror and plugin
+    cache), non-interactive, with its working data in `data_dir`."""
+    return {
+        **base,
+        "TF_CLI_CONFIG_FILE": str(CLI_CONFIG),
+        "TF_DATA_DIR": str(data_dir),
+        "TF_IN_AUTOMATION": "1",
+        "TF_INPUT": "0",
+        "CHECKPOINT_DISABLE": "1",
+    }
+
+
+def warm_plugin_cache() -> None:
+    """Install the AWS provider into the shared plugin cache with one `terraform init`, so that
+    inits run in parallel afterwards only link it: inits installing into an empty cache at the
+    same time collide ("mkdir ...: file exists")."""
+    WARM_ROOT.mkdir(parents=True, exist_ok=True)
+    (WARM_ROOT / "versions.tf").write_text(
+        'terraform {\n  required_providers {\n    aws = { source = "hashicorp/aws" }\n  }\n}\n'
+    )
+    result = subprocess.run(
+        ["terraform", "init", "-backend=false", "-no-color"],
+        cwd=WARM_ROOT,
+        env=terraform_env(WARM_ROOT / ".terraform"),
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode != 0:
+        raise TerraformError(f"terraform init (plugin cache):\n{result.stdout}{result.stderr}")
 
 
 class TerraformRoot:
@@ -28,14 +63,7 @@ class TerraformRoot:
         self.var_file = work_dir / "test.tfvars.json"
         work_dir.mkdir(parents=True, exist_ok=True)
         self.var_file.write_text(json.dumps(variables))
-        self.env = {
-            **env,
-            "TF_CLI_CONFIG_FILE": str(CLI_CONFIG),
-            "TF_DATA_DIR": str(work_dir / ".terraform"),
-            "TF_IN_AUTOMATION": "1",
-            "TF_INPUT": "0",
-            "CHECKPOINT_DISABLE": "1",
-        }
+        self.env = terraform_env(work_dir / ".terraform", env)
 
     def run(self, *args: str, timeout: float = 600, ok_codes=(0,)) -> subprocess.CompletedProcess:
         cmd = ["terraform", f"-chdir={self.root}", *args]

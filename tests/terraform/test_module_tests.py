@@ -17,9 +17,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from tfroot import CLI_CONFIG, terraform_env, warm_plugin_cache
 
 ROOT = Path(__file__).resolve().parents[2]
-CLI_CONFIG = ROOT / "build" / "terraform" / "cli.tfrc"
 DATA_DIRS = ROOT / "build" / "terraform" / "tftest"
 SUITES = sorted({path.parent.parent for path in (ROOT / "terraform").rglob("tests/*.tftest.hcl")})
 
@@ -29,13 +29,7 @@ def suite_id(directory: Path) -> str:
 
 
 def run_suite(directory: Path) -> subprocess.CompletedProcess:
-    env = {
-        **os.environ,
-        "TF_CLI_CONFIG_FILE": str(CLI_CONFIG),
-        "TF_DATA_DIR": str(DATA_DIRS / suite_id(directory).replace(os.sep, "--")),
-        "TF_IN_AUTOMATION": "1",
-        "CHECKPOINT_DISABLE": "1",
-    }
+    env = terraform_env(DATA_DIRS / suite_id(directory).replace(os.sep, "--"))
     init = subprocess.run(
         ["terraform", "init", "-backend=false", "-input=false", "-no-color"],
         cwd=directory,
@@ -58,6 +52,7 @@ def suites():
     ):
         if not required.exists():
             pytest.fail(f"{required} is missing: run '{hint}' (make test does it)")
+    warm_plugin_cache()
     with ThreadPoolExecutor(max_workers=len(SUITES)) as pool:
         yield {directory: pool.submit(run_suite, directory) for directory in SUITES}
 
