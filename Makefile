@@ -11,7 +11,7 @@ TF_CLI      := build/terraform/cli.tfrc
 export TF_CLI_CONFIG_FILE := $(abspath $(TF_CLI))
 export TF_IN_AUTOMATION := 1
 
-.PHONY: help bootstrap terraform-config package test test-unit test-e2e lint fmt docs demo bench clean
+.PHONY: help prerequisites bootstrap terraform-config package test test-unit lint fmt docs demo bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -34,7 +34,11 @@ $(CHECKOV_VENV)/.installed: requirements-checkov.txt
 	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
 	@touch $@
 
-bootstrap: $(VENV)/.installed $(CHECKOV_VENV)/.installed terraform-config ## Create .venv with pinned tools; idempotent
+prerequisites: ## Check for what the project cannot install itself (terraform is checked by terraform-config)
+	@command -v java >/dev/null || { echo "java is missing: install a Java 17 runtime (Debian: apt install" \
+	  "openjdk-17-jre-headless); the local Glue runs the jobs' PySpark scripts with it" >&2; exit 1; }
+
+bootstrap: prerequisites $(VENV)/.installed $(CHECKOV_VENV)/.installed terraform-config ## Create .venv with pinned tools; idempotent
 
 terraform-config: ## Point terraform at the local provider mirror (TF_PROVIDER_MIRROR overrides)
 	@mkdir -p $(dir $(TF_CLI))
