@@ -53,8 +53,9 @@ test: bootstrap package ## The whole suite: unit, terraform and end-to-end
 test-unit: bootstrap ## Unit tests only (no terraform)
 	$(PY) -m pytest tests/unit
 
-lint: bootstrap ## ruff (lint, format) and terraform fmt/validate; also part of make test
+lint: bootstrap ## ruff (lint, format), terraform fmt/validate and checkov; also part of make test
 	$(PY) scripts/lint.py
+	CKV_SKIP_PACKAGE_UPDATE_CHECK=true $(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml
 
 fmt: bootstrap ## Format Python and Terraform sources
 	$(VENV)/bin/ruff check --fix .

@@ -108,6 +108,19 @@ run "defaults" {
   }
 }
 
+run "alerts_encrypted_without_a_key" {
+  command = plan
+
+  variables {
+    create_alert_topic = true
+  }
+
+  assert {
+    condition     = aws_sns_topic.alerts[0].name == "retail-alerts" && aws_sns_topic.alerts[0].kms_master_key_id == "alias/aws/sns"
+    error_message = "The alert topic is encrypted with the AWS-managed key when no key is given."
+  }
+}
+
 run "customer_managed_key_and_alerts" {
   command = plan
 
