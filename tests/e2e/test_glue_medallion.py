@@ -17,6 +17,8 @@ from localaws.process import ROOT
 from tfroot import TerraformRoot
 from workflow_runs import run_execution
 
+from tests.support.asl_checks import assert_deployed_definition_is_sound
+
 pytestmark = pytest.mark.e2e
 
 DATES = ["2024-05-01", "2024-05-02"]
@@ -271,3 +273,8 @@ def test_bad_input_fails_the_execution_with_the_cause(local_aws, workflow, runs)
 def test_a_second_plan_is_empty(workflow, runs):
     root, _ = workflow
     assert root.plan_changes() is None
+
+
+def test_deployed_state_machine_is_valid_and_every_task_retries(local_aws, workflow):
+    _, outputs = workflow
+    assert_deployed_definition_is_sound(local_aws, outputs["glue_medallion"]["state_machine_arn"])

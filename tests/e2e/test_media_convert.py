@@ -16,6 +16,8 @@ from sample_media import audio_stream, make_video, measure
 from tfroot import TerraformRoot
 from workflow_runs import wait_for_execution
 
+from tests.support.asl_checks import assert_deployed_definition_is_sound
+
 pytestmark = pytest.mark.e2e
 
 
@@ -260,3 +262,10 @@ def test_duplicate_event_starts_one_execution(local_aws, workflow, tmp_path):
     assert json.loads(response["Payload"].read())["duplicates"] == 1
     wait_for_execution(local_aws, first["executionArn"], timeout=300)
     assert len(executions_for(local_aws, outputs, key)) == 1
+
+
+def test_deployed_state_machines_are_valid_and_every_task_retries(
+    local_aws, workflow, mediaconvert_workflow
+):
+    for _, outputs in (workflow, mediaconvert_workflow):
+        assert_deployed_definition_is_sound(local_aws, outputs["state_machine_arn"])

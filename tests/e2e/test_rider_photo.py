@@ -21,6 +21,8 @@ from PIL import Image
 from tfroot import TerraformRoot
 from workflow_runs import wait_for_execution
 
+from tests.support.asl_checks import assert_deployed_definition_is_sound
+
 pytestmark = pytest.mark.e2e
 
 HAPPY_PATH = [
@@ -342,3 +344,7 @@ def test_api_starts_an_execution_like_an_upload(local_aws, workflow, runs):
     assert execution["status"] == uploaded.execution["status"]
     assert json.loads(execution["output"])["error"] == uploaded.output["error"]
     assert outputs["api_id"] in outputs["api_endpoint"]
+
+
+def test_deployed_state_machine_is_valid_and_every_task_retries(local_aws, workflow):
+    assert_deployed_definition_is_sound(local_aws, workflow["rider_photo"]["state_machine_arn"])
