@@ -42,6 +42,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import client as local_client
+
 log = logging.getLogger("localaws.glue")
 
 TERMINAL_RUN_STATES = {"SUCCEEDED", "FAILED", "TIMEOUT", "STOPPED", "ERROR"}
@@ -223,15 +225,7 @@ class LocalJobRunner:
         atexit.register(self.shutdown)
 
     def client(self, service: str, region: str):
-        import boto3
-
-        return boto3.client(
-            service,
-            endpoint_url=self.endpoint,
-            region_name=region,
-            aws_access_key_id="localaws",
-            aws_secret_access_key="localaws",
-        )
+        return local_client(service, self.endpoint, region)
 
     def submit(self, job, job_run) -> None:
         threading.Thread(
@@ -680,15 +674,7 @@ def _run_crawls(endpoint: str) -> None:
     original_start = FakeCrawler.start_crawler
 
     def client(service: str, region: str):
-        import boto3
-
-        return boto3.client(
-            service,
-            endpoint_url=endpoint,
-            region_name=region,
-            aws_access_key_id="localaws",
-            aws_secret_access_key="localaws",
-        )
+        return local_client(service, endpoint, region)
 
     def work(crawler, record) -> None:
         started = time.monotonic()
