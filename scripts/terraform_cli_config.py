@@ -8,21 +8,38 @@ The mirror defaults to /opt/tf-plugins and can be overridden with TF_PROVIDER_MI
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
 DEFAULT_MIRROR = "/opt/tf-plugins"
 AWS_PROVIDER = "registry.terraform.io/hashicorp/aws"
+MINIMUM_TERRAFORM = (1, 9)  # glue-medallion's cross-variable validations
+
+
+def terraform_version() -> tuple[int, ...]:
+    result = subprocess.run(
+        ["terraform", "version", "-json"], capture_output=True, text=True, check=True
+    )
+    return tuple(
+        int(part) for part in json.loads(result.stdout)["terraform_version"].split(".")[:2]
+    )
 
 
 def problems(mirror: Path) -> list[str]:
     found = []
+    wanted = ".".join(map(str, MINIMUM_TERRAFORM))
     if not shutil.which("terraform"):
         found.append(
-            "terraform is not on PATH: install Terraform >= 1.7 (it is pre-installed on"
+            f"terraform is not on PATH: install Terraform >= {wanted} (it is pre-installed on"
             " the project's machines as /usr/local/bin/terraform)"
+        )
+    elif (version := terraform_version()) < MINIMUM_TERRAFORM:
+        found.append(
+            f"terraform {'.'.join(map(str, version))} is too old: install Terraform >= {wanted}"
         )
     if not any((mirror / AWS_PROVIDER).glob("*/*/terraform-provider-aws_*")):
         found.append(

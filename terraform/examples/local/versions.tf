@@ -1,5 +1,5 @@
 terraform {
-  required_version = ">= 1.5.0"
+  required_version = ">= 1.9.0"
 
   # `make demo` passes the state path at init; a plain `terraform init` keeps it here.
   backend "local" {}

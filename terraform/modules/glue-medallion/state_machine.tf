@@ -33,82 +33,10 @@ locals {
   ]
 }
 
-resource "aws_cloudwatch_log_group" "state_machine" {
-  #checkov:skip=CKV_AWS_338:Retention is the caller's log_retention_days (default 30); a year of error logs is cost without a requirement
-  name              = "/aws/vendedlogs/states/${var.name}"
-  retention_in_days = var.log_retention_days
-  kms_key_id        = var.kms_key_arn
-  tags              = var.tags
-}
-
-resource "aws_iam_role" "state_machine" {
-  name        = "${var.name}-states"
-  description = "Execution role of the ${var.name} medallion state machine"
-  assume_role_policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Effect    = "Allow"
-      Principal = { Service = "states.amazonaws.com" }
-      Action    = "sts:AssumeRole"
-    }]
-  })
-  tags = var.tags
-}
-
-resource "aws_iam_role_policy" "state_machine" {
-  name = "least-privilege"
-  role = aws_iam_role.state_machine.id
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = concat(
-      [
-        {
-          Sid      = "RunJobs"
-          Effect   = "Allow"
-          Action   = ["glue:StartJobRun", "glue:GetJobRun", "glue:GetJobRuns", "glue:BatchStopJobRun"]
-          Resource = [for job in aws_glue_job.this : job.arn]
-        },
-        {
-          Sid      = "RunCrawlers"
-          Effect   = "Allow"
-          Action   = ["glue:StartCrawler", "glue:GetCrawler"]
-          Resource = [for crawler in aws_glue_crawler.this : crawler.arn]
-        },
-        {
-          # CloudWatch Logs delivery APIs have no resource-level permissions.
-          Sid    = "DeliverExecutionLogs"
-          Effect = "Allow"
-          Action = [
-            "logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery",
-            "logs:DeleteLogDelivery", "logs:ListLogDeliveries", "logs:PutResourcePolicy",
-            "logs:DescribeResourcePolicies", "logs:DescribeLogGroups",
-          ]
-          Resource = ["*"]
-        },
-      ],
-      local.alerting ? [{
-        Sid      = "PublishAlerts"
-        Effect   = "Allow"
-        Action   = ["sns:Publish"]
-        Resource = [local.alert_topic_arn]
-      }] : [],
-      local.alerting && var.kms_key_arn != null ? [{
-        Sid      = "EncryptAlerts"
-        Effect   = "Allow"
-        Action   = ["kms:Decrypt", "kms:GenerateDataKey"]
-        Resource = [var.kms_key_arn]
-      }] : [],
-    )
-  })
-}
-
-resource "aws_sfn_state_machine" "this" {
-  #checkov:skip=CKV_AWS_284:X-Ray would trace only the Glue API calls; job runs report to CloudWatch (enable_observability)
-  #checkov:skip=CKV_AWS_285:Logs errors without execution data on purpose: the execution history keeps inputs and outputs
-  name     = var.name
-  role_arn = aws_iam_role.state_machine.arn
-  # Rendered from the ASL template and re-encoded so formatting never causes a diff.
-  definition = jsonencode(jsondecode(templatefile("${path.module}/state_machine.asl.json", {
+module "state_machine" {
+  source = "../state-machine"
+  name   = var.name
+  definition = templatefile("${path.module}/state_machine.asl.json", {
     name                 = var.name
     partition            = local.partition
     crawler_poll_seconds = var.crawler_poll_seconds
@@ -125,28 +53,29 @@ resource "aws_sfn_state_machine" "this" {
         crawler_name = aws_glue_crawler.this[key].name
       }]
     })]
-  })))
-
-  logging_configuration {
-    log_destination        = "${aws_cloudwatch_log_group.state_machine.arn}:*"
-    include_execution_data = false
-    level                  = "ERROR"
-  }
-
-  tags = var.tags
-
-  lifecycle {
-    precondition {
-      condition     = !(var.create_alert_topic && var.alert_topic_arn != null)
-      error_message = "Set create_alert_topic or alert_topic_arn, not both."
-    }
-    precondition {
-      condition     = (var.create_source_bucket || var.source_bucket_name != null) && (var.create_lake_bucket || var.lake_bucket_name != null)
-      error_message = "An existing source or lake bucket needs its name: set source_bucket_name / lake_bucket_name."
-    }
-  }
-
-  depends_on = [aws_iam_role_policy.state_machine]
+  })
+  description = "Execution role of the ${var.name} medallion state machine"
+  policy_statements = concat(
+    [
+      {
+        sid       = "RunJobs"
+        actions   = ["glue:StartJobRun", "glue:GetJobRun", "glue:GetJobRuns", "glue:BatchStopJobRun"]
+        resources = [for job in aws_glue_job.this : job.arn]
+      },
+      {
+        sid       = "RunCrawlers"
+        actions   = ["glue:StartCrawler", "glue:GetCrawler"]
+        resources = [for crawler in aws_glue_crawler.this : crawler.arn]
+      },
+    ],
+    local.alerting ? [{ sid = "PublishAlerts", actions = ["sns:Publish"], resources = [local.alert_topic_arn] }] : [],
+    local.alerting && var.kms_key_arn != null ? [
+      { sid = "EncryptAlerts", actions = ["kms:Decrypt", "kms:GenerateDataKey"], resources = [var.kms_key_arn] }
+    ] : [],
+  )
+  log_retention_days = var.log_retention_days
+  kms_key_arn        = var.kms_key_arn
+  tags               = var.tags
 }
 
 # --- failure alerts ------------------------------------------------------------------------
@@ -171,7 +100,7 @@ resource "aws_cloudwatch_event_rule" "schedule" {
 resource "aws_cloudwatch_event_target" "schedule" {
   count    = var.schedule_expression == null ? 0 : 1
   rule     = aws_cloudwatch_event_rule.schedule[0].name
-  arn      = aws_sfn_state_machine.this.arn
+  arn      = module.state_machine.arn
   role_arn = aws_iam_role.schedule[0].arn
   input    = jsonencode({}) # no run_date: the execution takes the day it starts
 }
@@ -201,7 +130,7 @@ resource "aws_iam_role_policy" "schedule" {
       Sid      = "StartPipeline"
       Effect   = "Allow"
       Action   = ["states:StartExecution"]
-      Resource = [aws_sfn_state_machine.this.arn]
+      Resource = [module.state_machine.arn]
     }]
   })
 }

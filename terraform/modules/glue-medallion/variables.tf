@@ -20,6 +20,11 @@ variable "source_bucket_name" {
   description = "Name of the source bucket (default when created: <name>-source)."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.create_source_bucket || var.source_bucket_name != null
+    error_message = "An existing source bucket needs its name: set source_bucket_name (or create_source_bucket = true)."
+  }
 }
 
 variable "source_prefix" {
@@ -43,6 +48,11 @@ variable "lake_bucket_name" {
   description = "Name of the lake bucket (default when created: <name>-lake)."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.create_lake_bucket || var.lake_bucket_name != null
+    error_message = "An existing lake bucket needs its name: set lake_bucket_name (or create_lake_bucket = true)."
+  }
 }
 
 variable "lake_prefix" {
@@ -217,6 +227,10 @@ variable "alert_topic_arn" {
   validation {
     condition     = var.alert_topic_arn == null || can(regex("^arn:aws[a-z-]*:sns:", coalesce(var.alert_topic_arn, "x")))
     error_message = "alert_topic_arn must be an SNS topic ARN."
+  }
+  validation {
+    condition     = !(var.create_alert_topic && var.alert_topic_arn != null)
+    error_message = "Set create_alert_topic or alert_topic_arn, not both."
   }
 }
 

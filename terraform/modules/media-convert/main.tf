@@ -82,11 +82,11 @@ module "start" {
   log_retention_days = var.log_retention_days
   kms_key_arn        = var.kms_key_arn
   tracing_mode       = local.tracing_mode
-  environment        = { STATE_MACHINE_ARN = aws_sfn_state_machine.this.arn, POWERTOOLS_LOG_LEVEL = "INFO" }
+  environment        = { STATE_MACHINE_ARN = module.state_machine.arn, POWERTOOLS_LOG_LEVEL = "INFO" }
   policy_statements = [{
     sid       = "StartThisWorkflow"
     actions   = ["states:StartExecution"]
-    resources = [aws_sfn_state_machine.this.arn]
+    resources = [module.state_machine.arn]
   }]
   tags = var.tags
 }
@@ -182,6 +182,13 @@ resource "aws_iam_role" "mediaconvert" {
     }]
   })
   tags = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = var.thumbnail_width >= 32 && var.output_height >= 32
+      error_message = "MediaConvert outputs are at least 32 pixels wide and high: raise thumbnail_width."
+    }
+  }
 }
 
 resource "aws_iam_role_policy" "mediaconvert" {
@@ -256,97 +263,46 @@ module "cleanup" {
 
 # --- state machine -------------------------------------------------------------------------
 
-resource "aws_cloudwatch_log_group" "state_machine" {
-  #checkov:skip=CKV_AWS_338:Retention is the caller's log_retention_days (default 30); a year of error logs is cost without a requirement
-  name              = "/aws/vendedlogs/states/${var.name}"
-  retention_in_days = var.log_retention_days
-  kms_key_id        = var.kms_key_arn
-  tags              = var.tags
-}
-
-resource "aws_iam_role" "state_machine" {
-  name        = "${var.name}-states"
-  description = "Execution role of the ${var.name} media-convert state machine"
-  assume_role_policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Effect    = "Allow"
-      Principal = { Service = "states.amazonaws.com" }
-      Action    = "sts:AssumeRole"
-    }]
-  })
-  tags = var.tags
-}
-
-resource "aws_iam_role_policy" "state_machine" {
-  name = "least-privilege"
-  role = aws_iam_role.state_machine.id
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = concat([
-      {
-        Sid      = "InvokeWorkflowFunctions"
-        Effect   = "Allow"
-        Action   = ["lambda:InvokeFunction"]
-        Resource = flatten([for arn in local.task_function_arns : [arn, "${arn}:*"]])
-      },
-      {
-        # CloudWatch Logs delivery APIs have no resource-level permissions.
-        Sid    = "DeliverExecutionLogs"
-        Effect = "Allow"
-        Action = [
-          "logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery",
-          "logs:DeleteLogDelivery", "logs:ListLogDeliveries", "logs:PutResourcePolicy",
-          "logs:DescribeResourcePolicies", "logs:DescribeLogGroups",
-        ]
-        Resource = ["*"]
-      }],
-      [for statement in [
-        {
-          Sid      = "SubmitMediaConvertJobs"
-          Effect   = "Allow"
-          Action   = ["mediaconvert:CreateJob"]
-          Resource = ["${local.mediaconvert_arn_prefix}:queues/Default"]
-        },
-        {
-          # .sync reads the job's status and cancels it if the execution is stopped.
-          Sid       = "FollowItsMediaConvertJobs"
-          Effect    = "Allow"
-          Action    = ["mediaconvert:GetJob", "mediaconvert:CancelJob"]
-          Resource  = ["${local.mediaconvert_arn_prefix}:jobs/*"]
-          Condition = { StringEquals = { "aws:ResourceTag/ManagedByService" = "AWSStepFunctions" } }
-        },
-        {
-          Sid       = "PassTheMediaConvertRole"
-          Effect    = "Allow"
-          Action    = ["iam:PassRole"]
-          Resource  = aws_iam_role.mediaconvert[*].arn
-          Condition = { StringEquals = { "iam:PassedToService" = "mediaconvert.amazonaws.com" } }
-        },
-        {
-          # The EventBridge rule Step Functions manages to learn when a .sync job ends.
-          Sid      = "ManageTheJobEventsRule"
-          Effect   = "Allow"
-          Action   = ["events:PutTargets", "events:PutRule", "events:DescribeRule"]
-          Resource = ["arn:${data.aws_partition.current.partition}:events:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:rule/StepFunctionsGetEventsForMediaConvertJobRule"]
-        },
-      ] : statement if local.mediaconvert],
-      var.tracing_enabled ? [{
-        Sid      = "WriteTraces"
-        Effect   = "Allow"
-        Action   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"]
-        Resource = ["*"] # X-Ray offers no resource-level permissions
-      }] : []
-    )
-  })
-}
-
 locals {
   task_function_arns = concat(
     [module.split.function_arn, module.merge.function_arn, module.cleanup.function_arn],
     module.encode[*].function_arn, module.prepare[*].function_arn,
   )
   mediaconvert_arn_prefix = "arn:${data.aws_partition.current.partition}:mediaconvert:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}"
+
+  state_machine_statements = concat(
+    [{
+      sid       = "InvokeWorkflowFunctions"
+      actions   = ["lambda:InvokeFunction"]
+      resources = flatten([for arn in local.task_function_arns : [arn, "${arn}:*"]])
+    }],
+    [for statement in [
+      {
+        sid       = "SubmitMediaConvertJobs"
+        actions   = ["mediaconvert:CreateJob"]
+        resources = ["${local.mediaconvert_arn_prefix}:queues/Default"]
+      },
+      {
+        # .sync reads the job's status and cancels it if the execution is stopped.
+        sid        = "FollowItsMediaConvertJobs"
+        actions    = ["mediaconvert:GetJob", "mediaconvert:CancelJob"]
+        resources  = ["${local.mediaconvert_arn_prefix}:jobs/*"]
+        conditions = [{ test = "StringEquals", variable = "aws:ResourceTag/ManagedByService", values = ["AWSStepFunctions"] }]
+      },
+      {
+        sid        = "PassTheMediaConvertRole"
+        actions    = ["iam:PassRole"]
+        resources  = aws_iam_role.mediaconvert[*].arn
+        conditions = [{ test = "StringEquals", variable = "iam:PassedToService", values = ["mediaconvert.amazonaws.com"] }]
+      },
+      {
+        # The EventBridge rule Step Functions manages to learn when a .sync job ends.
+        sid       = "ManageTheJobEventsRule"
+        actions   = ["events:PutTargets", "events:PutRule", "events:DescribeRule"]
+        resources = ["arn:${data.aws_partition.current.partition}:events:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:rule/StepFunctionsGetEventsForMediaConvertJobRule"]
+      },
+    ] : statement if local.mediaconvert],
+  )
 
   # The backend's Map iteration: an encode Lambda, or a MediaConvert job per part.
   item_processor = local.mediaconvert ? templatefile("${path.module}/item_processor.mediaconvert.asl.json", {
@@ -363,40 +319,23 @@ locals {
   })
 }
 
-resource "aws_sfn_state_machine" "this" {
-  #checkov:skip=CKV_AWS_284:X-Ray is opt-in (tracing_enabled); traces cost per state transition
-  #checkov:skip=CKV_AWS_285:Logs errors without execution data on purpose: the execution history keeps inputs and outputs
-  name     = var.name
-  role_arn = aws_iam_role.state_machine.arn
-  # Rendered from the ASL template and re-encoded so formatting never causes a diff.
-  definition = jsonencode(jsondecode(templatefile("${path.module}/state_machine.asl.json", {
+module "state_machine" {
+  source = "../state-machine"
+  name   = var.name
+  # Rendered from the ASL template; the module re-encodes it so formatting never causes a diff.
+  definition = templatefile("${path.module}/state_machine.asl.json", {
     split_function_arn   = module.split.function_arn
     item_processor       = local.item_processor
     merge_function_arn   = module.merge.function_arn
     cleanup_function_arn = module.cleanup.function_arn
     max_concurrency      = var.map_max_concurrency
-  })))
-
-  logging_configuration {
-    log_destination        = "${aws_cloudwatch_log_group.state_machine.arn}:*"
-    include_execution_data = false
-    level                  = "ERROR"
-  }
-
-  tracing_configuration {
-    enabled = var.tracing_enabled
-  }
-
-  tags = var.tags
-
-  lifecycle {
-    precondition {
-      condition     = !local.mediaconvert || (var.thumbnail_width >= 32 && var.output_height >= 32)
-      error_message = "MediaConvert outputs are at least 32 pixels wide and high: raise thumbnail_width."
-    }
-  }
-
-  depends_on = [aws_iam_role_policy.state_machine, aws_iam_role_policy.mediaconvert]
+  })
+  description        = "Execution role of the ${var.name} media-convert state machine"
+  policy_statements  = local.state_machine_statements
+  tracing_enabled    = var.tracing_enabled
+  log_retention_days = var.log_retention_days
+  kms_key_arn        = var.kms_key_arn
+  tags               = var.tags
 }
 
 # --- trigger -------------------------------------------------------------------------------
@@ -426,5 +365,6 @@ resource "aws_s3_bucket_notification" "source" {
     }
   }
 
-  depends_on = [aws_lambda_permission.source_bucket]
+  # Uploads start executions: MediaConvert's own role must be able to act by then.
+  depends_on = [aws_lambda_permission.source_bucket, aws_iam_role_policy.mediaconvert]
 }

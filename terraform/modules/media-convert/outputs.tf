@@ -1,16 +1,16 @@
 output "state_machine_arn" {
   description = "ARN of the media-convert state machine."
-  value       = aws_sfn_state_machine.this.arn
+  value       = module.state_machine.arn
 }
 
 output "state_machine_name" {
   description = "Name of the media-convert state machine."
-  value       = aws_sfn_state_machine.this.name
+  value       = module.state_machine.name
 }
 
 output "state_machine_role_arn" {
   description = "ARN of the state machine's execution role."
-  value       = aws_iam_role.state_machine.arn
+  value       = module.state_machine.role_arn
 }
 
 output "source_bucket" {
@@ -91,5 +91,5 @@ output "transcoder" {
 
 output "log_group_name" {
   description = "Log group of the state machine."
-  value       = aws_cloudwatch_log_group.state_machine.name
+  value       = module.state_machine.log_group_name
 }

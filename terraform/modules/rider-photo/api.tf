@@ -41,7 +41,7 @@ resource "aws_iam_role_policy" "api" {
       Sid      = "StartThisWorkflow"
       Effect   = "Allow"
       Action   = ["states:StartExecution"]
-      Resource = [aws_sfn_state_machine.this.arn]
+      Resource = [module.state_machine.arn]
     }]
   })
 }
@@ -54,7 +54,7 @@ resource "aws_apigatewayv2_integration" "start_execution" {
   integration_subtype = "StepFunctions-StartExecution"
   credentials_arn     = aws_iam_role.api[0].arn
   request_parameters = {
-    StateMachineArn = aws_sfn_state_machine.this.arn
+    StateMachineArn = module.state_machine.arn
     Input           = "$request.body"
   }
 }

@@ -105,13 +105,13 @@ module "start" {
   kms_key_arn        = var.kms_key_arn
   tracing_mode       = local.tracing_mode
   environment = {
-    STATE_MACHINE_ARN    = aws_sfn_state_machine.this.arn
+    STATE_MACHINE_ARN    = module.state_machine.arn
     UPLOAD_PREFIX        = var.upload_prefix
     USER_ID_SOURCE       = var.user_id_source
     POWERTOOLS_LOG_LEVEL = "INFO"
   }
   policy_statements = concat([
-    { sid = "StartThisWorkflow", actions = ["states:StartExecution"], resources = [aws_sfn_state_machine.this.arn] },
+    { sid = "StartThisWorkflow", actions = ["states:StartExecution"], resources = [module.state_machine.arn] },
     merge(local.photos_read, { sid = "ReadPhotoMetadata" }),
   ], local.kms_statements)
   tags = var.tags
@@ -271,68 +271,10 @@ locals {
   ]
 }
 
-resource "aws_cloudwatch_log_group" "state_machine" {
-  #checkov:skip=CKV_AWS_338:Retention is the caller's log_retention_days (default 30); a year of error logs is cost without a requirement
-  name              = "/aws/vendedlogs/states/${var.name}"
-  retention_in_days = var.log_retention_days
-  kms_key_id        = var.kms_key_arn
-  tags              = var.tags
-}
-
-resource "aws_iam_role" "state_machine" {
-  name        = "${var.name}-states"
-  description = "Execution role of the ${var.name} rider-photo state machine"
-  assume_role_policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Effect    = "Allow"
-      Principal = { Service = "states.amazonaws.com" }
-      Action    = "sts:AssumeRole"
-    }]
-  })
-  tags = var.tags
-}
-
-resource "aws_iam_role_policy" "state_machine" {
-  name = "least-privilege"
-  role = aws_iam_role.state_machine.id
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = concat([
-      {
-        Sid      = "InvokeWorkflowFunctions"
-        Effect   = "Allow"
-        Action   = ["lambda:InvokeFunction"]
-        Resource = flatten([for arn in local.task_function_arns : [arn, "${arn}:*"]])
-      },
-      {
-        # CloudWatch Logs delivery APIs have no resource-level permissions.
-        Sid    = "DeliverExecutionLogs"
-        Effect = "Allow"
-        Action = [
-          "logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery",
-          "logs:DeleteLogDelivery", "logs:ListLogDeliveries", "logs:PutResourcePolicy",
-          "logs:DescribeResourcePolicies", "logs:DescribeLogGroups",
-        ]
-        Resource = ["*"]
-      }],
-      var.tracing_enabled ? [{
-        Sid      = "WriteTraces"
-        Effect   = "Allow"
-        Action   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"]
-        Resource = ["*"] # X-Ray offers no resource-level permissions
-      }] : []
-    )
-  })
-}
-
-resource "aws_sfn_state_machine" "this" {
-  #checkov:skip=CKV_AWS_284:X-Ray is opt-in (tracing_enabled); traces cost per state transition
-  #checkov:skip=CKV_AWS_285:Logs errors without execution data on purpose: inputs carry user ids and email addresses
-  name     = var.name
-  role_arn = aws_iam_role.state_machine.arn
-  # Rendered from the ASL template and re-encoded so formatting never causes a diff.
-  definition = jsonencode(jsondecode(templatefile("${path.module}/state_machine.asl.json", {
+module "state_machine" {
+  source = "../state-machine"
+  name   = var.name
+  definition = templatefile("${path.module}/state_machine.asl.json", {
     face_detection_arn   = module.face_detection.function_arn
     face_search_arn      = module.face_search.function_arn
     index_face_arn       = module.index_face.function_arn
@@ -340,21 +282,17 @@ resource "aws_sfn_state_machine" "this" {
     persist_metadata_arn = module.persist_metadata.function_arn
     notification_arn     = module.notification.function_arn
     retry                = local.retry
-  })))
-
-  logging_configuration {
-    log_destination        = "${aws_cloudwatch_log_group.state_machine.arn}:*"
-    include_execution_data = false
-    level                  = "ERROR"
-  }
-
-  tracing_configuration {
-    enabled = var.tracing_enabled
-  }
-
-  tags = var.tags
-
-  depends_on = [aws_iam_role_policy.state_machine]
+  })
+  description = "Execution role of the ${var.name} rider-photo state machine"
+  policy_statements = [{
+    sid       = "InvokeWorkflowFunctions"
+    actions   = ["lambda:InvokeFunction"]
+    resources = flatten([for arn in local.task_function_arns : [arn, "${arn}:*"]])
+  }]
+  tracing_enabled    = var.tracing_enabled
+  log_retention_days = var.log_retention_days
+  kms_key_arn        = var.kms_key_arn
+  tags               = var.tags
 }
 
 # --- trigger: an upload to the photo bucket starts an execution ----------------------------

@@ -1,16 +1,16 @@
 output "state_machine_arn" {
   description = "ARN of the rider-photo state machine."
-  value       = aws_sfn_state_machine.this.arn
+  value       = module.state_machine.arn
 }
 
 output "state_machine_name" {
   description = "Name of the rider-photo state machine."
-  value       = aws_sfn_state_machine.this.name
+  value       = module.state_machine.name
 }
 
 output "state_machine_role_arn" {
   description = "ARN of the state machine's execution role."
-  value       = aws_iam_role.state_machine.arn
+  value       = module.state_machine.role_arn
 }
 
 output "photo_bucket" {
@@ -94,7 +94,7 @@ output "function_role_arns" {
 
 output "log_group_name" {
   description = "Log group of the state machine."
-  value       = aws_cloudwatch_log_group.state_machine.name
+  value       = module.state_machine.log_group_name
 }
 
 output "api_endpoint" {

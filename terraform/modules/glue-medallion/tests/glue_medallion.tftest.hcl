@@ -53,7 +53,7 @@ run "defaults" {
 
   assert {
     condition = (
-      aws_sfn_state_machine.this.name == "retail" &&
+      module.state_machine.name == "retail" &&
       output.source_bucket == "retail-source" && output.lake_bucket == "retail-lake" &&
       output.database_names == { bronze = "retail_bronze", silver = "retail_silver", gold = "retail_gold" } &&
       output.job_names.t0_fact == "retail-t0-fact" && output.crawler_names.t1_fulljoin == "retail-t1-fulljoin" &&
@@ -70,12 +70,8 @@ run "defaults" {
     error_message = "Job output is encrypted at rest (SSE-S3 without a key)."
   }
   assert {
-    condition = (
-      aws_cloudwatch_log_group.state_machine.name == "/aws/vendedlogs/states/retail" &&
-      aws_cloudwatch_log_group.state_machine.retention_in_days == 30 &&
-      !one(aws_sfn_state_machine.this.logging_configuration).include_execution_data
-    )
-    error_message = "The state machine logs, without execution data, to a log group with retention."
+    condition     = output.log_group_name == "/aws/vendedlogs/states/retail"
+    error_message = "The state machine logs to its own log group (retention and contents: state-machine's tests)."
   }
   assert {
     condition = slice(jsondecode(aws_iam_role_policy.job["t0_fact"].policy).Statement, 0, 2) == [
@@ -91,7 +87,7 @@ run "defaults" {
   }
   assert {
     condition = alltrue(flatten([
-      for p in concat([aws_iam_role_policy.crawler.policy, aws_iam_role_policy.state_machine.policy], [for r in aws_iam_role_policy.job : r.policy]) : [
+      for p in concat([aws_iam_role_policy.crawler.policy, module.state_machine.policy], [for r in aws_iam_role_policy.job : r.policy]) : [
         for s in jsondecode(p).Statement : !contains(s.Action, "*") && (
           !contains(s.Resource, "*") || s.Sid == "DeliverExecutionLogs" ||
           (s.Action == ["cloudwatch:PutMetricData"] && try(s.Condition, null) == { StringEquals = { "cloudwatch:namespace" = "Glue" } })
@@ -102,7 +98,7 @@ run "defaults" {
   }
   assert {
     condition = [
-      for s in jsondecode(aws_iam_role_policy.state_machine.policy).Statement : length(s.Resource) if s.Sid == "RunJobs" || s.Sid == "RunCrawlers"
+      for s in jsondecode(module.state_machine.policy).Statement : length(s.Resource) if s.Sid == "RunJobs" || s.Sid == "RunCrawlers"
     ] == [7, 7]
     error_message = "The state machine runs its own seven jobs and crawlers."
   }
@@ -140,11 +136,11 @@ run "customer_managed_key_and_alerts" {
     error_message = "The key encrypts job output, Glue logs and bookmarks."
   }
   assert {
-    condition     = aws_sns_topic.alerts[0].kms_master_key_id == var.kms_key_arn && aws_cloudwatch_log_group.state_machine.kms_key_id == var.kms_key_arn
-    error_message = "The key encrypts the alert topic and the logs."
+    condition     = aws_sns_topic.alerts[0].kms_master_key_id == var.kms_key_arn
+    error_message = "The key encrypts the alert topic."
   }
   assert {
-    condition = contains(jsondecode(aws_iam_role_policy.state_machine.policy).Statement, {
+    condition = contains(jsondecode(module.state_machine.policy).Statement, {
       Sid = "PublishAlerts", Effect = "Allow", Action = ["sns:Publish"], Resource = ["arn:aws:sns:eu-west-1:111122223333:retail-alerts"]
     })
     error_message = "The state machine publishes failures to its alert topic only."
@@ -170,4 +166,27 @@ run "rejects_invalid_settings" {
     var.name, var.source_prefix, var.glue_version, var.worker_type, var.number_of_workers,
     var.execution_class, var.schedule_expression, var.log_retention_days, var.kms_key_arn,
   ]
+}
+
+run "rejects_two_alert_topics" {
+  command = plan
+
+  variables {
+    create_alert_topic = true
+    alert_topic_arn    = "arn:aws:sns:eu-west-1:111122223333:data-alerts"
+  }
+
+  expect_failures = [var.alert_topic_arn]
+}
+
+run "an_existing_bucket_needs_its_name" {
+  command = plan
+
+  variables {
+    create_source_bucket = false
+    create_lake_bucket   = false
+    lake_bucket_name     = "retail-lake-existing"
+  }
+
+  expect_failures = [var.source_bucket_name]
 }

@@ -82,8 +82,8 @@ run "ffmpeg_backend" {
 
   assert {
     condition = (
-      aws_sfn_state_machine.this.name == "catalog-media" &&
-      aws_iam_role.state_machine.name == "catalog-media-states" &&
+      module.state_machine.name == "catalog-media" &&
+      module.state_machine.role_name == "catalog-media-states" &&
       output.source_bucket == "catalog-media-source" && output.output_bucket == "catalog-media-output" &&
       output.work_bucket == "catalog-media-work" &&
       module.start.function_name == "catalog-media-start" && module.split.function_name == "catalog-media-split" &&
@@ -93,15 +93,11 @@ run "ffmpeg_backend" {
     error_message = "Every resource is named from the prefix; the ffmpeg backend has no MediaConvert parts."
   }
   assert {
-    condition = (
-      aws_cloudwatch_log_group.state_machine.name == "/aws/vendedlogs/states/catalog-media" &&
-      aws_cloudwatch_log_group.state_machine.retention_in_days == 30 &&
-      !one(aws_sfn_state_machine.this.logging_configuration).include_execution_data
-    )
-    error_message = "The state machine logs, without execution data, to a log group with retention."
+    condition     = output.log_group_name == "/aws/vendedlogs/states/catalog-media"
+    error_message = "The state machine logs to its own log group (retention and contents: state-machine's tests)."
   }
   assert {
-    condition = jsondecode(aws_iam_role_policy.state_machine.policy).Statement[0] == {
+    condition = jsondecode(module.state_machine.policy).Statement[0] == {
       Sid    = "InvokeWorkflowFunctions"
       Effect = "Allow"
       Action = ["lambda:InvokeFunction"]
@@ -115,8 +111,8 @@ run "ffmpeg_backend" {
     error_message = "The state machine may invoke its task functions (and their versions), nothing else."
   }
   assert {
-    condition = [for s in jsondecode(aws_iam_role_policy.state_machine.policy).Statement : s.Sid] == ["InvokeWorkflowFunctions", "DeliverExecutionLogs"] && alltrue([
-      for a in jsondecode(aws_iam_role_policy.state_machine.policy).Statement[1].Action : startswith(a, "logs:")
+    condition = [for s in jsondecode(module.state_machine.policy).Statement : s.Sid] == ["InvokeWorkflowFunctions", "DeliverExecutionLogs"] && alltrue([
+      for a in jsondecode(module.state_machine.policy).Statement[1].Action : startswith(a, "logs:")
     ])
     error_message = "Besides invoking, the role only delivers logs (the APIs without resource-level permissions)."
   }
@@ -177,7 +173,7 @@ run "mediaconvert_backend" {
     error_message = "Jobs read parts and write encoded parts and frame captures only."
   }
   assert {
-    condition = [for s in jsondecode(aws_iam_role_policy.state_machine.policy).Statement : [s.Sid, s.Resource] if startswith(s.Sid, "Submit") || startswith(s.Sid, "Pass")] == [
+    condition = [for s in jsondecode(module.state_machine.policy).Statement : [s.Sid, s.Resource] if startswith(s.Sid, "Submit") || startswith(s.Sid, "Pass")] == [
       ["SubmitMediaConvertJobs", ["arn:aws:mediaconvert:eu-west-1:111122223333:queues/Default"]],
       ["PassTheMediaConvertRole", ["arn:aws:iam::111122223333:role/catalog-media-mediaconvert"]],
     ]
@@ -206,4 +202,15 @@ run "rejects_invalid_settings" {
     var.mediaconvert_qvbr_quality_level, var.output_height, var.video_crf, var.x264_preset,
     var.map_max_concurrency,
   ]
+}
+
+run "mediaconvert_rejects_outputs_below_its_minimum" {
+  command = plan
+
+  variables {
+    transcoder      = "mediaconvert"
+    thumbnail_width = 16
+  }
+
+  expect_failures = [aws_iam_role.mediaconvert]
 }
