@@ -17,6 +17,7 @@ from tfroot import TerraformRoot
 from workflow_runs import wait_for_execution
 
 from tests.support.asl_checks import assert_deployed_definition_is_sound
+from tests.support.dead_letters import assert_failed_event_is_dead_lettered
 
 pytestmark = pytest.mark.e2e
 
@@ -262,6 +263,13 @@ def test_duplicate_event_starts_one_execution(local_aws, workflow, tmp_path):
     assert json.loads(response["Payload"].read())["duplicates"] == 1
     wait_for_execution(local_aws, first["executionArn"], timeout=300)
     assert len(executions_for(local_aws, outputs, key)) == 1
+
+
+def test_an_event_the_start_function_fails_on_is_kept(local_aws, workflow):
+    _, outputs = workflow
+    assert_failed_event_is_dead_lettered(
+        local_aws, outputs["function_names"]["start"], outputs["start_dead_letter_queue_url"]
+    )
 
 
 def test_deployed_state_machines_are_valid_and_every_task_retries(

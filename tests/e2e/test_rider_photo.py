@@ -22,6 +22,7 @@ from tfroot import TerraformRoot
 from workflow_runs import wait_for_execution
 
 from tests.support.asl_checks import assert_deployed_definition_is_sound
+from tests.support.dead_letters import assert_failed_event_is_dead_lettered
 
 pytestmark = pytest.mark.e2e
 
@@ -299,6 +300,13 @@ def test_upload_without_user_folder_is_skipped(local_aws, workflow):
         FunctionName=outputs["function_names"]["start"], Payload=json.dumps(event)
     )
     assert json.loads(response["Payload"].read())["skipped"] == ["x.jpg"]
+
+
+def test_an_event_the_start_function_fails_on_is_kept(local_aws, workflow):
+    outputs = workflow["rider_photo"]
+    assert_failed_event_is_dead_lettered(
+        local_aws, outputs["function_names"]["start"], outputs["start_dead_letter_queue_url"]
+    )
 
 
 def test_transient_error_is_retried(local_aws, workflow, runs):

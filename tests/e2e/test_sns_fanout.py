@@ -14,6 +14,8 @@ from sample_media import make_video, measure
 from tfroot import TerraformRoot
 from workflow_runs import wait_for_object
 
+from tests.support.dead_letters import assert_failed_event_is_dead_lettered
+
 pytestmark = pytest.mark.e2e
 
 HEIGHTS = {"240p": 240, "360p": 360}
@@ -109,6 +111,13 @@ def test_corrupt_upload_lands_in_both_dead_letter_queues(local_aws, fanout, clip
             Bucket=rendition["output_bucket"], Prefix=f"{rendition['output_prefix']}{key}"
         )
         assert listing.get("KeyCount", 0) == 0
+
+
+def test_an_event_the_publisher_fails_on_is_kept(local_aws, fanout):
+    _, outputs = fanout
+    assert_failed_event_is_dead_lettered(
+        local_aws, outputs["publisher_function_name"], outputs["publisher_dead_letter_queue_url"]
+    )
 
 
 def test_transient_failure_is_redelivered_and_succeeds(local_aws, fanout, clip):

@@ -11,12 +11,20 @@ locals {
     Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
     Resource = ["${aws_cloudwatch_log_group.this.arn}:*"]
   }
-  dead_letter_statement = var.dead_letter_target_arn == null ? [] : [{
+  dead_letter_target_arn = var.create_dead_letter_queue ? aws_sqs_queue.dead_letter[0].arn : var.dead_letter_target_arn
+  dead_letter_statement = local.dead_letter_target_arn == null ? [] : [{
     Sid      = "SendToDeadLetterTarget"
     Effect   = "Allow"
-    Action   = [startswith(var.dead_letter_target_arn, "arn:${data.aws_partition.current.partition}:sqs:") ? "sqs:SendMessage" : "sns:Publish"]
-    Resource = [var.dead_letter_target_arn]
+    Action   = [var.create_dead_letter_queue || startswith(coalesce(var.dead_letter_target_arn, "-"), "arn:${data.aws_partition.current.partition}:sqs:") ? "sqs:SendMessage" : "sns:Publish"]
+    Resource = [local.dead_letter_target_arn]
   }]
+  # Sending to the queue encrypted with the caller's key needs the key too.
+  dead_letter_key_statement = var.create_dead_letter_queue && var.kms_key_arn != null ? [{
+    Sid      = "EncryptDeadLetters"
+    Effect   = "Allow"
+    Action   = ["kms:GenerateDataKey", "kms:Decrypt"]
+    Resource = [var.kms_key_arn]
+  }] : []
   tracing_statement = var.tracing_mode == "Active" ? [{
     Sid      = "WriteTraces"
     Effect   = "Allow"
@@ -64,6 +72,7 @@ resource "aws_iam_role_policy" "this" {
     Statement = concat(
       [local.logging_statement],
       local.dead_letter_statement,
+      local.dead_letter_key_statement,
       local.tracing_statement,
       local.caller_statements,
     )
@@ -109,7 +118,7 @@ resource "aws_lambda_function" "this" {
   }
 
   dynamic "dead_letter_config" {
-    for_each = var.dead_letter_target_arn == null ? [] : [var.dead_letter_target_arn]
+    for_each = local.dead_letter_target_arn == null ? [] : [local.dead_letter_target_arn]
     content {
       target_arn = dead_letter_config.value
     }
@@ -131,4 +140,23 @@ resource "aws_lambda_function" "this" {
 
   # The role's permissions must exist before the first invocation can write logs.
   depends_on = [aws_iam_role_policy.this]
+}
+
+# Events of asynchronous invocations (S3 notifications, Event invokes) that still fail after
+# Lambda's retries land here instead of being dropped.
+resource "aws_sqs_queue" "dead_letter" {
+  count                             = var.create_dead_letter_queue ? 1 : 0
+  name                              = "${var.function_name}-dlq"
+  message_retention_seconds         = 1209600 # 14 days, the most SQS keeps a message
+  sqs_managed_sse_enabled           = var.kms_key_arn == null ? true : null
+  kms_master_key_id                 = var.kms_key_arn
+  kms_data_key_reuse_period_seconds = var.kms_key_arn == null ? null : 300
+  tags                              = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = var.dead_letter_target_arn == null
+      error_message = "Set create_dead_letter_queue or dead_letter_target_arn, not both."
+    }
+  }
 }

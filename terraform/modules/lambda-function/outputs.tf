@@ -37,3 +37,13 @@ output "policy" {
   description = "The role's inline policy document (JSON), for review and plan-level tests of callers."
   value       = aws_iam_role_policy.this.policy
 }
+
+output "dead_letter_queue_arn" {
+  description = "ARN of the queue created by create_dead_letter_queue (null without it)."
+  value       = one(aws_sqs_queue.dead_letter[*].arn)
+}
+
+output "dead_letter_queue_url" {
+  description = "URL of the queue created by create_dead_letter_queue, to read or redrive failed events (null without it)."
+  value       = one(aws_sqs_queue.dead_letter[*].url)
+}

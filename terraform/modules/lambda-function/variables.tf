@@ -154,6 +154,12 @@ variable "dead_letter_target_arn" {
   }
 }
 
+variable "create_dead_letter_queue" {
+  description = "Create an encrypted SQS queue, <function_name>-dlq (14 days' retention), for events of failed asynchronous invocations, instead of passing dead_letter_target_arn."
+  type        = bool
+  default     = false
+}
+
 variable "reserved_concurrency" {
   description = "Reserved concurrent executions; -1 leaves the function unreserved."
   type        = number

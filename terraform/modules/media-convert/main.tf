@@ -82,7 +82,9 @@ module "start" {
   log_retention_days = var.log_retention_days
   kms_key_arn        = var.kms_key_arn
   tracing_mode       = local.tracing_mode
-  environment        = { STATE_MACHINE_ARN = module.state_machine.arn, POWERTOOLS_LOG_LEVEL = "INFO" }
+  # S3 invokes it asynchronously: an upload whose start still fails after the retries is kept.
+  create_dead_letter_queue = true
+  environment              = { STATE_MACHINE_ARN = module.state_machine.arn, POWERTOOLS_LOG_LEVEL = "INFO" }
   policy_statements = [{
     sid       = "StartThisWorkflow"
     actions   = ["states:StartExecution"]

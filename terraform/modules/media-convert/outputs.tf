@@ -93,3 +93,8 @@ output "log_group_name" {
   description = "Log group of the state machine."
   value       = module.state_machine.log_group_name
 }
+
+output "start_dead_letter_queue_url" {
+  description = "SQS queue keeping the S3 events the start function still failed on after Lambda's retries (14 days): read them, fix the cause, re-upload."
+  value       = module.start.dead_letter_queue_url
+}

@@ -104,6 +104,8 @@ module "start" {
   log_retention_days = var.log_retention_days
   kms_key_arn        = var.kms_key_arn
   tracing_mode       = local.tracing_mode
+  # S3 invokes it asynchronously: an upload whose start still fails after the retries is kept.
+  create_dead_letter_queue = true
   environment = {
     STATE_MACHINE_ARN    = module.state_machine.arn
     UPLOAD_PREFIX        = var.upload_prefix

@@ -106,3 +106,8 @@ output "api_id" {
   description = "ID of the HTTP API; null without create_api."
   value       = var.create_api ? aws_apigatewayv2_api.this[0].id : null
 }
+
+output "start_dead_letter_queue_url" {
+  description = "SQS queue keeping the S3 events the start function still failed on after Lambda's retries (14 days): read them, fix the cause, re-upload."
+  value       = module.start.dead_letter_queue_url
+}

@@ -195,7 +195,9 @@ module "publisher" {
   log_retention_days = var.log_retention_days
   kms_key_arn        = var.kms_key_arn
   tracing_mode       = local.tracing_mode
-  environment        = { TOPIC_ARN = aws_sns_topic.this.arn, POWERTOOLS_LOG_LEVEL = "INFO" }
+  # S3 invokes it asynchronously: an upload whose start still fails after the retries is kept.
+  create_dead_letter_queue = true
+  environment              = { TOPIC_ARN = aws_sns_topic.this.arn, POWERTOOLS_LOG_LEVEL = "INFO" }
   policy_statements = concat(
     [{ sid = "PublishToThisTopic", actions = ["sns:Publish"], resources = [aws_sns_topic.this.arn] }],
     local.kms_statements,

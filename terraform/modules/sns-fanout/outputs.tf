@@ -45,3 +45,8 @@ output "ffmpeg_layer_arn" {
   description = "ffmpeg layer version used by the transcoders."
   value       = local.layer_arn
 }
+
+output "publisher_dead_letter_queue_url" {
+  description = "SQS queue keeping the S3 events the publisher still failed on after Lambda's retries (14 days): read them, fix the cause, re-upload."
+  value       = module.publisher.dead_letter_queue_url
+}

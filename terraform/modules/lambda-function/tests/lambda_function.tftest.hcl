@@ -12,6 +12,12 @@ mock_provider "aws" {
   mock_resource "aws_iam_role" {
     defaults = { arn = "arn:aws:iam::111122223333:role/orders-resize-lambda" }
   }
+  mock_resource "aws_sqs_queue" {
+    defaults = {
+      arn = "arn:aws:sqs:eu-west-1:111122223333:orders-resize-dlq"
+      url = "https://sqs.eu-west-1.amazonaws.com/111122223333/orders-resize-dlq"
+    }
+  }
 }
 
 variables {
@@ -147,6 +153,62 @@ run "sns_dead_letter_topic" {
     })
     error_message = "An SNS dead-letter target gets sns:Publish on that topic only."
   }
+}
+
+run "own_dead_letter_queue" {
+  command = plan
+
+  variables {
+    create_dead_letter_queue = true
+    kms_key_arn              = "arn:aws:kms:eu-west-1:111122223333:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
+  }
+
+  assert {
+    condition = (
+      aws_sqs_queue.dead_letter[0].name == "orders-resize-dlq" && aws_sqs_queue.dead_letter[0].message_retention_seconds == 1209600 &&
+      aws_sqs_queue.dead_letter[0].kms_master_key_id == var.kms_key_arn
+    )
+    error_message = "The function's own dead-letter queue keeps events 14 days, encrypted with the key."
+  }
+  assert {
+    condition     = one(aws_lambda_function.this.dead_letter_config).target_arn == "arn:aws:sqs:eu-west-1:111122223333:orders-resize-dlq"
+    error_message = "Failed asynchronous events go to the function's own queue."
+  }
+  assert {
+    condition = slice(jsondecode(aws_iam_role_policy.this.policy).Statement, 1, 3) == [
+      { Sid = "SendToDeadLetterTarget", Effect = "Allow", Action = ["sqs:SendMessage"], Resource = ["arn:aws:sqs:eu-west-1:111122223333:orders-resize-dlq"] },
+      { Sid = "EncryptDeadLetters", Effect = "Allow", Action = ["kms:GenerateDataKey", "kms:Decrypt"], Resource = [var.kms_key_arn] },
+    ]
+    error_message = "The role may send to its own queue, with the key that encrypts it."
+  }
+  assert {
+    condition     = output.dead_letter_queue_url == "https://sqs.eu-west-1.amazonaws.com/111122223333/orders-resize-dlq"
+    error_message = "The queue's URL is an output, to read or redrive failed events."
+  }
+}
+
+run "own_dead_letter_queue_without_a_key" {
+  command = plan
+
+  variables {
+    create_dead_letter_queue = true
+  }
+
+  assert {
+    condition     = aws_sqs_queue.dead_letter[0].sqs_managed_sse_enabled && aws_sqs_queue.dead_letter[0].kms_master_key_id == null
+    error_message = "Without a key the queue is encrypted by SQS itself."
+  }
+}
+
+run "rejects_two_dead_letter_targets" {
+  command = plan
+
+  variables {
+    create_dead_letter_queue = true
+    dead_letter_target_arn   = "arn:aws:sqs:eu-west-1:111122223333:orders-failures"
+  }
+
+  expect_failures = [aws_sqs_queue.dead_letter]
 }
 
 run "rejects_invalid_settings" {

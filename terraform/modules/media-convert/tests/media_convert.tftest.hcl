@@ -25,6 +25,12 @@ mock_provider "aws" {
 }
 
 override_resource {
+  target          = module.start.aws_sqs_queue.dead_letter[0]
+  override_during = plan
+  values          = { arn = "arn:aws:sqs:eu-west-1:111122223333:catalog-media-start-dlq" }
+}
+
+override_resource {
   target          = module.source_bucket[0].aws_s3_bucket.this
   override_during = plan
   values          = { id = "catalog-media-source", arn = "arn:aws:s3:::catalog-media-source" }

@@ -31,6 +31,12 @@ mock_provider "aws" {
 }
 
 override_resource {
+  target          = module.start.aws_sqs_queue.dead_letter[0]
+  override_during = plan
+  values          = { arn = "arn:aws:sqs:eu-west-1:111122223333:wildrydes-start-dlq" }
+}
+
+override_resource {
   target          = module.photo_bucket.aws_s3_bucket.this
   override_during = plan
   values          = { id = "wildrydes-photos", arn = "arn:aws:s3:::wildrydes-photos" }
@@ -154,11 +160,12 @@ run "defaults" {
     error_message = "Thumbnail reads uploads and writes thumbnails only."
   }
   assert {
-    condition = slice(jsondecode(module.start.policy).Statement, 1, 3) == [
+    condition = slice(jsondecode(module.start.policy).Statement, 1, 4) == [
+      { Sid = "SendToDeadLetterTarget", Effect = "Allow", Action = ["sqs:SendMessage"], Resource = ["arn:aws:sqs:eu-west-1:111122223333:wildrydes-start-dlq"] },
       { Sid = "StartThisWorkflow", Effect = "Allow", Action = ["states:StartExecution"], Resource = ["arn:aws:states:eu-west-1:111122223333:stateMachine:wildrydes"] },
       { Sid = "ReadPhotoMetadata", Effect = "Allow", Action = ["s3:GetObject"], Resource = ["arn:aws:s3:::wildrydes-photos/uploads/*"] },
     ]
-    error_message = "The start function starts this state machine only."
+    error_message = "The start function keeps the events it fails on in its own queue and starts this state machine only."
   }
   assert {
     # DetectFaces is the one Rekognition action without resource-level permissions.

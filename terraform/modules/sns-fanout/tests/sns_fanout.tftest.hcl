@@ -22,6 +22,12 @@ mock_provider "aws" {
 }
 
 override_resource {
+  target          = module.publisher.aws_sqs_queue.dead_letter[0]
+  override_during = plan
+  values          = { arn = "arn:aws:sqs:eu-west-1:111122223333:orders-video-publish-dlq" }
+}
+
+override_resource {
   target          = module.input_bucket[0].aws_s3_bucket.this
   override_during = plan
   values          = { id = "orders-video-input", arn = "arn:aws:s3:::orders-video-input" }
@@ -130,13 +136,11 @@ run "defaults" {
     error_message = "A message moves to its rendition's DLQ after 3 receives; visibility is 6x the function timeout."
   }
   assert {
-    condition = slice(jsondecode(module.publisher.policy).Statement, 1, 2) == [{
-      Sid      = "PublishToThisTopic"
-      Effect   = "Allow"
-      Action   = ["sns:Publish"]
-      Resource = ["arn:aws:sns:eu-west-1:111122223333:orders-video-topic"]
-    }]
-    error_message = "The publisher may publish to this topic only."
+    condition = slice(jsondecode(module.publisher.policy).Statement, 1, 3) == [
+      { Sid = "SendToDeadLetterTarget", Effect = "Allow", Action = ["sqs:SendMessage"], Resource = ["arn:aws:sqs:eu-west-1:111122223333:orders-video-publish-dlq"] },
+      { Sid = "PublishToThisTopic", Effect = "Allow", Action = ["sns:Publish"], Resource = ["arn:aws:sns:eu-west-1:111122223333:orders-video-topic"] },
+    ]
+    error_message = "The publisher keeps the events it fails on in its own queue and may publish to this topic only."
   }
   assert {
     condition = slice(jsondecode(module.transcoder["720p"].policy).Statement, 1, 4) == [
