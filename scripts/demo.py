@@ -137,9 +137,20 @@ def first_logged_error(aws: LocalAwsProcess, function_name: str, needle: str) ->
         events = logs.filter_log_events(logGroupName=f"/aws/lambda/{function_name}")["events"]
         for event in events:
             if needle in event["message"] and "Error" in event["message"]:
-                return event["message"][:160]
+                return logged_error(event["message"])
         time.sleep(2)
     return "no failure logged yet"
+
+
+def logged_error(line: str) -> str:
+    """`Error: cause` of a Powertools JSON log line, or the line itself when it is not one."""
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return line[:160]
+    if "error" in record:
+        return f"{record['error']}: {record.get('cause', '')}"[:160]
+    return str(record.get("message", line))[:160]
 
 
 def run_sns_fanout(aws: LocalAwsProcess, outputs: dict, work: Path) -> list[str]:
