@@ -224,17 +224,40 @@ class LocalLambdaRuntime:
                 "LOCALAWS_FUNCTION_ARN": fn.function_arn,
                 "AWS_REGION": fn.region,
                 "AWS_DEFAULT_REGION": fn.region,
-                "AWS_ACCESS_KEY_ID": "localaws",
-                "AWS_SECRET_ACCESS_KEY": "localaws",
-                "AWS_SESSION_TOKEN": "localaws",
+                **self._credentials(fn),
                 "AWS_ENDPOINT_URL": self.endpoint,
             }
         )
         return env
 
+    @staticmethod
+    def _credentials(fn) -> dict[str, str]:
+        """A session of the execution role named after the function, as Lambda hands its code."""
+        from . import authorization
+
+        keys = {
+            "AccessKeyId": "localaws",
+            "SecretAccessKey": "localaws",
+            "SessionToken": "localaws",
+        }
+        if authorization.AUTHORIZER is not None:
+            keys = authorization.AUTHORIZER.session_credentials(fn.role, fn.function_name)
+        return {
+            "AWS_ACCESS_KEY_ID": keys["AccessKeyId"],
+            "AWS_SECRET_ACCESS_KEY": keys["SecretAccessKey"],
+            "AWS_SESSION_TOKEN": keys["SessionToken"],
+        }
+
     def _worker_key(self, fn, layer_zips: list[bytes]) -> tuple:
         config = json.dumps(
-            [fn.handler, fn.run_time, fn.environment_vars, fn.memory_size, str(fn.version)],
+            [
+                fn.handler,
+                fn.run_time,
+                fn.environment_vars,
+                fn.memory_size,
+                str(fn.version),
+                fn.role,
+            ],
             sort_keys=True,
         )
         layers = tuple(hashlib.sha256(z).hexdigest() for z in layer_zips)

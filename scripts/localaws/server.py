@@ -17,7 +17,7 @@ from pathlib import Path
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from . import apigateway
+from . import apigateway, authorization
 from .lambda_runtime import Fault, LocalLambdaRuntime
 
 log = logging.getLogger("localaws")
@@ -47,10 +47,11 @@ def _install_unsupported_fast_fail() -> None:
 
 
 class ControlApi:
-    """JSON endpoints the tests use: /_localaws/health, /faults, /invocations."""
+    """JSON endpoints the tests use: /_localaws/health, /faults, /invocations, /iam."""
 
-    def __init__(self, runtime: LocalLambdaRuntime) -> None:
+    def __init__(self, runtime: LocalLambdaRuntime, authorizer: authorization.Authorizer) -> None:
         self.runtime = runtime
+        self.authorizer = authorizer
 
     def __call__(self, request: Request) -> Response:
         route = request.path.removeprefix(CONTROL_PREFIX).strip("/")
@@ -75,6 +76,15 @@ class ControlApi:
                 asdict(r) for r in self.runtime.invocations if name in (None, r.function_name)
             ]
             return self._json({"invocations": records})
+        if route == "iam":
+            # What IAM allowed (and by which statements) and denied: the least-privilege report.
+            return self._json(
+                {
+                    "mode": self.authorizer.mode,
+                    "allowed": self.authorizer.usage.as_list(),
+                    "denied": list(self.authorizer.denials),
+                }
+            )
         return self._json({"error": f"unknown control route {route!r}"}, 404)
 
     @staticmethod
@@ -99,13 +109,14 @@ class LocalAws:
             lambda_service,
             mediaconvert,
             rekognition,
-            s3,
             sns,
             sqs,
             stepfunctions,
         )
 
         endpoint = f"http://{host}:{port}"
+        self.authorizer = authorization.Authorizer()
+        authorization.install(self.authorizer)
         self.runtime = LocalLambdaRuntime(state_dir, endpoint, sdk_dir)
         self.lambda_service = lambda_service.LambdaService(self.runtime)
         lambda_service.install(self.lambda_service)
@@ -114,14 +125,13 @@ class LocalAws:
         self.poller.start()
         stepfunctions.install()
         rekognition.install()
-        s3.install()
         mediaconvert.install(endpoint)
         sns.install()
         sqs.install()
         glue.install(state_dir, endpoint)
         _install_unsupported_fast_fail()
 
-        self.control = ControlApi(self.runtime)
+        self.control = ControlApi(self.runtime, self.authorizer)
         self.http_apis = apigateway.HttpApiInvoker(endpoint)
         self.moto_app = DomainDispatcherApplication(create_backend_app)
         self._server = make_server(host, port, self, threaded=True)

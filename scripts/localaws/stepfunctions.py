@@ -31,6 +31,58 @@ def install() -> None:
     _serve_definition_validation()
     _serve_list_state_machine_versions()
     _enable_jsonata()
+    _call_tasks_with_the_role()
+
+
+def _call_tasks_with_the_role() -> None:
+    """Tasks call other services with a session of the state machine's role (or the state's
+    `Credentials`), as Step Functions does; moto signs them with fixed keys, which IAM would
+    take for the deployer's."""
+    import sys
+
+    import boto3
+    from botocore.config import Config
+    from moto.settings import moto_server_port
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import (  # noqa: F401
+        lambda_eval_utils,
+    )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (  # noqa: F401
+        state_task_service_factory,
+    )
+    from moto.stepfunctions.parser.asl.utils import boto_client
+
+    from . import authorization
+
+    original = boto_client.boto_client_for
+
+    def boto_client_for(region: str, service: str, state_credentials=None):
+        role_arn = getattr(state_credentials, "role_arn", None)
+        if authorization.AUTHORIZER is None or not role_arn:
+            return original(region, service, state_credentials)
+        keys = authorization.AUTHORIZER.session_credentials(role_arn, "StepFunctions")
+        timeout = boto_client.TimeoutSeconds.DEFAULT_TIMEOUT_SECONDS
+        return boto3.client(
+            service,
+            region_name=region,
+            endpoint_url=f"http://localhost:{moto_server_port()}",
+            aws_access_key_id=keys["AccessKeyId"],
+            aws_secret_access_key=keys["SecretAccessKey"],
+            aws_session_token=keys["SessionToken"],
+            config=Config(
+                parameter_validation=False,
+                retries={"max_attempts": 0, "total_max_attempts": 1},
+                connect_timeout=timeout,
+                read_timeout=timeout,
+            ),
+        )
+
+    boto_client.boto_client_for = boto_client_for
+    for name, module in list(sys.modules.items()):
+        if (
+            name.startswith("moto.stepfunctions")
+            and vars(module).get("boto_client_for") is original
+        ):
+            module.boto_client_for = boto_client_for
 
 
 def _fix_start_execution() -> None:

@@ -1,0 +1,585 @@
+"""IAM enforced on the local AWS as AWS enforces it, so that a missing grant fails here first.
+
+Every request signed with a role session's or an IAM user's keys is authorized: its IAM action and
+resources come from the Service Authorization Reference (`iam_catalog`), the policies from the
+local IAM (the role's inline and attached policies) and the resource (bucket, queue, topic and
+function policies, key policies), the decision from `iam_policy.evaluate`. Keys that belong to no
+session or user are the deployer's (Terraform, tests): an administrator, not evaluated.
+
+Who calls with which keys, as on AWS: each function's code runs with a session of its execution
+role; a state machine's tasks with its role; Glue job runs and crawlers with theirs; MediaConvert
+jobs with theirs. Deliveries between services (S3 notifications, SNS to SQS, CloudWatch Logs using a
+key) are checked against the resource's policy for the service principal with `check_service`.
+
+`LOCALAWS_IAM` picks the mode: `enforce` (the default) denies, `soft` logs what would be denied
+and allows it, `off` skips the evaluation. Not evaluated: SCPs, RCPs, permission boundaries,
+session policies, ACLs (see the README's divergences).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import json
+import logging
+import os
+import re
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from xml.sax.saxutils import escape
+
+from werkzeug.exceptions import HTTPException
+
+from . import iam_catalog
+from .iam_policy import AuthzRequest, Decision, Policy, denial_message, evaluate
+
+log = logging.getLogger("localaws.iam")
+
+MODES = ("enforce", "soft", "off")
+SESSION_SECONDS = 43200  # the longest role session; the local AWS outlives no test run
+
+
+class AccessDenied(Exception):
+    """A request IAM would refuse; `code` is the service's error code for it."""
+
+    def __init__(self, message: str, code: str = "AccessDeniedException") -> None:
+        super().__init__(message)
+        self.message, self.code = message, code
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The caller: a role session or an IAM user, as its keys identify it."""
+
+    arn: str  # arn:aws:sts::<acct>:assumed-role/<role>/<session> or arn:aws:iam::<acct>:user/<u>
+    account: str
+    role_name: str | None = None
+    user_name: str | None = None
+
+    @classmethod
+    def root(cls, account: str) -> Principal:
+        return cls(f"arn:aws:iam::{account}:root", account)
+
+    @property
+    def role_arn(self) -> str | None:
+        if self.role_name is None:
+            return None
+        return f"arn:aws:iam::{self.account}:role/{self.role_name}"
+
+
+@dataclass
+class Usage:
+    """What each principal was allowed to do, and by which statements: the least-privilege report's
+    input."""
+
+    records: dict[tuple[str, str, str], list[str]] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, principal: Principal, action: str, resource: str, decision: Decision) -> None:
+        key = (principal.role_arn or principal.arn, action, resource)
+        matched = [str(ref) for ref in decision.matched]
+        with self.lock:
+            self.records.setdefault(key, matched)
+
+    def as_list(self) -> list[dict]:
+        with self.lock:
+            return [
+                {"principal": p, "action": a, "resource": r, "statements": s}
+                for (p, a, r), s in sorted(self.records.items())
+            ]
+
+
+def _iam(account: str):
+    from moto.iam.models import iam_backends
+
+    return iam_backends[account]["aws"]
+
+
+def _sts(account: str):
+    from moto.sts.models import sts_backends
+
+    return sts_backends[account]["aws"]
+
+
+def identity_policies(principal: Principal) -> list[Policy]:
+    """The principal's inline and attached policies, read afresh (Terraform may change them)."""
+    iam = _iam(principal.account)
+    if principal.role_name is None and principal.user_name is None:
+        return []  # the account root: allowed what no policy denies
+    if principal.role_name is not None:
+        name, kind = principal.role_name, "role"
+        inline = [(n, iam.get_role_policy(name, n)[1]) for n in iam.list_role_policies(name)]
+        attached, _ = iam.list_attached_role_policies(name)
+    else:
+        name, kind = principal.user_name, "user"
+        inline = [
+            (n, iam.get_user_policy(name, n)["policy_document"])
+            for n in iam.list_user_policies(name)
+        ]
+        attached, _ = iam.list_attached_user_policies(name)
+    policies = [Policy(doc, f"inline policy {n!r} of {kind} {name}") for n, doc in inline]
+    for managed in attached:
+        version = iam.get_policy_version(managed.arn, managed.default_version_id)
+        policies.append(Policy(version.document, f"managed policy {managed.arn} of {kind} {name}"))
+    return policies
+
+
+def resource_policy(arn: str, action: str, region: str) -> tuple[Policy | None, bool]:
+    """The resource-based policy that governs the action on an ARN and whether it must allow by
+    itself (key policies, and role trust policies for sts actions), or (None, False)."""
+    parts = arn.split(":", 5)
+    if len(parts) < 6:
+        return None, False
+    _, _, service, arn_region, account, rest = parts
+    region = arn_region or region
+    try:
+        if service == "s3":
+            from moto.s3.models import s3_backends
+
+            bucket = s3_backends[account or "123456789012"]["aws"].buckets.get(rest.split("/")[0])
+            text = bucket.policy if bucket else None
+            text = text.decode() if isinstance(text, bytes) else text
+            return (Policy(text, f"bucket policy of {bucket.name}") if text else None), False
+        if service == "sqs":
+            from moto.sqs.models import sqs_backends
+
+            queue = sqs_backends[account][region].queues.get(rest)
+            text = queue.policy if queue else None
+            return (Policy(text, f"queue policy of {rest}") if text else None), False
+        if service == "sns":
+            from moto.sns.models import sns_backends
+
+            topic = sns_backends[account][region].topics.get(arn)
+            text = topic.policy if topic else None
+            return (Policy(text, f"topic policy of {rest}") if text else None), False
+        if service == "lambda" and rest.startswith("function:"):
+            from moto.awslambda.models import lambda_backends
+
+            name = rest.split(":")[1]
+            text = lambda_backends[account][region].get_policy(name)
+            return Policy(text, f"resource-based policy of function {name}"), False
+        if service == "kms" and rest.startswith("key/"):
+            from moto.kms.models import kms_backends
+
+            key = kms_backends[account][region].keys.get(rest.removeprefix("key/"))
+            return (Policy(key.policy, f"key policy of {key.id}") if key else None), True
+        if service == "iam" and rest.startswith("role/") and action.startswith("sts:"):
+            role = _iam(account).get_role(rest.split("/")[-1])
+            return Policy(
+                role.assume_role_policy_document, f"trust policy of role {role.name}"
+            ), True
+    except Exception:
+        return None, False
+    return None, False
+
+
+def global_context(principal: Principal, region: str) -> dict:
+    now = datetime.datetime.now(datetime.UTC)
+    context = {
+        "aws:PrincipalArn": principal.role_arn or principal.arn,
+        "aws:PrincipalAccount": principal.account,
+        "aws:RequestedRegion": region,
+        # The local endpoint stands in for AWS's HTTPS endpoints.
+        "aws:SecureTransport": True,
+        "aws:CurrentTime": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "aws:EpochTime": str(int(now.timestamp())),
+        "aws:PrincipalType": "AssumedRole" if principal.role_name else "User",
+    }
+    if principal.user_name:
+        context["aws:username"] = principal.user_name
+    return context
+
+
+class Authorizer:
+    """The local AWS's IAM: sessions for the roles the services assume, and the checks."""
+
+    def __init__(self, mode: str | None = None) -> None:
+        mode = (mode or os.environ.get("LOCALAWS_IAM") or "enforce").lower()
+        if mode not in MODES:
+            raise ValueError(f"LOCALAWS_IAM={mode!r}: use one of {', '.join(MODES)}")
+        self.mode = mode
+        self.usage = Usage()
+        self.denials: list[dict] = []
+        self._sessions: dict[tuple[str, str], dict[str, str]] = {}
+        self._by_key: dict[str, Principal] = {}
+        self._lock = threading.Lock()
+        self._current = threading.local()
+
+    # --- who is calling -------------------------------------------------------------------------
+
+    def session_credentials(self, role_arn: str, session_name: str) -> dict[str, str]:
+        """Keys of a session of the role, as a service that assumes it gets them (cached)."""
+        session_name = re.sub(r"[^\w+=,.@-]", "-", session_name)[:64]
+        with self._lock:
+            cached = self._sessions.get((role_arn, session_name))
+            if cached:
+                return cached
+            account = role_arn.split(":")[4]
+            session = _sts(account).assume_role(
+                region_name="us-east-1",
+                role_session_name=session_name,
+                role_arn=role_arn,
+                policy=None,
+                duration=SESSION_SECONDS,
+                external_id=None,
+            )
+            keys = {
+                "AccessKeyId": session.access_key_id,
+                "SecretAccessKey": session.secret_access_key,
+                "SessionToken": session.session_token,
+            }
+            self._sessions[(role_arn, session_name)] = keys
+            self._by_key[session.access_key_id] = Principal(
+                f"arn:aws:sts::{account}:assumed-role/{role_arn.split('/')[-1]}/{session_name}",
+                account,
+                role_name=role_arn.split("/")[-1],
+            )
+            return keys
+
+    def principal_for_key(self, access_key: str, account: str) -> Principal | None:
+        """The session or user the keys belong to; None for the deployer (an administrator)."""
+        if not access_key:
+            return None
+        known = self._by_key.get(access_key)
+        if known:
+            return known
+        session = _sts(account).get_assumed_role_from_access_key(access_key)
+        if session is not None:
+            role_name = session.role_arn.split("/")[-1]
+            return Principal(
+                f"arn:aws:sts::{account}:assumed-role/{role_name}/{session.session_name}",
+                account,
+                role_name=role_name,
+            )
+        for user in _iam(account).users.values():
+            if any(k.access_key_id == access_key for k in user.access_keys):
+                return Principal(user.arn, account, user_name=user.name)
+        return None
+
+    @property
+    def current(self) -> Principal | None:
+        """The caller of the request this thread is serving (None: the deployer)."""
+        return getattr(self._current, "principal", None)
+
+    def serving(self, principal: Principal | None) -> None:
+        self._current.principal = principal
+
+    # --- decisions ------------------------------------------------------------------------------
+
+    def check(
+        self,
+        principal: Principal | None,
+        action: str,
+        resources: list[str] | None,
+        region: str,
+        context: Mapping | None = None,
+        code: str = "AccessDeniedException",
+    ) -> None:
+        """Raise AccessDenied unless the principal may perform the action on every resource."""
+        if principal is None or self.mode == "off":
+            return
+        if resources is None:
+            log.warning(
+                "%s: no resource for %s in the request; evaluated as '*'", principal.arn, action
+            )
+            resources = ["*"]
+        identity = identity_policies(principal)
+        for resource in resources:
+            policy, required = resource_policy(resource, action, region)
+            request = AuthzRequest(
+                principal=principal.arn,
+                action=action,
+                resource=resource,
+                context={**global_context(principal, region), **(context or {})},
+                account_id=resource.split(":")[4]
+                if resource.count(":") >= 5 and resource.split(":")[4]
+                else principal.account,
+            )
+            decision = evaluate(request, identity, policy, resource_policy_required=required)
+            if decision.allowed:
+                self.usage.add(principal, action, resource, decision)
+                continue
+            self._refuse(request, decision, identity, policy, code)
+
+    def check_service(
+        self,
+        service: str,
+        action: str,
+        resource: str,
+        region: str,
+        context: Mapping | None = None,
+    ) -> bool:
+        """Whether the resource's policy lets a service principal (s3.amazonaws.com, ...) act on
+        it: how deliveries between services are authorized. Logs the denial."""
+        if self.mode == "off":
+            return True
+        policy, _ = resource_policy(resource, action, region)
+        account = resource.split(":")[4] or "123456789012"
+        request = AuthzRequest(
+            service, action, resource, {"aws:SecureTransport": True, **(context or {})}, account
+        )
+        decision = evaluate(request, (), policy, resource_policy_required=True)
+        if decision.allowed:
+            return True
+        message = denial_message(request, decision)
+        self._record_denial(request, message, [], policy)
+        return self.mode == "soft"
+
+    def check_missing_object(self, principal: Principal, object_arn: str, region: str) -> None:
+        """S3 answers a read of a missing key with 404 only to a caller that may list the bucket,
+        and with 403 to others (S3 API reference, HeadObject/GetObject "Permissions")."""
+        from moto.s3.models import s3_backends
+
+        bucket_name, _, key = object_arn.removeprefix("arn:aws:s3:::").partition("/")
+        bucket = s3_backends[principal.account]["aws"].buckets.get(bucket_name)
+        if bucket is None or key in bucket.keys:
+            return
+        try:
+            self.check(
+                principal,
+                "s3:ListBucket",
+                [f"arn:aws:s3:::{bucket_name}"],
+                region,
+                {"s3:prefix": key},
+                "AccessDenied",
+            )
+        except AccessDenied:
+            raise AccessDenied("Access Denied", "AccessDenied") from None
+
+    def _refuse(self, request, decision, identity, policy, code: str) -> None:
+        message = denial_message(request, decision)
+        self._record_denial(request, message, identity, policy)
+        if self.mode == "enforce":
+            raise AccessDenied(message, code)
+
+    def _record_denial(self, request, message: str, identity, policy) -> None:
+        sources = [p.source for p in identity] + ([policy.source] if policy else [])
+        log.warning(
+            "IAM %s: %s. Policies evaluated: %s",
+            "denied" if self.mode == "enforce" else "would deny (soft mode)",
+            message,
+            "; ".join(sources) or "none",
+        )
+        with self._lock:
+            self.denials.append(
+                {
+                    "principal": request.principal,
+                    "action": request.action,
+                    "resource": request.resource,
+                    "message": message,
+                    "policies": sources,
+                }
+            )
+
+
+# --- requests through moto ----------------------------------------------------------------------
+
+AUTHORIZER: Authorizer | None = None
+
+# Error codes of an access denial where the service does not say AccessDeniedException.
+DENIAL_CODES = {
+    "s3": "AccessDenied",
+    "sts": "AccessDenied",
+    "iam": "AccessDenied",
+    "sqs": "AccessDenied",
+    "sns": "AuthorizationError",
+    "monitoring": "AccessDenied",
+}
+XML_SERVICES = {"s3", "sts", "iam", "sns", "monitoring"}
+
+
+def credential_scope(headers: Mapping, query: Mapping) -> tuple[str, str, str]:
+    """(access key, region, signing name) of a SigV4-signed request (header or presigned URL)."""
+    auth = headers.get("Authorization") or headers.get("authorization") or ""
+    match = re.search(r"Credential=([^,\s]+)", auth)
+    credential = match.group(1) if match else (query.get("X-Amz-Credential") or [""])[0]
+    parts = credential.split("/")
+    if len(parts) < 5:
+        return credential, "us-east-1", ""
+    return parts[0], parts[2], parts[3]
+
+
+def request_parameters(response) -> dict:
+    """The request's parameters as the SDK named them, however moto parsed them."""
+    params: dict = {}
+    for key, values in (response.querystring or {}).items():
+        if isinstance(key, str):
+            params[key] = values[0] if isinstance(values, list) and values else values
+    if isinstance(getattr(response, "params", None), dict):
+        params.update(response.params)
+    elif response.body and isinstance(response.body, str) and response.body.startswith("{"):
+        with contextlib.suppress(ValueError):
+            params.update(json.loads(response.body))
+    if response.uri_match:
+        params.update({k: v for k, v in response.uri_match.groupdict().items() if v})
+    return params
+
+
+def s3_context(response, action: str) -> dict:
+    query = response.querystring or {}
+    context = {}
+    if action == "s3:ListBucket":
+        for key in ("prefix", "delimiter", "max-keys"):
+            if key in query:
+                context[f"s3:{key}"] = query[key][0]
+    for header in (
+        "x-amz-server-side-encryption",
+        "x-amz-server-side-encryption-aws-kms-key-id",
+        "x-amz-acl",
+    ):
+        if response.headers.get(header):
+            context[f"s3:{header}"] = response.headers[header]
+    return context
+
+
+# Operations AWS answers without any permission ("No permissions are required").
+UNAUTHORIZED_OPERATIONS = {("sts", "GetCallerIdentity")}
+
+# Calls that hand a role to a service, which AWS authorizes as iam:PassRole by the caller:
+# action -> (parameter naming the role, the service it is passed to).
+PASSED_ROLES = {
+    "lambda:CreateFunction": ("Role", "lambda.amazonaws.com"),
+    "lambda:UpdateFunctionConfiguration": ("Role", "lambda.amazonaws.com"),
+    "states:CreateStateMachine": ("roleArn", "states.amazonaws.com"),
+    "states:UpdateStateMachine": ("roleArn", "states.amazonaws.com"),
+    "glue:CreateJob": ("Role", "glue.amazonaws.com"),
+    "glue:CreateCrawler": ("Role", "glue.amazonaws.com"),
+    "mediaconvert:CreateJob": ("Role", "mediaconvert.amazonaws.com"),
+}
+
+
+def passed_role(action: str, params: Mapping, account: str) -> tuple[str, str] | None:
+    """(role ARN, service) when the call passes a role."""
+    parameter, service = PASSED_ROLES.get(action, (None, None))
+    role = params.get(parameter) if parameter else None
+    if not role:
+        return None
+    return (role if role.startswith("arn:") else f"arn:aws:iam::{account}:role/{role}"), service
+
+
+def authorize_moto_request(response, resource: str) -> None:
+    """moto's authorization hook for every API call it serves (see `install`)."""
+    authorizer = AUTHORIZER
+    if authorizer is None:
+        return
+    access_key, region, signing_name = credential_scope(response.headers, response.querystring)
+    principal = authorizer.principal_for_key(access_key, response.current_account)
+    authorizer.serving(principal)
+    if authorizer.mode == "off":
+        return
+    if principal is None:
+        if signing_name == "s3":  # a bucket policy's Deny binds the account's administrators too
+            authorizer.check(
+                Principal.root(response.current_account),
+                f"s3:{response.data['Action']}",
+                [resource],
+                region,
+                s3_context(response, f"s3:{response.data['Action']}"),
+                "AccessDenied",
+            )
+        return
+    code = DENIAL_CODES.get(signing_name, "AccessDeniedException")
+    if signing_name == "s3":
+        action = f"s3:{response.data['Action']}"
+        resources, context = [resource], s3_context(response, action)
+    else:
+        operation = response._get_action()
+        if (signing_name, operation) in UNAUTHORIZED_OPERATIONS:
+            return
+        action = iam_catalog.action_for(signing_name, operation)
+        if action is None:
+            log.warning("no IAM action known for %s:%s; not evaluated", signing_name, operation)
+            return
+        params = request_parameters(response)
+        resources = iam_catalog.resources_for(
+            action, params, "aws", region, response.current_account
+        )
+        context = {
+            f"kms:EncryptionContext:{k}": v
+            for k, v in (params.get("EncryptionContext") or {}).items()
+        }
+        passed = passed_role(action, params, response.current_account)
+        if passed:
+            role_arn, service = passed
+            authorizer.check(
+                principal,
+                "iam:PassRole",
+                [role_arn],
+                region,
+                {"iam:PassedToService": service},
+                code,
+            )
+    authorizer.check(principal, action, resources, region, context, code)
+    if action == "s3:GetObject":
+        authorizer.check_missing_object(principal, resource, region)
+
+
+class DeniedResponse(HTTPException):
+    """An access denial in the wire format of the service's protocol (moto answers an
+    HTTPException raised by its authorization hook as the response)."""
+
+    def __init__(self, signing_name: str, error: AccessDenied) -> None:
+        super().__init__()
+        code, message = escape(error.code), escape(error.message)
+        if signing_name == "s3":
+            self.body = (
+                f"<?xml version='1.0' encoding='UTF-8'?>\n<Error><Code>{code}</Code>"
+                f"<Message>{message}</Message></Error>"
+            )
+            self.mime = "application/xml"
+        elif signing_name in XML_SERVICES:
+            self.body = (
+                f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code>"
+                f"<Message>{message}</Message></Error></ErrorResponse>"
+            )
+            self.mime = "text/xml"
+        else:
+            self.body = json.dumps({"__type": error.code, "message": error.message})
+            self.mime = "application/json"
+        self.code = 403 if signing_name in XML_SERVICES or signing_name == "lambda" else 400
+        self.error_code = error.code
+        self.description = self.body  # moto's call_action answers with the description
+
+    def get_body(self, *args, **kwargs) -> str:
+        return self.body
+
+    def get_headers(self, *args, **kwargs) -> list[tuple[str, str]]:
+        return [("Content-Type", self.mime), ("x-amzn-ErrorType", self.error_code)]
+
+
+def install(authorizer: Authorizer) -> None:
+    """Route moto's own authorization hook (called by every response class before it acts) to
+    the authorizer."""
+    global AUTHORIZER
+    AUTHORIZER = authorizer
+    from moto.core.authorization import ActionAuthenticatorMixin
+
+    def authorize(self, iam_request_cls, resource: str = "*") -> None:
+        try:
+            authorize_moto_request(self, resource)
+        except AccessDenied as denied:
+            _, _, signing_name = credential_scope(self.headers, self.querystring)
+            raise DeniedResponse(signing_name, denied) from None
+
+    ActionAuthenticatorMixin._authenticate_and_authorize_action = authorize
+
+    # moto's own bucket-policy check of object requests knows few operators and no request
+    # context; bucket policies are evaluated above instead.
+    from moto.iam.access_control import PermissionResult
+    from moto.s3.models import FakeBucket
+
+    FakeBucket.get_permission = lambda self, action, resource: PermissionResult.NEUTRAL
+
+
+def session_client(
+    service: str, endpoint: str, region: str, role_arn: str | None, session_name: str, **kwargs
+):
+    """A client calling as a service that assumed the role does (the deployer's without a role,
+    as when the service was given none)."""
+    from . import client
+
+    keys = None
+    if AUTHORIZER is not None and role_arn:
+        keys = AUTHORIZER.session_credentials(role_arn, session_name)
+    return client(service, endpoint, region, credentials=keys, **kwargs)

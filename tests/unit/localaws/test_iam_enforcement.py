@@ -1,0 +1,224 @@
+"""The local AWS authorizes role sessions and IAM users as AWS does (deployer keys are an
+administrator's). Each case names the AWS documentation it follows."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.support.lambdas import create_function, invoke
+
+ACCOUNT = "123456789012"
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def role_with(local_aws, statements: list[dict], service: str = "lambda.amazonaws.com") -> str:
+    iam = local_aws.client("iam")
+    name = unique("role")
+    trust = {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
+    iam.create_role(
+        RoleName=name,
+        AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [trust]}),
+    )
+    if statements:
+        iam.put_role_policy(
+            RoleName=name,
+            PolicyName="grants",
+            PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": statements}),
+        )
+    return name
+
+
+def session(local_aws, role_name: str) -> dict:
+    keys = local_aws.client("sts").assume_role(
+        RoleArn=f"arn:aws:iam::{ACCOUNT}:role/{role_name}", RoleSessionName="test"
+    )["Credentials"]
+    return {
+        "aws_access_key_id": keys["AccessKeyId"],
+        "aws_secret_access_key": keys["SecretAccessKey"],
+        "aws_session_token": keys["SessionToken"],
+    }
+
+
+def as_role(local_aws, role_name: str, service: str):
+    import boto3
+
+    return boto3.client(
+        service,
+        endpoint_url=local_aws.endpoint,
+        region_name="us-east-1",
+        **session(local_aws, role_name),
+    )
+
+
+def error_of(call) -> dict:
+    with pytest.raises(ClientError) as raised:
+        call()
+    return raised.value.response
+
+
+@pytest.fixture
+def bucket(local_aws) -> str:
+    name = unique("authz")
+    local_aws.client("s3").create_bucket(Bucket=name)
+    local_aws.client("s3").put_object(Bucket=name, Key="in/a.txt", Body=b"a")
+    return name
+
+
+def test_identity_policy_allows_only_what_it_names(local_aws, bucket):
+    """IAM: an action is allowed only when a policy allows it (implicit deny); S3's denial is
+    403 AccessDenied."""
+    role = role_with(
+        local_aws,
+        [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/in/*"}],
+    )
+    s3 = as_role(local_aws, role, "s3")
+    assert s3.get_object(Bucket=bucket, Key="in/a.txt")["Body"].read() == b"a"
+    denied = error_of(lambda: s3.put_object(Bucket=bucket, Key="in/b.txt", Body=b"b"))
+    assert denied["Error"]["Code"] == "AccessDenied"
+    assert denied["ResponseMetadata"]["HTTPStatusCode"] == 403
+    message = denied["Error"]["Message"]
+    assert f"assumed-role/{role}/test is not authorized to perform: s3:PutObject" in message
+    assert (
+        f'on resource: "arn:aws:s3:::{bucket}/in/b.txt"' in message
+        or f"on resource: arn:aws:s3:::{bucket}/in/b.txt" in message
+    )
+
+
+def test_missing_key_is_403_without_list_bucket_and_404_with_it(local_aws, bucket):
+    """S3 HeadObject/GetObject "Permissions": without s3:ListBucket a missing key answers 403."""
+    read = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/*"}
+    s3 = as_role(local_aws, role_with(local_aws, [read]), "s3")
+    assert (
+        error_of(lambda: s3.head_object(Bucket=bucket, Key="in/none"))["ResponseMetadata"][
+            "HTTPStatusCode"
+        ]
+        == 403
+    )
+    listing = {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": f"arn:aws:s3:::{bucket}"}
+    s3 = as_role(local_aws, role_with(local_aws, [read, listing]), "s3")
+    assert (
+        error_of(lambda: s3.head_object(Bucket=bucket, Key="in/none"))["ResponseMetadata"][
+            "HTTPStatusCode"
+        ]
+        == 404
+    )
+
+
+def test_bucket_policy_deny_wins_over_an_identity_allow(local_aws, bucket):
+    """Policy evaluation logic: an explicit Deny in any policy overrides every Allow."""
+    role = role_with(local_aws, [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}])
+    deny = {
+        "Effect": "Deny",
+        "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:role/{role}"},
+        "Action": "s3:DeleteObject",
+        "Resource": f"arn:aws:s3:::{bucket}/*",
+    }
+    local_aws.client("s3").put_bucket_policy(
+        Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [deny]})
+    )
+    s3 = as_role(local_aws, role, "s3")
+    s3.put_object(Bucket=bucket, Key="in/c.txt", Body=b"c")
+    denied = error_of(lambda: s3.delete_object(Bucket=bucket, Key="in/c.txt"))
+    assert "explicit deny in a resource-based policy" in denied["Error"]["Message"]
+
+
+def test_same_account_queue_policy_grants_without_an_identity_policy(local_aws):
+    """Policy evaluation within a single account: a resource-based policy naming the role
+    allows by itself."""
+    role = role_with(local_aws, [])
+    sqs = local_aws.client("sqs")
+    url = sqs.create_queue(QueueName=unique("q"))["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    as_role_sqs = as_role(local_aws, role, "sqs")
+    denied = error_of(lambda: as_role_sqs.send_message(QueueUrl=url, MessageBody="x"))
+    assert "sqs:SendMessage" in denied["Error"]["Message"]
+    grant = {
+        "Effect": "Allow",
+        "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:role/{role}"},
+        "Action": "sqs:SendMessage",
+        "Resource": arn,
+    }
+    sqs.set_queue_attributes(
+        QueueUrl=url,
+        Attributes={"Policy": json.dumps({"Version": "2012-10-17", "Statement": [grant]})},
+    )
+    as_role_sqs.send_message(QueueUrl=url, MessageBody="x")
+
+
+def test_pass_role_is_needed_to_create_a_function(local_aws):
+    """Lambda "execution role": CreateFunction needs iam:PassRole on the role."""
+    iam = local_aws.client("iam")
+    user = unique("deployer")
+    iam.create_user(UserName=user)
+    create = {"Effect": "Allow", "Action": "lambda:CreateFunction", "Resource": "*"}
+    iam.put_user_policy(
+        UserName=user,
+        PolicyName="create",
+        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [create]}),
+    )
+    keys = iam.create_access_key(UserName=user)["AccessKey"]
+    import boto3
+
+    from tests.support.lambdas import zip_source
+
+    lam = boto3.client(
+        "lambda",
+        endpoint_url=local_aws.endpoint,
+        region_name="us-east-1",
+        aws_access_key_id=keys["AccessKeyId"],
+        aws_secret_access_key=keys["SecretAccessKey"],
+    )
+    role_arn = f"arn:aws:iam::{ACCOUNT}:role/{role_with(local_aws, [])}"
+
+    def create_function():
+        return lam.create_function(
+            FunctionName=unique("fn"),
+            Runtime="python3.12",
+            Role=role_arn,
+            Handler="fn.handler.lambda_handler",
+            Code={"ZipFile": zip_source("")},
+        )
+
+    denied = error_of(create_function)
+    assert f"user/{user} is not authorized to perform: iam:PassRole" in denied["Error"]["Message"]
+    pass_role = {
+        "Effect": "Allow",
+        "Action": "iam:PassRole",
+        "Resource": role_arn,
+        "Condition": {"StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}},
+    }
+    iam.put_user_policy(
+        UserName=user,
+        PolicyName="pass",
+        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [pass_role]}),
+    )
+    create_function()
+
+
+def test_function_code_calls_with_its_execution_role(local_aws, bucket):
+    """Lambda "execution role": the function's code gets the role's temporary credentials."""
+    source = (
+        "import boto3, os\n"
+        "def lambda_handler(event, context):\n"
+        "    s3 = boto3.client('s3')\n"
+        "    arn = boto3.client('sts').get_caller_identity()['Arn']\n"
+        "    try:\n"
+        "        s3.put_object(Bucket=event['bucket'], Key='out/x', Body=b'x')\n"
+        "        return {'arn': arn, 'put': 'ok'}\n"
+        "    except Exception as exc:\n"
+        "        return {'arn': arn, 'put': str(exc)}\n"
+    )
+    name = create_function(local_aws, source)
+    error, payload = invoke(local_aws, name, {"bucket": bucket})
+    assert error is None
+    assert payload["arn"].endswith(f":assumed-role/{name}-role/{name}")
+    assert "AccessDenied" in payload["put"] and "s3:PutObject" in payload["put"]
