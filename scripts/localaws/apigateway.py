@@ -19,7 +19,7 @@ import uuid
 
 from werkzeug.wrappers import Request, Response
 
-from . import client
+from . import REGION, authorization
 
 PREFIX = "/_localaws/execute-api/"
 START_EXECUTION = {"StateMachineArn": "stateMachineArn", "Name": "name", "Input": "input"}
@@ -97,13 +97,17 @@ class HttpApiInvoker:
             for key, value in (integration.request_parameters or {}).items()
             if key in START_EXECUTION
         }
-        return self._start_execution(arguments)
+        return self._start_execution(arguments, integration.credentials_arn)
 
-    def _start_execution(self, arguments: dict) -> Response:
+    def _start_execution(self, arguments: dict, role_arn: str | None) -> Response:
         from botocore.exceptions import ClientError
 
+        # API Gateway calls Step Functions with a session of the integration's credentials role.
+        stepfunctions = authorization.session_client(
+            "stepfunctions", self.endpoint, REGION, role_arn, "apigateway"
+        )
         try:
-            started = client("stepfunctions", self.endpoint).start_execution(**arguments)
+            started = stepfunctions.start_execution(**arguments)
         except ClientError as exc:
             # API Gateway passes the service's error through with its status code.
             status = exc.response["ResponseMetadata"]["HTTPStatusCode"]

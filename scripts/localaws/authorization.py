@@ -326,6 +326,30 @@ class Authorizer:
         self._record_denial(request, message, [], policy)
         return self.mode == "soft"
 
+    def role_may(
+        self,
+        role_arn: str,
+        session_name: str,
+        action: str,
+        resource: str,
+        region: str,
+        context: Mapping | None = None,
+    ) -> bool:
+        """Whether a service acting with a session of the role may do this (for the work services
+        do with a role outside any API call: polling a queue, writing a function's logs, sending
+        to its dead-letter queue). Logs the denial."""
+        name = role_arn.split("/")[-1]
+        account = role_arn.split(":")[4]
+        session = re.sub(r"[^\w+=,.@-]", "-", session_name)[:64]
+        principal = Principal(
+            f"arn:aws:sts::{account}:assumed-role/{name}/{session}", account, role_name=name
+        )
+        try:
+            self.check(principal, action, [resource], region, context)
+        except AccessDenied:
+            return False
+        return True
+
     def check_missing_object(self, principal: Principal, object_arn: str, region: str) -> None:
         """S3 answers a read of a missing key with 404 only to a caller that may list the bucket,
         and with 403 to others (S3 API reference, HeadObject/GetObject "Permissions")."""
@@ -464,55 +488,127 @@ def authorize_moto_request(response, resource: str) -> None:
     if authorizer is None:
         return
     access_key, region, signing_name = credential_scope(response.headers, response.querystring)
-    principal = authorizer.principal_for_key(access_key, response.current_account)
+    account = response.current_account
+    principal = authorizer.principal_for_key(access_key, account)
     authorizer.serving(principal)
     if authorizer.mode == "off":
         return
-    if principal is None:
-        if signing_name == "s3":  # a bucket policy's Deny binds the account's administrators too
-            authorizer.check(
-                Principal.root(response.current_account),
-                f"s3:{response.data['Action']}",
-                [resource],
-                region,
-                s3_context(response, f"s3:{response.data['Action']}"),
-                "AccessDenied",
-            )
-        return
-    code = DENIAL_CODES.get(signing_name, "AccessDeniedException")
     if signing_name == "s3":
         action = f"s3:{response.data['Action']}"
-        resources, context = [resource], s3_context(response, action)
+        # A bucket policy's Deny binds the account's administrators too.
+        caller = principal or Principal.root(account)
+        authorizer.check(
+            caller, action, [resource], region, s3_context(response, action), "AccessDenied"
+        )
+        if principal is not None and action == "s3:GetObject":
+            authorizer.check_missing_object(principal, resource, region)
     else:
         operation = response._get_action()
-        if (signing_name, operation) in UNAUTHORIZED_OPERATIONS:
-            return
-        action = iam_catalog.action_for(signing_name, operation)
-        if action is None:
-            log.warning("no IAM action known for %s:%s; not evaluated", signing_name, operation)
-            return
         params = request_parameters(response)
-        resources = iam_catalog.resources_for(
-            action, params, "aws", region, response.current_account
-        )
-        context = {
-            f"kms:EncryptionContext:{k}": v
-            for k, v in (params.get("EncryptionContext") or {}).items()
-        }
-        passed = passed_role(action, params, response.current_account)
-        if passed:
-            role_arn, service = passed
-            authorizer.check(
-                principal,
-                "iam:PassRole",
-                [role_arn],
-                region,
-                {"iam:PassedToService": service},
-                code,
+        if principal is not None:
+            check_operation(principal, signing_name, operation, params, region)
+        if signing_name == "logs" and operation in ("CreateLogGroup", "AssociateKmsKey"):
+            check_log_group_key(params, region, account)
+        check_trust(f"{iam_catalog.iam_prefix(signing_name)}:{operation}", params, region, account)
+
+
+def authorize_call(headers: Mapping, query: Mapping, operation: str, params: Mapping) -> None:
+    """Authorize an API call the local AWS serves outside moto (MediaConvert); raises
+    AccessDenied."""
+    if AUTHORIZER is None or AUTHORIZER.mode == "off":
+        return
+    access_key, region, signing_name = credential_scope(headers, query)
+    principal = AUTHORIZER.principal_for_key(access_key, "123456789012")
+    if principal is not None:
+        check_operation(principal, signing_name, operation, params, region)
+
+
+# Services that refuse a role they cannot assume when it is handed to them: the role's trust
+# policy must let their principal call sts:AssumeRole. Action -> (error code, message).
+TRUST_REFUSALS = {
+    "lambda:CreateFunction": (
+        "InvalidParameterValueException",
+        "The role defined for the function cannot be assumed by Lambda.",
+    ),
+    "lambda:UpdateFunctionConfiguration": (
+        "InvalidParameterValueException",
+        "The role defined for the function cannot be assumed by Lambda.",
+    ),
+    "states:CreateStateMachine": (
+        "AccessDeniedException",
+        "Neither the global service principal states.amazonaws.com, nor the regional one is "
+        "authorized to assume the provided role.",
+    ),
+    "states:UpdateStateMachine": (
+        "AccessDeniedException",
+        "Neither the global service principal states.amazonaws.com, nor the regional one is "
+        "authorized to assume the provided role.",
+    ),
+}
+
+
+def check_trust(action: str, params: Mapping, region: str, account: str) -> None:
+    """Lambda and Step Functions check at creation that they can assume the role."""
+    passed = passed_role(action, params, account) if action in TRUST_REFUSALS else None
+    if passed is None:
+        return
+    role, service = passed
+    # The service assumes the role for this account's resource (confused-deputy keys).
+    context = {"aws:SourceAccount": account}
+    machine = params.get("stateMachineArn") or (
+        params.get("name") and f"arn:aws:states:{region}:{account}:stateMachine:{params['name']}"
+    )
+    if action.startswith("states:") and machine:
+        context["aws:SourceArn"] = machine
+    if not AUTHORIZER.check_service(service, "sts:AssumeRole", role, region, context):
+        raise AccessDenied(TRUST_REFUSALS[action][1], TRUST_REFUSALS[action][0])
+
+
+def check_log_group_key(params: Mapping, region: str, account: str) -> None:
+    """CloudWatch Logs encrypts a group with its key as the regional service principal: the key
+    policy must let it, for this log group's encryption context (CloudWatch Logs user guide,
+    "Encrypt log data in CloudWatch Logs using AWS KMS")."""
+    key = params.get("kmsKeyId")
+    if not key:
+        return
+    if not key.startswith("arn:"):
+        key = f"arn:aws:kms:{region}:{account}:key/{key}"
+    group = f"arn:aws:logs:{region}:{account}:log-group:{params.get('logGroupName')}"
+    context = {"kms:EncryptionContext:aws:logs:arn": group}
+    for action in ("kms:GenerateDataKey", "kms:Decrypt"):
+        if not AUTHORIZER.check_service(
+            f"logs.{region}.amazonaws.com", action, key, region, context
+        ):
+            raise AccessDenied(
+                f"The specified KMS key does not exist or is not allowed to be used with Arn "
+                f"'{group}'"
             )
-    authorizer.check(principal, action, resources, region, context, code)
-    if action == "s3:GetObject":
-        authorizer.check_missing_object(principal, resource, region)
+
+
+def check_operation(
+    principal: Principal, signing_name: str, operation: str, params: Mapping, region: str
+) -> None:
+    """The IAM action of an operation on the resources its parameters name, and iam:PassRole
+    for a role it hands to a service."""
+    if (signing_name, operation) in UNAUTHORIZED_OPERATIONS:
+        return
+    action = iam_catalog.action_for(signing_name, operation)
+    if action is None:
+        log.warning("no IAM action known for %s:%s; not evaluated", signing_name, operation)
+        return
+    code = DENIAL_CODES.get(signing_name, "AccessDeniedException")
+    account = principal.account
+    passed = passed_role(action, params, account)
+    if passed:
+        role, service = passed
+        AUTHORIZER.check(
+            principal, "iam:PassRole", [role], region, {"iam:PassedToService": service}, code
+        )
+    resources = iam_catalog.resources_for(action, params, "aws", region, account)
+    context = {
+        f"kms:EncryptionContext:{k}": v for k, v in (params.get("EncryptionContext") or {}).items()
+    }
+    AUTHORIZER.check(principal, action, resources, region, context, code)
 
 
 class DeniedResponse(HTTPException):
@@ -583,3 +679,37 @@ def session_client(
     if AUTHORIZER is not None and role_arn:
         keys = AUTHORIZER.session_credentials(role_arn, session_name)
     return client(service, endpoint, region, credentials=keys, **kwargs)
+
+
+def service_may(service: str, action: str, resource: str, region: str, **context) -> bool:
+    """`Authorizer.check_service` of the running local AWS (True when it enforces nothing)."""
+    context = {f"aws:{k}": v for k, v in context.items()}
+    return AUTHORIZER is None or AUTHORIZER.check_service(
+        service, action, resource, region, context
+    )
+
+
+def role_may(
+    role_arn: str,
+    session_name: str,
+    action: str,
+    resource: str,
+    region: str,
+    context: Mapping | None = None,
+) -> bool:
+    """`Authorizer.role_may` of the running local AWS (True when it enforces nothing)."""
+    if AUTHORIZER is None or not role_arn:
+        return True
+    return AUTHORIZER.role_may(role_arn, session_name, action, resource, region, context)
+
+
+def caller_may(action: str, resource: str, region: str) -> bool:
+    """Whether the caller of the request being served may do this too (a service that acts with
+    the caller's permissions, as Rekognition reads an S3Object); True for the deployer."""
+    if AUTHORIZER is None or AUTHORIZER.current is None:
+        return True
+    try:
+        AUTHORIZER.check(AUTHORIZER.current, action, [resource], region)
+    except AccessDenied:
+        return False
+    return True

@@ -17,7 +17,9 @@ from moto.s3 import notifications as s3_notifications
 from moto.sqs import models as sqs_models
 from moto.sqs.models import sqs_backends
 
+from . import authorization
 from .lambda_service import LambdaService
+from .sqs import customer_managed_key
 
 log = logging.getLogger("localaws.events")
 
@@ -36,6 +38,17 @@ def install_s3_notifications(service: LambdaService) -> None:
             fn = lambda_backends[account_id][region_name].get_function(fn_arn)
         except Exception:
             log.warning("S3 notification target %s does not exist", fn_arn)
+            return
+        bucket_arn = event_body["Records"][0]["s3"]["bucket"]["arn"]
+        # S3 invokes as its service principal: the function's policy must let it.
+        if not authorization.service_may(
+            "s3.amazonaws.com",
+            "lambda:InvokeFunction",
+            fn.function_arn,
+            region_name,
+            SourceArn=bucket_arn,
+            SourceAccount=account_id,
+        ):
             return
         service.invoke_async(fn, json.dumps(event_body))
 
@@ -140,6 +153,8 @@ class SqsPoller:
         _, _, _, region, account, queue_name = esm.event_source_arn.split(":")
         backend = sqs_backends[account][region]
         queue = backend.get_queue(queue_name)
+        if not self._role_may_poll(esm, queue, region):
+            return
         messages = backend.receive_message(
             queue_name, int(esm.batch_size or 10), 0, int(queue.visibility_timeout), ["All"]
         )
@@ -148,6 +163,24 @@ class SqsPoller:
         with self._lock:
             self._in_flight[esm.uuid] = self._in_flight.get(esm.uuid, 0) + 1
         self._pool.submit(self._deliver, esm, backend, queue_name, messages)
+
+    @staticmethod
+    def _role_may_poll(esm, queue, region: str) -> bool:
+        """Lambda polls with the function's execution role: it needs ReceiveMessage,
+        DeleteMessage and GetQueueAttributes on the queue, and kms:Decrypt for a queue encrypted
+        with a customer managed key (Lambda developer guide, "Using Lambda with Amazon SQS")."""
+        fn = lambda_backends[esm.account_id][esm.region].get_function(esm.function_arn)
+        needs = [
+            (f"sqs:{action}", esm.event_source_arn)
+            for action in ("ReceiveMessage", "DeleteMessage", "GetQueueAttributes")
+        ]
+        key = customer_managed_key(queue, region)
+        if key:
+            needs.append(("kms:Decrypt", key))
+        return all(
+            authorization.role_may(fn.role, fn.function_name, action, resource, region)
+            for action, resource in needs
+        )
 
     def _deliver(self, esm, backend, queue_name: str, messages) -> None:
         try:

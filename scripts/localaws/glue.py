@@ -42,7 +42,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import client as local_client
+from . import authorization
 
 log = logging.getLogger("localaws.glue")
 
@@ -104,6 +104,13 @@ class RunRecord:
         return fields
 
 
+def role_arn(role: str | None, account: str) -> str | None:
+    """Glue takes a role's name or ARN."""
+    if not role or role.startswith("arn:"):
+        return role
+    return f"arn:aws:iam::{account}:role/{role}"
+
+
 def split_s3_uri(uri: str) -> tuple[str, str]:
     bucket, _, key = uri.removeprefix("s3://").partition("/")
     return bucket, key
@@ -128,25 +135,36 @@ class S3Mirror:
             return
         self.prefixes.add((bucket, prefix))
         (self.root / bucket / prefix).parent.mkdir(parents=True, exist_ok=True)
-        pages = self.s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+        # As Hadoop's S3 file systems resolve a path: HEAD it as a file, then list it as a
+        # directory, so the job's role needs the grants it needs on Glue.
+        if prefix and self._is_file(bucket, prefix):
+            self._download(bucket, prefix)
+            return
+        listed = f"{prefix}/" if prefix else ""
+        pages = self.s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=listed)
         for page in pages:
             for item in page.get("Contents", []):
                 key = item["Key"]
-                if (
-                    key.endswith("/")
-                    or not self._covers(prefix, key)
-                    or (bucket, key) in self.pulled
-                ):
-                    continue
-                body = self.s3.get_object(Bucket=bucket, Key=key)["Body"].read()
-                path = self.root / bucket / key
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_bytes(body)
-                self.pulled[(bucket, key)] = hashlib.md5(body).hexdigest()
+                if not key.endswith("/") and (bucket, key) not in self.pulled:
+                    self._download(bucket, key)
 
-    @staticmethod
-    def _covers(prefix: str, key: str) -> bool:
-        return not prefix or key == prefix or key.startswith(prefix + "/")
+    def _is_file(self, bucket: str, key: str) -> bool:
+        from botocore.exceptions import ClientError
+
+        try:
+            self.s3.head_object(Bucket=bucket, Key=key)
+        except ClientError as exc:
+            if exc.response["ResponseMetadata"]["HTTPStatusCode"] == 404:
+                return False
+            raise  # 403: S3A raises AccessDeniedException, and the job fails
+        return True
+
+    def _download(self, bucket: str, key: str) -> None:
+        body = self.s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+        path = self.root / bucket / key
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(body)
+        self.pulled[(bucket, key)] = hashlib.md5(body).hexdigest()
 
     def push(self) -> tuple[int, int]:
         """Uploads new and changed files, deletes removed ones; returns (uploaded, deleted)."""
@@ -224,9 +242,6 @@ class LocalJobRunner:
         self._count = 0
         atexit.register(self.shutdown)
 
-    def client(self, service: str, region: str):
-        return local_client(service, self.endpoint, region)
-
     def submit(self, job, job_run) -> None:
         threading.Thread(
             target=self.run,
@@ -240,7 +255,14 @@ class LocalJobRunner:
         workdir = self.root / "runs" / job_run.job_run_id
         workdir.mkdir(parents=True, exist_ok=True)
         region = job.backend.region_name
-        s3 = self.client("s3", region)
+        # Glue reads the script and the data with a session of the job's role.
+        s3 = authorization.session_client(
+            "s3",
+            self.endpoint,
+            region,
+            role_arn(job.role, job.backend.account_id),
+            "GlueJobRunnerSession",
+        )
         mirror = S3Mirror(s3, workdir / "s3")
         state, message = "FAILED", None
         try:
@@ -673,14 +695,16 @@ def _run_crawls(endpoint: str) -> None:
 
     original_start = FakeCrawler.start_crawler
 
-    def client(service: str, region: str):
-        return local_client(service, endpoint, region)
+    def client(service: str, crawler):
+        # A crawler reads the data and writes the catalog with a session of its role.
+        role = role_arn(crawler.role, crawler.backend.account_id)
+        region = crawler.backend.region_name
+        return authorization.session_client(service, endpoint, region, role, "AWS-Crawler")
 
     def work(crawler, record) -> None:
         started = time.monotonic()
-        region = crawler.backend.region_name
         try:
-            tables = crawl(client("s3", region), client("glue", region), crawler)
+            tables = crawl(client("s3", crawler), client("glue", crawler), crawler)
             log.info("crawler %s cataloged %s", crawler.name, tables)
         except Exception as exc:
             log.warning("crawler %s failed: %s", crawler.name, exc)

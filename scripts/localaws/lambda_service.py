@@ -10,7 +10,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 from moto.awslambda.models import LambdaFunction, lambda_backends
 
+from . import authorization
 from .lambda_runtime import LocalLambdaRuntime, Result
+from .sqs import customer_managed_key
 
 log = logging.getLogger("localaws.lambda")
 
@@ -35,8 +37,9 @@ class LambdaService:
 
     def invoke(self, fn: LambdaFunction, event: str) -> Result:
         result = self.runtime.invoke(fn, event, layer_zips(fn))
-        fn.logs_backend.ensure_log_group(fn.logs_group_name)  # Lambda creates it when missing
-        fn.save_logs(result.logs)
+        if _may_write_logs(fn):  # without the grant, Lambda drops the function's logs
+            fn.logs_backend.ensure_log_group(fn.logs_group_name)  # Lambda creates it when missing
+            fn.save_logs(result.logs)
         return result
 
     def invoke_async(self, fn: LambdaFunction, event: str) -> None:
@@ -64,6 +67,9 @@ class LambdaService:
             "ErrorMessage": {"DataType": "String", "StringValue": result.payload[:1000]},
         }
         service, region, account, name = _arn_parts(target)
+        if not _may_dead_letter(fn, service, target, region):
+            log.warning("the dead letter of %s is lost: its role may not send it", fn.function_name)
+            return
         if service == "sqs":
             from moto.sqs.models import sqs_backends
 
@@ -75,6 +81,31 @@ class LambdaService:
 
     def shutdown(self) -> None:
         self._async.shutdown(wait=False, cancel_futures=True)
+
+
+def _may_write_logs(fn: LambdaFunction) -> bool:
+    group = f"arn:aws:logs:{fn.region}:{fn.account_id}:log-group:{fn.logs_group_name}"
+    stream = f"{group}:log-stream:local"
+    return all(
+        authorization.role_may(fn.role, fn.function_name, action, stream, fn.region)
+        for action in ("logs:CreateLogStream", "logs:PutLogEvents")
+    )
+
+
+def _may_dead_letter(fn: LambdaFunction, service: str, target: str, region: str) -> bool:
+    """Lambda sends dead letters with the execution role (Lambda developer guide, "Dead-letter
+    queues"): sqs:SendMessage or sns:Publish, and the key of a customer-managed-key queue."""
+    from moto.sqs.models import sqs_backends
+
+    needs = [("sqs:SendMessage" if service == "sqs" else "sns:Publish", target)]
+    if service == "sqs":
+        _, _, account, name = _arn_parts(target)
+        key = customer_managed_key(sqs_backends[account][region].get_queue(name), region)
+        needs += [(action, key) for action in ("kms:GenerateDataKey", "kms:Decrypt") if key]
+    return all(
+        authorization.role_may(fn.role, fn.function_name, action, resource, region)
+        for action, resource in needs
+    )
 
 
 def _arn_parts(arn: str) -> tuple[str, str, str, str]:

@@ -52,7 +52,7 @@ from botocore.exceptions import ClientError
 from botocore.validate import ParamValidator
 from werkzeug.wrappers import Request, Response
 
-from . import client
+from . import REGION, authorization
 
 log = logging.getLogger("localaws.mediaconvert")
 
@@ -453,8 +453,16 @@ class LocalMediaConvert:
         self.ffmpeg = shutil.which("ffmpeg", path=bin_path)
         self.ffprobe = shutil.which("ffprobe", path=bin_path)
 
-    def s3(self):
-        return client("s3", self.endpoint, config=Config(s3={"addressing_style": "path"}))
+    def s3(self, role_arn: str | None):
+        """MediaConvert reads inputs and writes outputs with a session of the job's role."""
+        return authorization.session_client(
+            "s3",
+            self.endpoint,
+            REGION,
+            role_arn,
+            "MediaConvert",
+            config=Config(s3={"addressing_style": "path"}),
+        )
 
     def create_job(self, request: dict, region: str) -> dict:
         check_request(request)
@@ -546,7 +554,7 @@ class LocalMediaConvert:
             job["Timing"]["FinishTime"] = now()
 
     def transcode(self, job_id: str, settings: dict, workdir: Path) -> list[dict]:
-        s3 = self.s3()
+        s3 = self.s3(self.jobs[job_id].get("Role"))
         job_input = settings["Inputs"][0]
         url = job_input["FileInput"]
         bucket, key = parse_s3_url(url)
@@ -685,20 +693,30 @@ class MediaConvertApi:
     def respond(self, request: Request) -> Response:
         _, region = signing_service(request.environ)
         route = request.path.removeprefix(API_PREFIX).strip("/").split("/")
+
+        def authorize(operation: str, params: dict) -> None:
+            authorization.authorize_call(request.headers, request.args, operation, params)
+
         try:
             if request.method == "POST" and route == ["jobs"]:
                 body = from_wire(json.loads(request.get_data() or b"{}"), MODEL.shape("CreateJob"))
+                authorize("CreateJob", body)
                 job = self.service.create_job(body, region)
                 return self.result("CreateJob", {"Job": job}, 201)
             if len(route) == 2 and route[0] == "jobs" and request.method == "GET":
+                authorize("GetJob", {"Id": route[1]})
                 return self.result("GetJob", {"Job": self.service.get_job(route[1])})
             if len(route) == 2 and route[0] == "jobs" and request.method == "DELETE":
+                authorize("CancelJob", {"Id": route[1]})
                 self.service.cancel_job(route[1])
                 return self.result("CancelJob", {}, 202)
             if request.method == "POST" and route == ["endpoints"]:
+                authorize("DescribeEndpoints", {})
                 # Endpoint discovery (older SDKs): the account's endpoint is this server.
                 endpoints = [{"Url": request.host_url.rstrip("/")}]
                 return self.result("DescribeEndpoints", {"Endpoints": endpoints})
+        except authorization.AccessDenied as exc:
+            return self.error(exc.code, exc.message, 403)
         except BadRequest as exc:
             return self.error("BadRequestException", str(exc), 400)
         except NotFound as exc:
@@ -741,6 +759,7 @@ def _route_requests(api: MediaConvertApi) -> None:
 # --- Step Functions' optimised integration ----------------------------------------------------
 
 # Parameters each integrated action passes on (botocore members, as Step Functions' PascalCase).
+MANAGED_RULE = "StepFunctionsGetEventsForMediaConvertJobRule"
 SFN_ACTIONS = {"createjob": "CreateJob", "getjob": "GetJob", "canceljob": "CancelJob"}
 
 
@@ -821,6 +840,7 @@ def _serve_step_functions_integration() -> None:
             # service without .waitForTaskToken has no endpoint (States.Runtime on NoneType).
             if self._get_boto_service_action() != "create_job":
                 raise ValueError(f"{self.resource.resource_arn}: only createJob has .sync")
+            self._check_managed_rule(resource_runtime_part, state_credentials)
             client = self._client(resource_runtime_part, state_credentials)
             job_id = env.stack.pop()["Job"]["Id"]
             while env.is_running():
@@ -832,6 +852,22 @@ def _serve_step_functions_integration() -> None:
                     raise FailureEventException(self._job_failure(env, job))
                 time.sleep(SYNC_POLL_SECONDS)
             client.cancel_job(Id=job_id)  # the execution was stopped: so is its job
+
+        @staticmethod
+        def _check_managed_rule(resource_runtime_part, state_credentials) -> None:
+            """.sync waits on the job's events through a rule Step Functions manages with the
+            state machine's role (Step Functions developer guide, MediaConvert IAM policies)."""
+            region, account = resource_runtime_part.region, resource_runtime_part.account
+            rule = f"arn:aws:events:{region}:{account}:rule/{MANAGED_RULE}"
+            for action in ("events:PutTargets", "events:PutRule", "events:DescribeRule"):
+                if not authorization.role_may(
+                    state_credentials.role_arn, "StepFunctions", action, rule, region
+                ):
+                    message = f"the state machine's role is not authorized to perform {action}"
+                    raise ClientError(
+                        {"Error": {"Code": "AccessDeniedException", "Message": message}},
+                        "CreateJob",
+                    )
 
         def _job_failure(self, env, job: dict):
             # The task fails with States.TaskFailed and the job (ErrorCode, ErrorMessage) as

@@ -37,6 +37,8 @@ from dataclasses import dataclass, field
 
 from moto.core.exceptions import ServiceException
 
+from . import authorization
+
 FACE_MODEL_VERSION = "6.0"
 MAX_BYTES_INLINE = 5 * 1024 * 1024  # Image.Bytes limit
 MAX_BYTES_S3 = 15 * 1024 * 1024  # S3Object limit
@@ -503,6 +505,12 @@ def _fetch_s3(self):
             backend = s3_backends[self.current_account][get_partition(self.region)]
             obj = backend.get_object(bucket, key, s3_object.get("Version"))
         except Exception:
+            obj = None
+        # Rekognition reads the object with the caller's permissions (Rekognition developer
+        # guide: the caller needs s3:GetObject on images it names in S3).
+        if not authorization.caller_may(
+            "s3:GetObject", f"arn:aws:s3:::{bucket}/{key}", self.region
+        ):
             obj = None
         if obj is None:
             raise RekognitionError(

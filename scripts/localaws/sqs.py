@@ -50,3 +50,16 @@ def install() -> None:
         return result
 
     Queue.attributes = compact_attributes
+
+
+def customer_managed_key(queue, region: str) -> str | None:
+    """The ARN of the customer managed KMS key a queue is encrypted with, if any."""
+    from moto.kms.models import kms_backends
+
+    key_id = getattr(queue, "kms_master_key_id", None)
+    if not key_id or key_id == "alias/aws/sqs":
+        return None
+    try:
+        return kms_backends[queue.account_id][region].describe_key(key_id).arn
+    except Exception:  # an unknown key: SQS itself fails the request
+        return None

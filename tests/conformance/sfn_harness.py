@@ -8,6 +8,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from tests.support.iam import service_role
+
 TERMINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
 
 
@@ -31,10 +33,7 @@ class StepFunctions:
     @property
     def role_arn(self) -> str:
         if self._role_arn is None:
-            self._role_arn = self.local_aws.client("iam").create_role(
-                RoleName=f"sfn-{uuid.uuid4().hex[:8]}",
-                AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}),
-            )["Role"]["Arn"]
+            self._role_arn = service_role(self.local_aws, "states.amazonaws.com")
         return self._role_arn
 
     def create(self, definition: dict) -> str:

@@ -7,6 +7,8 @@ import json
 import uuid
 import zipfile
 
+from tests.support.iam import ALLOW_ALL, service_role
+
 
 def zip_source(source: str, package: str = "fn") -> bytes:
     buffer = io.BytesIO()
@@ -16,13 +18,10 @@ def zip_source(source: str, package: str = "fn") -> bytes:
     return buffer.getvalue()
 
 
-def create_function(local_aws, source: str, **config) -> str:
-    iam = local_aws.client("iam")
+def create_function(local_aws, source: str, statements=ALLOW_ALL, **config) -> str:
+    """A function whose role Lambda may assume, allowed `statements` (everything by default)."""
     name = config.pop("name", f"fn-{uuid.uuid4().hex[:8]}")
-    role = iam.create_role(
-        RoleName=f"{name}-role",
-        AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}),
-    )["Role"]["Arn"]
+    role = service_role(local_aws, "lambda.amazonaws.com", statements, name=f"{name}-role")
     local_aws.client("lambda").create_function(
         FunctionName=name,
         Runtime="python3.12",

@@ -16,7 +16,19 @@ import pytest
 from localaws.glue import glue_type, table_name
 from workflow_runs import run_execution
 
+from tests.support.iam import service_role
+
 ROLE = "arn:aws:iam::123456789012:role/glue"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def service_roles(local_aws):
+    """ROLE as the services of these tests may assume it (allowed everything: the tests are
+    about the service, IAM is tested in test_iam_enforcement.py)."""
+    service_role(
+        local_aws, ["glue.amazonaws.com", "states.amazonaws.com"], name=ROLE.split("/")[-1]
+    )
+
 
 # Reads CSV from --source, writes its rows doubled as Parquet under --target (dt=--run_date).
 DOUBLER = """

@@ -11,7 +11,18 @@ import uuid
 import pytest
 from localaws.apigateway import route_matches
 
+from tests.support.iam import service_role
+
 ROLE = "arn:aws:iam::123456789012:role/api"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def service_roles(local_aws):
+    """ROLE as the services of these tests may assume it (allowed everything: the tests are
+    about the service, IAM is tested in test_iam_enforcement.py)."""
+    service_role(
+        local_aws, ["states.amazonaws.com", "apigateway.amazonaws.com"], name=ROLE.split("/")[-1]
+    )
 
 
 @pytest.mark.parametrize(

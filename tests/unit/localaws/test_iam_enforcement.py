@@ -217,7 +217,7 @@ def test_function_code_calls_with_its_execution_role(local_aws, bucket):
         "    except Exception as exc:\n"
         "        return {'arn': arn, 'put': str(exc)}\n"
     )
-    name = create_function(local_aws, source)
+    name = create_function(local_aws, source, statements=())
     error, payload = invoke(local_aws, name, {"bucket": bucket})
     assert error is None
     assert payload["arn"].endswith(f":assumed-role/{name}-role/{name}")

@@ -27,10 +27,20 @@ from PIL import Image
 from sample_media import ffmpeg, make_video, measure
 
 from tests.conformance.sfn_harness import StepFunctions, machine
+from tests.support.iam import service_role
 from tests.support.templates import MEDIA_CONVERT, mediaconvert_job_template, render
 
 ROOT = Path(__file__).resolve().parents[3]
 ROLE = "arn:aws:iam::123456789012:role/mediaconvert"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def service_roles(local_aws):
+    """ROLE as the services of these tests may assume it (allowed everything: the tests are
+    about the service, IAM is tested in test_iam_enforcement.py)."""
+    service_role(
+        local_aws, ["mediaconvert.amazonaws.com", "states.amazonaws.com"], name=ROLE.split("/")[-1]
+    )
 
 
 def video_output(**h264) -> dict:
@@ -344,10 +354,7 @@ def prepare_function(local_aws):
     if not zipped.exists():
         pytest.fail("build/lambda/media_job.zip is missing: run 'make package'")
     name = f"prepare-{uuid.uuid4().hex[:8]}"
-    role = local_aws.client("iam").create_role(
-        RoleName=name,
-        AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}),
-    )["Role"]["Arn"]
+    role = service_role(local_aws, "lambda.amazonaws.com", name=name)
     return local_aws.client("lambda").create_function(
         FunctionName=name,
         Runtime="python3.12",

@@ -1,0 +1,34 @@
+"""Roles for tests of the local AWS's services rather than of IAM: trusted by the service and
+allowed everything, so a test exercises the service's behaviour. IAM itself is tested in
+tests/unit/localaws/test_iam_enforcement.py; the e2e tests run the modules' own roles."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+ALLOW_ALL = ({"Effect": "Allow", "Action": "*", "Resource": "*"},)
+
+
+def service_role(
+    local_aws, service: str | list[str], statements=ALLOW_ALL, name: str | None = None
+) -> str:
+    """The ARN of a role the service(s) (e.g. lambda.amazonaws.com) may assume, with
+    `statements`; an existing role of that name is reused."""
+    iam = local_aws.client("iam")
+    name = name or f"role-{uuid.uuid4().hex[:8]}"
+    trust = {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
+    try:
+        arn = iam.create_role(
+            RoleName=name,
+            AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [trust]}),
+        )["Role"]["Arn"]
+    except iam.exceptions.EntityAlreadyExistsException:
+        return iam.get_role(RoleName=name)["Role"]["Arn"]
+    if statements:
+        iam.put_role_policy(
+            RoleName=name,
+            PolicyName="grants",
+            PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": list(statements)}),
+        )
+    return arn
