@@ -28,6 +28,8 @@ from lambda_common.errors import (
     EmptyInputError,
     FFmpegError,
     InputTooLargeError,
+    MissingPermissionError,
+    is_access_denied,
 )
 from lambda_common.naming import normalise_etag, output_keys
 from lambda_common.probe import probe
@@ -113,17 +115,37 @@ def transcode_message(message: dict, config: RenditionConfig, s3) -> dict:
 
 
 def existing_output_etag(s3, bucket: str, key: str) -> str | None:
+    """The source ETag an existing output was made from; None when there is no output yet.
+
+    S3 answers the HEAD of a missing key with 404 only if the caller may list the bucket, else
+    with 403 (HeadObject, Amazon S3 API Reference): a 403 here is a deployment without that grant.
+    """
     try:
         head = s3.head_object(Bucket=bucket, Key=key)
     except ClientError as exc:
         if exc.response["Error"]["Code"] in ("404", "NoSuchKey", "NotFound"):
             return None
+        if is_access_denied(exc):
+            raise MissingPermissionError(
+                f"HeadObject of s3://{bucket}/{key} was denied (403): the role needs s3:GetObject"
+                f" on the output and s3:ListBucket on {bucket} (prefix of the output) so that a"
+                " missing output reads as 404"
+            ) from exc
         raise
     return head.get("Metadata", {}).get(SOURCE_ETAG)
 
 
 def fetch_source(s3, bucket: str, key: str, path: Path) -> int:
-    size = s3.head_object(Bucket=bucket, Key=key)["ContentLength"]
+    try:
+        size = s3.head_object(Bucket=bucket, Key=key)["ContentLength"]
+    except ClientError as exc:
+        if not is_access_denied(exc):
+            raise
+        # Without s3:ListBucket on the input bucket, a deleted upload also reads as 403.
+        raise MissingPermissionError(
+            f"HeadObject of s3://{bucket}/{key} was denied (403): the upload was deleted, or is"
+            " outside what the role may read (s3:GetObject on the input prefix)"
+        ) from exc
     if size == 0:
         raise EmptyInputError(f"s3://{bucket}/{key} is 0 bytes")
     free = shutil.disk_usage(path.parent).free

@@ -41,6 +41,18 @@ class MergeVerificationError(MediaConvertError):
     """The merged output does not match the source (duration, frames, audio, part count)."""
 
 
+class MissingPermissionError(MediaConvertError):
+    """AWS refused a call (403 AccessDenied): the function's role lacks a permission it needs."""
+
+
+def is_access_denied(exc: Exception) -> bool:
+    """Whether a botocore ClientError is S3's or another service's 403 AccessDenied."""
+    response = getattr(exc, "response", None) or {}
+    code = response.get("Error", {}).get("Code", "")
+    status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    return code in ("403", "AccessDenied", "AccessDeniedException", "Forbidden") or status == 403
+
+
 class FFmpegError(Exception):
     """ffmpeg or ffprobe failed; callers turn it into one of the named errors when they can."""
 

@@ -109,6 +109,14 @@ def translate_client_error(exc: Exception, request: PhotoRequest) -> Exception:
         return ImageTooLargeError(f"{request.uri} is too large for face analysis ({message})")
     if code in ("InvalidS3ObjectException", "NoSuchKey", "404", "NoSuchBucket"):
         return InvalidPhotoRequestError(f"cannot read {request.uri}: {code} {message}")
+    if code in ("403", "AccessDenied"):
+        # S3 answers a missing key with 403, not 404, to a caller without s3:ListBucket on the
+        # bucket (HeadObject/GetObject, Amazon S3 API Reference): say both possible causes.
+        return InvalidPhotoRequestError(
+            f"cannot read {request.uri}: access denied (403). Either the photo does not exist"
+            f" and the function's role lacks s3:ListBucket on {request.bucket}, or the photo is"
+            " outside what the role may read (s3:GetObject on the photo bucket's upload prefix)"
+        )
     return exc
 
 

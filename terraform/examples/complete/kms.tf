@@ -13,11 +13,17 @@ locals {
   region     = data.aws_region.current.name
   log_arn    = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group"
 
-  # The log groups the modules create: functions, state machines, SNS delivery status, Glue.
+  # The log groups the modules create (their log_group_names outputs; tests/complete.tftest.hcl
+  # fails if one is not covered): functions, state machines, SNS delivery status, rider-photo's
+  # HTTP API access log; and the groups Glue creates for the jobs and crawlers (their security
+  # configuration encrypts them with this key). CloudWatch Logs refuses CreateLogGroup with a
+  # key whose policy does not let it use the key for that group ("Encrypt log data in CloudWatch
+  # Logs using AWS KMS", CloudWatch Logs User Guide).
   encrypted_log_groups = [
     "${local.log_arn}:/aws/lambda/${var.name_prefix}-*",
     "${local.log_arn}:/aws/vendedlogs/states/${var.name_prefix}-*",
     "${local.log_arn}:sns/${local.region}/${local.account_id}/${var.name_prefix}-*",
+    "${local.log_arn}:/aws/apigateway/${var.name_prefix}-*",
     "${local.log_arn}:/aws-glue/*",
   ]
 }

@@ -30,6 +30,7 @@ module "rider_photo" {
   artifacts_dir             = var.artifacts_dir
   collection_id             = "${var.name_prefix}-rider-faces"
   notification_sender_email = var.rider_notification_sender_email
+  create_api                = var.rider_photo_api
   deletion_protection       = true
   kms_key_arn               = aws_kms_key.workflows.arn
   log_retention_days        = var.log_retention_days

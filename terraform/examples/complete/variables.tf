@@ -39,6 +39,12 @@ variable "rider_notification_sender_email" {
   default     = null
 }
 
+variable "rider_photo_api" {
+  description = "Also create rider-photo's HTTP API (POST /photos starts an execution; access log encrypted with the key)."
+  type        = bool
+  default     = false
+}
+
 variable "medallion_schedule" {
   description = "EventBridge schedule of the daily medallion run, e.g. cron(30 2 * * ? *); null to start runs yourself."
   type        = string

@@ -202,6 +202,36 @@ locals {
   # s3://bucket/key/ -> [bucket, key]
   split_paths = { for name, uri in local.paths : uri => regex("^s3://([^/]+)/(.*)$", uri) }
 
+  # What Spark's S3 filesystem touches for a table at s3://bucket/<dir>/ besides the objects
+  # under <dir>/: writing it first asks whether the folder exists (HEAD of the key <dir>, LIST
+  # of <dir>/), and mkdirs walks up the parents doing the same (Hadoop S3A innerMkdirs: a 403
+  # on a parent fails the job before Hadoop 3.3; EMRFS, Glue's s3:// filesystem, probes alike).
+  # EMRFS marks folders with the empty object <dir>_$folder$ (AWS Knowledge Center "emr-s3-
+  # empty-files"), outside <dir>/. Without these, 403s (not 404s) fail the first run.
+  table_dirs = { for uri, parts in local.split_paths : uri => trimsuffix(parts[1], "/") }
+  table_parents = { for uri, dir in local.table_dirs : uri => [
+    for i in range(1, length(split("/", dir))) : join("/", slice(split("/", dir), 0, i))
+  ] }
+  job_s3 = { for key, job in local.jobs : key => {
+    # Reads touch only the run date's partition folder under the table.
+    read_objects = [for uri in job.reads : "arn:${local.partition}:s3:::${local.split_paths[uri][0]}/${local.table_dirs[uri]}/*"]
+    write_objects = flatten([for uri in job.writes : [
+      for suffix in ["", "/*", "_$folder$"] : "arn:${local.partition}:s3:::${local.split_paths[uri][0]}/${local.table_dirs[uri]}${suffix}"
+    ]])
+    # Parent folders are only probed (HEAD), never written or deleted.
+    parent_objects = distinct(flatten([for uri in job.writes : [
+      for parent in local.table_parents[uri] : [
+        for suffix in ["", "_$folder$"] : "arn:${local.partition}:s3:::${local.split_paths[uri][0]}/${parent}${suffix}"
+      ]
+    ]]))
+    list_prefixes = { for bucket in distinct([for uri in concat(job.reads, job.writes) : local.split_paths[uri][0]]) : bucket => distinct(concat(
+      [for uri in job.reads : "${local.table_dirs[uri]}/*" if local.split_paths[uri][0] == bucket],
+      flatten([for uri in job.writes : ["${local.table_dirs[uri]}/*", local.table_dirs[uri]] if local.split_paths[uri][0] == bucket]),
+      # A parent's listing is asked for that exact prefix only (names, not contents).
+      flatten([for uri in job.writes : flatten([for parent in local.table_parents[uri] : ["${parent}/", parent]]) if local.split_paths[uri][0] == bucket]),
+    )) }
+  } }
+
   glue_log_statements = [
     {
       Sid      = "WriteGlueLogs"
@@ -231,13 +261,13 @@ resource "aws_iam_role_policy" "job" {
           Sid      = "ReadInputs"
           Effect   = "Allow"
           Action   = ["s3:GetObject"]
-          Resource = [for uri in each.value.reads : "arn:${local.partition}:s3:::${local.split_paths[uri][0]}/${local.split_paths[uri][1]}*"]
+          Resource = local.job_s3[each.key].read_objects
         },
         {
           Sid      = "WriteOutputs"
           Effect   = "Allow"
           Action   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
-          Resource = [for uri in each.value.writes : "arn:${local.partition}:s3:::${local.split_paths[uri][0]}/${local.split_paths[uri][1]}*"]
+          Resource = local.job_s3[each.key].write_objects
         },
         {
           Sid      = "ReadScripts"
@@ -246,14 +276,18 @@ resource "aws_iam_role_policy" "job" {
           Resource = ["${module.assets_bucket.arn}/scripts/*"]
         },
       ],
-      [for bucket in distinct([for uri in concat(each.value.reads, each.value.writes) : local.split_paths[uri][0]]) : {
-        Sid      = "List${replace(title(replace(bucket, "/[^a-z0-9]+/", " ")), " ", "")}"
+      length(local.job_s3[each.key].parent_objects) == 0 ? [] : [{
+        Sid      = "ProbeOutputParents"
         Effect   = "Allow"
-        Action   = ["s3:ListBucket"]
-        Resource = ["arn:${local.partition}:s3:::${bucket}"]
-        Condition = { StringLike = { "s3:prefix" = [
-          for uri in concat(each.value.reads, each.value.writes) : "${local.split_paths[uri][1]}*" if local.split_paths[uri][0] == bucket
-        ] } }
+        Action   = ["s3:GetObject"]
+        Resource = local.job_s3[each.key].parent_objects
+      }],
+      [for bucket, prefixes in local.job_s3[each.key].list_prefixes : {
+        Sid       = "List${replace(title(replace(bucket, "/[^a-z0-9]+/", " ")), " ", "")}"
+        Effect    = "Allow"
+        Action    = ["s3:ListBucket"]
+        Resource  = ["arn:${local.partition}:s3:::${bucket}"]
+        Condition = { StringLike = { "s3:prefix" = prefixes } }
       }],
       local.glue_log_statements,
       local.kms_statements,

@@ -86,3 +86,8 @@ output "log_group_name" {
   description = "Log group of the state machine."
   value       = module.state_machine.log_group_name
 }
+
+output "log_group_names" {
+  description = "Every CloudWatch Logs group the module creates (the state machine's): what a key policy letting CloudWatch Logs use kms_key_arn must cover. Glue itself creates its jobs' and crawlers' groups under /aws-glue/ and encrypts them with the security configuration's key."
+  value       = [module.state_machine.log_group_name]
+}

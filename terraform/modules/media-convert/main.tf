@@ -280,16 +280,15 @@ locals {
     }],
     [for statement in [
       {
-        sid       = "SubmitMediaConvertJobs"
-        actions   = ["mediaconvert:CreateJob"]
-        resources = ["${local.mediaconvert_arn_prefix}:queues/Default"]
-      },
-      {
-        # .sync reads the job's status and cancels it if the execution is stopped.
-        sid        = "FollowItsMediaConvertJobs"
-        actions    = ["mediaconvert:GetJob", "mediaconvert:CancelJob"]
-        resources  = ["${local.mediaconvert_arn_prefix}:jobs/*"]
-        conditions = [{ test = "StringEquals", variable = "aws:ResourceTag/ManagedByService", values = ["AWSStepFunctions"] }]
+        # createJob.sync submits the job, reads its status and cancels it if the execution
+        # stops. "Because MediaConvert provides partial support for resource-level access
+        # control, you must use "Resource": "*"" (Step Functions Developer Guide, IAM policies
+        # for MediaConvert); the Service Authorization Reference has no aws:ResourceTag key for
+        # jobs. CreateJob also authorizes mediaconvert:TagResource (same reference): Step
+        # Functions tags every job ManagedByService=AWSStepFunctions.
+        sid       = "RunMediaConvertJobs"
+        actions   = ["mediaconvert:CreateJob", "mediaconvert:GetJob", "mediaconvert:CancelJob", "mediaconvert:TagResource"]
+        resources = ["*"]
       },
       {
         sid        = "PassTheMediaConvertRole"

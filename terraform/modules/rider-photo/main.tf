@@ -15,6 +15,15 @@ locals {
     actions   = ["s3:GetObject"]
     resources = ["${module.photo_bucket.arn}/${var.upload_prefix}*"]
   }
+  # The functions that HEAD/GET the photo themselves: S3 answers a missing photo with 404 only
+  # to a caller allowed s3:ListBucket, else 403 (HeadObject, Amazon S3 API Reference). S3
+  # evaluates it with the requested key as s3:prefix, hence the upload-prefix condition.
+  photos_list = {
+    sid        = "TellMissingPhotos"
+    actions    = ["s3:ListBucket"]
+    resources  = [module.photo_bucket.arn]
+    conditions = var.upload_prefix == "" ? [] : [{ test = "StringLike", variable = "s3:prefix", values = ["${var.upload_prefix}*"] }]
+  }
   kms_statements = var.kms_key_arn == null ? [] : [{
     sid       = "UseWorkflowKey"
     actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
@@ -115,6 +124,7 @@ module "start" {
   policy_statements = concat([
     { sid = "StartThisWorkflow", actions = ["states:StartExecution"], resources = [module.state_machine.arn] },
     merge(local.photos_read, { sid = "ReadPhotoMetadata" }),
+    local.photos_list,
   ], local.kms_statements)
   tags = var.tags
 }
@@ -137,6 +147,7 @@ module "face_detection" {
   })
   policy_statements = concat([
     local.photos_read,
+    local.photos_list,
     # DetectFaces has no resource-level permissions.
     { sid = "DetectFaces", actions = ["rekognition:DetectFaces"], resources = ["*"] },
   ], local.kms_statements)
@@ -209,6 +220,7 @@ module "thumbnail" {
   })
   policy_statements = concat([
     local.photos_read,
+    local.photos_list,
     { sid = "WriteThumbnails", actions = ["s3:PutObject"], resources = ["${module.thumbnail_bucket.arn}/${var.upload_prefix}*"] },
   ], local.kms_statements)
   tags = var.tags

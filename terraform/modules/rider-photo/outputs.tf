@@ -111,3 +111,12 @@ output "start_dead_letter_queue_url" {
   description = "SQS queue keeping the S3 events the start function still failed on after Lambda's retries (14 days): read them, fix the cause, re-upload."
   value       = module.start.dead_letter_queue_url
 }
+
+output "log_group_names" {
+  description = "Every CloudWatch Logs group the module creates (functions, state machine, HTTP API access log): what a key policy letting CloudWatch Logs use kms_key_arn must cover."
+  value = concat(
+    [for f in [module.start, module.face_detection, module.face_search, module.index_face, module.thumbnail, module.persist_metadata, module.notification] : f.log_group_name],
+    [module.state_machine.log_group_name],
+    aws_cloudwatch_log_group.api[*].name,
+  )
+}

@@ -107,15 +107,21 @@ resource "aws_iam_role" "delivery_status" {
   tags = var.tags
 }
 
+# The actions "Prerequisites for delivery status logging" (SNS Developer Guide) lists for the
+# role: SNS creates the topic's log group itself if it is missing, so CreateLogGroup is needed
+# even though this module creates both groups first; limited to those two groups. (The AWS
+# managed AmazonSNSRole also has PutMetricFilter and PutRetentionPolicy: SNS does not need them,
+# and the latter would let it change the retention set here.)
 resource "aws_iam_role_policy" "delivery_status" {
   name = "write-delivery-status"
   role = aws_iam_role.delivery_status.id
   policy = jsonencode({
     Version = "2012-10-17"
     Statement = [{
+      Sid      = "WriteDeliveryStatus"
       Effect   = "Allow"
-      Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-      Resource = [for g in aws_cloudwatch_log_group.delivery_status : "${g.arn}:*"]
+      Action   = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"]
+      Resource = flatten([for g in aws_cloudwatch_log_group.delivery_status : [g.arn, "${g.arn}:*"]])
     }]
   })
 }
@@ -234,6 +240,16 @@ module "transcoder" {
     { sid = "ReadUploads", actions = ["s3:GetObject"], resources = ["${local.input_arn}/${var.input_prefix}*"] },
     # GetObject lets a redelivered message see that its output already exists.
     { sid = "WriteRendition", actions = ["s3:GetObject", "s3:PutObject"], resources = ["${module.output_bucket[local.outputs[each.key].bucket].arn}/${local.outputs[each.key].prefix}*"] },
+    # The idempotency check HEADs an output that does not exist yet on every first transcode:
+    # S3 answers 404 only to a caller allowed s3:ListBucket, 403 to anyone else (HeadObject, API
+    # Reference, "Permissions"). S3 evaluates that ListBucket with the requested key as s3:prefix,
+    # so the grant is limited to the rendition's prefix in a shared bucket.
+    {
+      sid        = "TellMissingRenditions"
+      actions    = ["s3:ListBucket"]
+      resources  = [module.output_bucket[local.outputs[each.key].bucket].arn]
+      conditions = local.outputs[each.key].prefix == "" ? [] : [{ test = "StringLike", variable = "s3:prefix", values = ["${local.outputs[each.key].prefix}*"] }]
+    },
     { sid = "ConsumeOwnQueue", actions = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"], resources = [aws_sqs_queue.work[each.key].arn] },
   ], local.kms_statements)
   tags = var.tags

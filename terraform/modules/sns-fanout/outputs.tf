@@ -50,3 +50,12 @@ output "publisher_dead_letter_queue_url" {
   description = "SQS queue keeping the S3 events the publisher still failed on after Lambda's retries (14 days): read them, fix the cause, re-upload."
   value       = module.publisher.dead_letter_queue_url
 }
+
+output "log_group_names" {
+  description = "Every CloudWatch Logs group the module creates (functions, SNS delivery status): what a key policy letting CloudWatch Logs use kms_key_arn must cover."
+  value = concat(
+    [module.publisher.log_group_name],
+    [for t in module.transcoder : t.log_group_name],
+    [for g in aws_cloudwatch_log_group.delivery_status : g.name],
+  )
+}

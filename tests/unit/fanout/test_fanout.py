@@ -9,10 +9,16 @@ from dataclasses import dataclass, field
 
 import boto3
 import pytest
+from botocore.stub import Stubber
 from fanout_publish.handler import publish_uploads
 from fanout_transcode import handler as transcode
 from lambda_common.config import RenditionConfig
-from lambda_common.errors import ConfigurationError, EmptyInputError, NotAVideoError
+from lambda_common.errors import (
+    ConfigurationError,
+    EmptyInputError,
+    MissingPermissionError,
+    NotAVideoError,
+)
 from moto import mock_aws
 from sample_media import make_video, measure
 
@@ -182,3 +188,31 @@ def test_missing_setting_names_the_variable(monkeypatch):
     monkeypatch.delenv("OUTPUT_BUCKET")
     with pytest.raises(ConfigurationError, match="OUTPUT_BUCKET"):
         RenditionConfig.from_env()
+
+
+def head_refused(status: int, code: str):
+    """An S3 client whose next HeadObject fails the way S3 answers it (no body: code = status)."""
+    s3 = boto3.client(
+        "s3", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
+    )
+    stubber = Stubber(s3)
+    stubber.add_client_error("head_object", service_error_code=code, http_status_code=status)
+    stubber.activate()
+    return s3
+
+
+def test_a_missing_output_is_no_output_when_the_role_may_list():
+    # With s3:ListBucket, S3 answers the HEAD of a missing key with 404 (HeadObject, S3 API Ref).
+    assert transcode.existing_output_etag(head_refused(404, "404"), OUTPUT, "a.mp4") is None
+
+
+def test_a_refused_output_check_names_the_missing_permission():
+    # Without s3:ListBucket, S3 answers the same HEAD with 403: every first transcode would fail
+    # with a bare "Forbidden"; the error says which grant is missing instead.
+    with pytest.raises(MissingPermissionError, match=r"s3:ListBucket on videoconverter-output"):
+        transcode.existing_output_etag(head_refused(403, "403"), OUTPUT, "a.mp4")
+
+
+def test_a_refused_source_names_the_permission(tmp_path):
+    with pytest.raises(MissingPermissionError, match=r"s3://videoconverter-input/a.mp4 was denied"):
+        transcode.fetch_source(head_refused(403, "403"), INPUT, "a.mp4", tmp_path / "source")

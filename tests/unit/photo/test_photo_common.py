@@ -8,6 +8,7 @@ import boto3
 import pytest
 import sample_photos as samples
 from botocore.exceptions import ClientError
+from botocore.stub import Stubber
 from lambda_common.config import env_bool, env_number, env_optional, env_text
 from lambda_common.errors import ConfigurationError
 from lambda_common.photo import (
@@ -87,6 +88,8 @@ def client_error(code: str) -> ClientError:
         ("ImageTooLargeException", ImageTooLargeError),
         ("InvalidS3ObjectException", InvalidPhotoRequestError),
         ("404", InvalidPhotoRequestError),
+        ("403", InvalidPhotoRequestError),
+        ("AccessDenied", InvalidPhotoRequestError),
         ("AccessDeniedException", ClientError),
     ],
 )
@@ -147,3 +150,15 @@ def test_read_photo_checks_the_object_before_downloading():
         read_photo(s3, request("a/empty.jpg"), 10)
     with pytest.raises(InvalidPhotoRequestError, match=r"cannot read s3://photos/a/missing\.jpg"):
         read_photo(s3, request("a/missing.jpg"), 10)
+
+
+def test_read_photo_names_both_causes_of_a_refused_photo():
+    # S3 answers a missing key with 403, not 404, to a caller without s3:ListBucket (HeadObject,
+    # Amazon S3 API Reference): the error says so instead of a bare "Forbidden".
+    s3 = boto3.client(
+        "s3", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
+    )
+    stubber = Stubber(s3)
+    stubber.add_client_error("head_object", service_error_code="403", http_status_code=403)
+    with stubber, pytest.raises(InvalidPhotoRequestError, match=r"lacks s3:ListBucket on photos"):
+        read_photo(s3, PhotoRequest("a", "photos", "a/gone.jpg"), 10)

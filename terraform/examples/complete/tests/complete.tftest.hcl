@@ -54,9 +54,42 @@ run "plans_the_four_workflows" {
       "arn:aws:logs:eu-west-1:111122223333:log-group:/aws/lambda/acme-*",
       "arn:aws:logs:eu-west-1:111122223333:log-group:/aws/vendedlogs/states/acme-*",
       "arn:aws:logs:eu-west-1:111122223333:log-group:sns/eu-west-1/111122223333/acme-*",
+      "arn:aws:logs:eu-west-1:111122223333:log-group:/aws/apigateway/acme-*",
       "arn:aws:logs:eu-west-1:111122223333:log-group:/aws-glue/*",
     ]
     error_message = "CloudWatch Logs may use the key for the workflows' log groups only."
+  }
+}
+
+# CloudWatch Logs refuses to create a group with a KMS key whose policy does not let it use the
+# key for that group (kms:EncryptionContext:aws:logs:arn; "Encrypt log data in CloudWatch Logs
+# using AWS KMS"), so an uncovered group fails the apply. Every group each module reports must
+# match one of the key policy's patterns; the optional HTTP API is on so its group is checked.
+run "the_key_covers_every_log_group_the_modules_create" {
+  command = plan
+
+  variables {
+    rider_photo_api = true
+  }
+
+  assert {
+    condition = contains(module.rider_photo.log_group_names, "/aws/apigateway/acme-riders-api") && length(concat(
+      module.media_convert.log_group_names, module.sns_fanout.log_group_names,
+      module.rider_photo.log_group_names, module.glue_medallion.log_group_names,
+    )) == 21
+    error_message = "The modules report every log group they create (the check below is not vacuous)."
+  }
+  assert {
+    condition = alltrue([
+      for name in concat(
+        module.media_convert.log_group_names, module.sns_fanout.log_group_names,
+        module.rider_photo.log_group_names, module.glue_medallion.log_group_names,
+        ) : anytrue([
+          for pattern in jsondecode(aws_kms_key.workflows.policy).Statement[1].Condition.ArnLike["kms:EncryptionContext:aws:logs:arn"] :
+          can(regex("^${replace(pattern, "*", ".*")}$", "arn:aws:logs:eu-west-1:111122223333:log-group:${name}"))
+      ])
+    ])
+    error_message = "A module creates a log group the key policy does not let CloudWatch Logs encrypt: CreateLogGroup would be refused."
   }
 }
 

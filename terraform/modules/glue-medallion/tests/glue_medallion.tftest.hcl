@@ -74,16 +74,35 @@ run "defaults" {
     error_message = "The state machine logs to its own log group (retention and contents: state-machine's tests)."
   }
   assert {
-    condition = slice(jsondecode(aws_iam_role_policy.job["t0_fact"].policy).Statement, 0, 2) == [
+    # Spark's S3 filesystem HEADs the table folder's own key and lists <dir>/ before writing,
+    # EMRFS (Glue's s3://) writes the marker <dir>_$folder$, and mkdirs probes the parents
+    # (Hadoop S3A innerMkdirs; AWS Knowledge Center "emr-s3-empty-files"): with objects under
+    # bronze/sales/* only, those calls got 403 and the first run failed.
+    condition = [for s in jsondecode(aws_iam_role_policy.job["t0_fact"].policy).Statement : s if s.Sid != "ReadScripts" && !startswith(s.Action[0], "logs:") && !startswith(s.Action[0], "cloudwatch:")] == [
       { Sid = "ReadInputs", Effect = "Allow", Action = ["s3:GetObject"], Resource = ["arn:aws:s3:::retail-source/raw/sales/*"] },
       {
         Sid      = "WriteOutputs"
         Effect   = "Allow"
         Action   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
-        Resource = ["arn:aws:s3:::retail-lake/bronze/sales/*"]
+        Resource = ["arn:aws:s3:::retail-lake/bronze/sales", "arn:aws:s3:::retail-lake/bronze/sales/*", "arn:aws:s3:::retail-lake/bronze/sales_$folder$"]
+      },
+      { Sid = "ProbeOutputParents", Effect = "Allow", Action = ["s3:GetObject"], Resource = ["arn:aws:s3:::retail-lake/bronze", "arn:aws:s3:::retail-lake/bronze_$folder$"] },
+      {
+        Sid       = "ListRetailLake"
+        Effect    = "Allow"
+        Action    = ["s3:ListBucket"]
+        Resource  = ["arn:aws:s3:::retail-lake"]
+        Condition = { StringLike = { "s3:prefix" = ["bronze/sales/*", "bronze/sales", "bronze/", "bronze"] } }
+      },
+      {
+        Sid       = "ListRetailSource"
+        Effect    = "Allow"
+        Action    = ["s3:ListBucket"]
+        Resource  = ["arn:aws:s3:::retail-source"]
+        Condition = { StringLike = { "s3:prefix" = ["raw/sales/*"] } }
       },
     ]
-    error_message = "A job reads its own inputs and writes its own table only."
+    error_message = "A job reads its own inputs' partitions, writes its own table (folder key, contents, EMRFS marker), and may only probe the table's parent folders."
   }
   assert {
     condition = alltrue(flatten([
@@ -101,6 +120,29 @@ run "defaults" {
       for s in jsondecode(module.state_machine.policy).Statement : length(s.Resource) if s.Sid == "RunJobs" || s.Sid == "RunCrawlers"
     ] == [7, 7]
     error_message = "The state machine runs its own seven jobs and crawlers."
+  }
+}
+
+run "lake_prefix_parents_are_probed_not_written" {
+  command = plan
+
+  variables {
+    lake_prefix = "lake/"
+  }
+
+  assert {
+    condition = [for s in jsondecode(aws_iam_role_policy.job["t1_fulljoin"].policy).Statement : s.Resource if s.Sid == "ProbeOutputParents"] == [[
+      "arn:aws:s3:::retail-lake/lake", "arn:aws:s3:::retail-lake/lake_$folder$",
+      "arn:aws:s3:::retail-lake/lake/silver", "arn:aws:s3:::retail-lake/lake/silver_$folder$",
+    ]]
+    error_message = "Every parent folder of the output table may be probed (HEAD) under a lake prefix."
+  }
+  assert {
+    condition = [for s in jsondecode(aws_iam_role_policy.job["t1_fulljoin"].policy).Statement : s.Condition.StringLike["s3:prefix"] if s.Sid == "ListRetailLake"] == [[
+      "lake/bronze/sales/*", "lake/bronze/customers/*", "lake/bronze/products/*",
+      "lake/silver/purchase_all/*", "lake/silver/purchase_all", "lake/", "lake", "lake/silver/", "lake/silver",
+    ]]
+    error_message = "The lake may be listed under the job's tables, and at its output's exact parent prefixes only."
   }
 }
 

@@ -179,11 +179,35 @@ run "mediaconvert_backend" {
     error_message = "Jobs read parts and write encoded parts and frame captures only."
   }
   assert {
-    condition = [for s in jsondecode(module.state_machine.policy).Statement : [s.Sid, s.Resource] if startswith(s.Sid, "Submit") || startswith(s.Sid, "Pass")] == [
-      ["SubmitMediaConvertJobs", ["arn:aws:mediaconvert:eu-west-1:111122223333:queues/Default"]],
-      ["PassTheMediaConvertRole", ["arn:aws:iam::111122223333:role/catalog-media-mediaconvert"]],
+    # Step Functions Developer Guide, "IAM policies for AWS Elemental MediaConvert": CreateJob,
+    # GetJob and CancelJob need "Resource": "*"; the Service Authorization Reference lists
+    # mediaconvert:TagResource as authorized by CreateJob (Step Functions tags each job). A
+    # queue ARN or an aws:ResourceTag condition would make AWS refuse every job.
+    condition = [for s in jsondecode(module.state_machine.policy).Statement : s if s.Sid == "RunMediaConvertJobs"] == [{
+      Sid      = "RunMediaConvertJobs"
+      Effect   = "Allow"
+      Action   = ["mediaconvert:CreateJob", "mediaconvert:GetJob", "mediaconvert:CancelJob", "mediaconvert:TagResource"]
+      Resource = ["*"]
+    }]
+    error_message = "The state machine may run MediaConvert jobs as the Step Functions docs require (Resource \"*\", no tag condition)."
+  }
+  assert {
+    condition = [for s in jsondecode(module.state_machine.policy).Statement : s if contains(["PassTheMediaConvertRole", "ManageTheJobEventsRule"], s.Sid)] == [
+      {
+        Sid       = "PassTheMediaConvertRole"
+        Effect    = "Allow"
+        Action    = ["iam:PassRole"]
+        Resource  = ["arn:aws:iam::111122223333:role/catalog-media-mediaconvert"]
+        Condition = { StringEquals = { "iam:PassedToService" = ["mediaconvert.amazonaws.com"] } }
+      },
+      {
+        Sid      = "ManageTheJobEventsRule"
+        Effect   = "Allow"
+        Action   = ["events:PutTargets", "events:PutRule", "events:DescribeRule"]
+        Resource = ["arn:aws:events:eu-west-1:111122223333:rule/StepFunctionsGetEventsForMediaConvertJobRule"]
+      },
     ]
-    error_message = "The state machine submits to the default queue and passes the job role only."
+    error_message = "The state machine passes the job role to MediaConvert only, and manages the .sync events rule only."
   }
 }
 

@@ -145,6 +145,16 @@ run "defaults" {
     error_message = "The \"*\" resource is used only for the log delivery APIs, which have no resource-level permissions."
   }
   assert {
+    # The functions that HEAD the photo themselves may list the upload prefix: without it S3
+    # answers a missing photo with 403, not 404 (HeadObject, Amazon S3 API Reference).
+    condition = slice(jsondecode(module.face_detection.policy).Statement, 1, 4) == [
+      { Sid = "ReadPhotos", Effect = "Allow", Action = ["s3:GetObject"], Resource = ["arn:aws:s3:::wildrydes-photos/uploads/*"] },
+      { Sid = "TellMissingPhotos", Effect = "Allow", Action = ["s3:ListBucket"], Resource = ["arn:aws:s3:::wildrydes-photos"], Condition = { StringLike = { "s3:prefix" = ["uploads/*"] } } },
+      { Sid = "DetectFaces", Effect = "Allow", Action = ["rekognition:DetectFaces"], Resource = ["*"] },
+    ]
+    error_message = "FaceDetection reads (and may tell missing) uploads and detects faces only."
+  }
+  assert {
     condition = slice(jsondecode(module.face_search.policy).Statement, 1, 4) == [
       { Sid = "ReadPhotos", Effect = "Allow", Action = ["s3:GetObject"], Resource = ["arn:aws:s3:::wildrydes-photos/uploads/*"] },
       { Sid = "SearchCollection", Effect = "Allow", Action = ["rekognition:SearchFacesByImage"], Resource = ["arn:aws:rekognition:eu-west-1:111122223333:collection/rider-photos"] },
@@ -153,17 +163,19 @@ run "defaults" {
     error_message = "CheckFaceDuplicate reads uploads, searches this collection and reads this table only."
   }
   assert {
-    condition = slice(jsondecode(module.thumbnail.policy).Statement, 1, 3) == [
+    condition = slice(jsondecode(module.thumbnail.policy).Statement, 1, 4) == [
       { Sid = "ReadPhotos", Effect = "Allow", Action = ["s3:GetObject"], Resource = ["arn:aws:s3:::wildrydes-photos/uploads/*"] },
+      { Sid = "TellMissingPhotos", Effect = "Allow", Action = ["s3:ListBucket"], Resource = ["arn:aws:s3:::wildrydes-photos"], Condition = { StringLike = { "s3:prefix" = ["uploads/*"] } } },
       { Sid = "WriteThumbnails", Effect = "Allow", Action = ["s3:PutObject"], Resource = ["arn:aws:s3:::wildrydes-thumbnails/uploads/*"] },
     ]
     error_message = "Thumbnail reads uploads and writes thumbnails only."
   }
   assert {
-    condition = slice(jsondecode(module.start.policy).Statement, 1, 4) == [
+    condition = slice(jsondecode(module.start.policy).Statement, 1, 5) == [
       { Sid = "SendToDeadLetterTarget", Effect = "Allow", Action = ["sqs:SendMessage"], Resource = ["arn:aws:sqs:eu-west-1:111122223333:wildrydes-start-dlq"] },
       { Sid = "StartThisWorkflow", Effect = "Allow", Action = ["states:StartExecution"], Resource = ["arn:aws:states:eu-west-1:111122223333:stateMachine:wildrydes"] },
       { Sid = "ReadPhotoMetadata", Effect = "Allow", Action = ["s3:GetObject"], Resource = ["arn:aws:s3:::wildrydes-photos/uploads/*"] },
+      { Sid = "TellMissingPhotos", Effect = "Allow", Action = ["s3:ListBucket"], Resource = ["arn:aws:s3:::wildrydes-photos"], Condition = { StringLike = { "s3:prefix" = ["uploads/*"] } } },
     ]
     error_message = "The start function keeps the events it fails on in its own queue and starts this state machine only."
   }

@@ -81,6 +81,17 @@ variables {
 run "defaults" {
   command = plan
 
+  override_resource {
+    target          = aws_cloudwatch_log_group.delivery_status[""]
+    override_during = plan
+    values          = { arn = "arn:aws:logs:eu-west-1:111122223333:log-group:sns/eu-west-1/111122223333/orders-video-topic" }
+  }
+  override_resource {
+    target          = aws_cloudwatch_log_group.delivery_status["/Failure"]
+    override_during = plan
+    values          = { arn = "arn:aws:logs:eu-west-1:111122223333:log-group:sns/eu-west-1/111122223333/orders-video-topic/Failure" }
+  }
+
   assert {
     condition = (
       aws_sns_topic.this.name == "orders-video-topic" &&
@@ -118,6 +129,22 @@ run "defaults" {
     error_message = "SNS delivery status logs go to log groups created with a retention."
   }
   assert {
+    # "Prerequisites for delivery status logging" (SNS Developer Guide): CreateLogGroup,
+    # CreateLogStream and PutLogEvents; here on the topic's two groups only.
+    condition = jsondecode(aws_iam_role_policy.delivery_status.policy).Statement == [{
+      Sid    = "WriteDeliveryStatus"
+      Effect = "Allow"
+      Action = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"]
+      Resource = [
+        "arn:aws:logs:eu-west-1:111122223333:log-group:sns/eu-west-1/111122223333/orders-video-topic",
+        "arn:aws:logs:eu-west-1:111122223333:log-group:sns/eu-west-1/111122223333/orders-video-topic:*",
+        "arn:aws:logs:eu-west-1:111122223333:log-group:sns/eu-west-1/111122223333/orders-video-topic/Failure",
+        "arn:aws:logs:eu-west-1:111122223333:log-group:sns/eu-west-1/111122223333/orders-video-topic/Failure:*",
+      ]
+    }]
+    error_message = "SNS may create, and write to, the topic's delivery status log groups only."
+  }
+  assert {
     condition = jsondecode(aws_sqs_queue_policy.work["720p"].policy).Statement == [{
       Sid       = "FromThisTopicOnly"
       Effect    = "Allow"
@@ -143,7 +170,7 @@ run "defaults" {
     error_message = "The publisher keeps the events it fails on in its own queue and may publish to this topic only."
   }
   assert {
-    condition = slice(jsondecode(module.transcoder["720p"].policy).Statement, 1, 4) == [
+    condition = slice(jsondecode(module.transcoder["720p"].policy).Statement, 1, 5) == [
       {
         Sid      = "ReadUploads"
         Effect   = "Allow"
@@ -157,13 +184,21 @@ run "defaults" {
         Resource = ["arn:aws:s3:::orders-video-output-720p/*"]
       },
       {
+        # Without it S3 answers the idempotency HEAD of a not-yet-made output with 403, not 404
+        # (HeadObject, Amazon S3 API Reference): every first transcode would fail.
+        Sid      = "TellMissingRenditions"
+        Effect   = "Allow"
+        Action   = ["s3:ListBucket"]
+        Resource = ["arn:aws:s3:::orders-video-output-720p"]
+      },
+      {
         Sid      = "ConsumeOwnQueue"
         Effect   = "Allow"
         Action   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"]
         Resource = ["arn:aws:sqs:eu-west-1:111122223333:orders-video-720p"]
       },
     ]
-    error_message = "A transcoder reads uploads, writes its own rendition and consumes its own queue, nothing else."
+    error_message = "A transcoder reads uploads, writes (and may tell missing) its own renditions and consumes its own queue, nothing else."
   }
   assert {
     condition = alltrue(flatten([
@@ -207,6 +242,16 @@ run "shared_output_bucket_and_customer_managed_key" {
       Resource = ["arn:aws:s3:::orders-video-output/720p/*"]
     })
     error_message = "A transcoder writes only under its own rendition's prefix of the shared bucket."
+  }
+  assert {
+    condition = contains(jsondecode(module.transcoder["720p"].policy).Statement, {
+      Sid       = "TellMissingRenditions"
+      Effect    = "Allow"
+      Action    = ["s3:ListBucket"]
+      Resource  = ["arn:aws:s3:::orders-video-output"]
+      Condition = { StringLike = { "s3:prefix" = ["720p/*"] } }
+    })
+    error_message = "In a shared bucket a transcoder may list (tell a missing output) only under its own prefix."
   }
   assert {
     condition = (
