@@ -73,12 +73,15 @@ class Usage:
     """What each principal was allowed to do, and by which statements: the least-privilege report's
     input."""
 
-    records: dict[tuple[str, str, str], list[str]] = field(default_factory=dict)
+    records: dict[tuple[str, str, str], list[dict]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add(self, principal: Principal, action: str, resource: str, decision: Decision) -> None:
         key = (principal.role_arn or principal.arn, action, resource)
-        matched = [str(ref) for ref in decision.matched]
+        matched = [
+            {"policy": ref.source, "statement": ref.sid or str(ref.index)}
+            for ref in decision.matched
+        ]
         with self.lock:
             self.records.setdefault(key, matched)
 

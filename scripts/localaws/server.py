@@ -76,6 +76,12 @@ class ControlApi:
                 asdict(r) for r in self.runtime.invocations if name in (None, r.function_name)
             ]
             return self._json({"invocations": records})
+        if route == "iam" and request.method == "POST":
+            mode = request.get_json().get("mode")
+            if mode not in authorization.MODES:
+                return self._json({"error": f"mode must be one of {authorization.MODES}"}, 400)
+            self.authorizer.mode = mode
+            return self._json({"mode": mode})
         if route == "iam":
             # What IAM allowed (and by which statements) and denied: the least-privilege report.
             return self._json(

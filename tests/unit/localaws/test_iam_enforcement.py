@@ -222,3 +222,122 @@ def test_function_code_calls_with_its_execution_role(local_aws, bucket):
     assert error is None
     assert payload["arn"].endswith(f":assumed-role/{name}-role/{name}")
     assert "AccessDenied" in payload["put"] and "s3:PutObject" in payload["put"]
+
+
+def test_soft_mode_logs_the_denial_and_allows(local_aws, bucket):
+    """LOCALAWS_IAM=soft (or POST /_localaws/iam {"mode": "soft"}): what would be denied is
+    recorded with its message, and the call goes through."""
+    s3 = as_role(local_aws, role_with(local_aws, []), "s3")
+    local_aws.control("POST", "iam", {"mode": "soft"})
+    try:
+        s3.put_object(Bucket=bucket, Key="in/soft.txt", Body=b"s")
+    finally:
+        local_aws.control("POST", "iam", {"mode": "enforce"})
+    denied = local_aws.control("GET", "iam")["denied"]
+    assert any(d["resource"] == f"arn:aws:s3:::{bucket}/in/soft.txt" for d in denied)
+    with pytest.raises(ClientError):
+        s3.put_object(Bucket=bucket, Key="in/enforced.txt", Body=b"e")
+
+
+def test_allowed_calls_are_recorded_with_the_statement_that_allowed_them(local_aws, bucket):
+    """The least-privilege report's input: who did what, allowed by which statement."""
+    role = role_with(
+        local_aws,
+        [
+            {
+                "Sid": "ReadInputs",
+                "Effect": "Allow",
+                "Action": "s3:GetObject",
+                "Resource": f"arn:aws:s3:::{bucket}/in/*",
+            }
+        ],
+    )
+    as_role(local_aws, role, "s3").get_object(Bucket=bucket, Key="in/a.txt")
+    allowed = local_aws.control("GET", "iam")["allowed"]
+    record = next(a for a in allowed if a["principal"].endswith(f":role/{role}"))
+    assert record["action"] == "s3:GetObject"
+    assert record["statements"] == [
+        {"policy": f"inline policy 'grants' of role {role}", "statement": "ReadInputs"}
+    ]
+
+
+def test_service_principal_needs_the_key_policy_to_encrypt_a_log_group(local_aws):
+    """CloudWatch Logs "Encrypt log data using AWS KMS": CreateLogGroup with a key whose policy
+    does not allow logs.<region>.amazonaws.com is refused."""
+    kms = local_aws.client("kms")
+    root = {
+        "Effect": "Allow",
+        "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+        "Action": "kms:*",
+        "Resource": "*",
+    }
+    key = kms.create_key(Policy=json.dumps({"Version": "2012-10-17", "Statement": [root]}))[
+        "KeyMetadata"
+    ]["Arn"]
+    logs = local_aws.client("logs")
+    group = unique("/aws/lambda/encrypted")
+    denied = error_of(lambda: logs.create_log_group(logGroupName=group, kmsKeyId=key))
+    assert "not allowed to be used with Arn" in denied["Error"]["Message"]
+    service = {
+        "Effect": "Allow",
+        "Principal": {"Service": "logs.us-east-1.amazonaws.com"},
+        "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:GenerateDataKey*"],
+        "Resource": "*",
+        "Condition": {
+            "ArnLike": {
+                "kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:*:{ACCOUNT}:log-group:*"
+            }
+        },
+    }
+    kms.put_key_policy(
+        KeyId=key,
+        PolicyName="default",
+        Policy=json.dumps({"Version": "2012-10-17", "Statement": [root, service]}),
+    )
+    logs.create_log_group(logGroupName=group, kmsKeyId=key)
+
+
+def test_sns_delivers_to_a_queue_only_when_its_policy_lets_the_topic(local_aws):
+    """SNS "Fanout to Amazon SQS queues": the queue policy must allow sns.amazonaws.com
+    sqs:SendMessage for the topic (aws:SourceArn)."""
+    sns, sqs = local_aws.client("sns"), local_aws.client("sqs")
+    topic = sns.create_topic(Name=unique("t"))["TopicArn"]
+    url = sqs.create_queue(QueueName=unique("q"))["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
+    sns.publish(TopicArn=topic, Message="dropped")
+    assert "Messages" not in sqs.receive_message(QueueUrl=url, WaitTimeSeconds=0)
+    grant = {
+        "Effect": "Allow",
+        "Principal": {"Service": "sns.amazonaws.com"},
+        "Action": "sqs:SendMessage",
+        "Resource": arn,
+        "Condition": {"ArnEquals": {"aws:SourceArn": topic}},
+    }
+    sqs.set_queue_attributes(
+        QueueUrl=url,
+        Attributes={"Policy": json.dumps({"Version": "2012-10-17", "Statement": [grant]})},
+    )
+    sns.publish(TopicArn=topic, Message="delivered")
+    body = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=0)["Messages"][0]["Body"]
+    assert json.loads(body)["Message"] == "delivered"
+
+
+def test_lambda_refuses_a_role_it_cannot_assume(local_aws):
+    """Lambda CreateFunction: "The role defined for the function cannot be assumed by Lambda"
+    when the trust policy does not name lambda.amazonaws.com."""
+    from tests.support.lambdas import zip_source
+
+    role = f"arn:aws:iam::{ACCOUNT}:role/{role_with(local_aws, [], service='states.amazonaws.com')}"
+    denied = error_of(
+        lambda: local_aws.client("lambda").create_function(
+            FunctionName=unique("fn"),
+            Runtime="python3.12",
+            Role=role,
+            Handler="fn.handler.lambda_handler",
+            Code={"ZipFile": zip_source("")},
+        )
+    )
+    assert denied["Error"]["Code"] == "InvalidParameterValueException"
