@@ -10,6 +10,7 @@ of each invocation goes to the request's log file, so handler prints never corru
 import importlib
 import json
 import os
+import resource
 import sys
 import time
 import traceback
@@ -88,6 +89,10 @@ def redirect_output(log_path: str) -> None:
 
 def serve() -> None:
     replies = os.fdopen(int(os.environ.pop("LOCALAWS_REPLY_FD")), "w", buffering=1)
+    # Where the runtime cannot mount a sized tmpfs for TMPDIR, EphemeralStorage caps each file.
+    file_size_limit = os.environ.pop("LOCALAWS_FILE_SIZE_LIMIT", None)
+    if file_size_limit:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (int(file_size_limit),) * 2)
     # The init phase, as on Lambda: imports happen before the first request and its timeout.
     try:
         handler, init_error = load_handler(os.environ["_HANDLER"]), None

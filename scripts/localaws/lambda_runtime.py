@@ -9,6 +9,7 @@ server through ``AWS_ENDPOINT_URL``, so handler code has no test-only branches.
 
 from __future__ import annotations
 
+import functools
 import glob
 import hashlib
 import io
@@ -19,6 +20,7 @@ import select
 import shutil
 import signal
 import subprocess
+import tempfile
 import threading
 import time
 import uuid
@@ -53,6 +55,32 @@ def find_interpreter(runtime: str) -> str:
         f"{runtime} is needed to run this function locally: install it (apt or pyenv) or deploy"
         f" the function with a runtime whose interpreter is on PATH"
     )
+
+
+# Each sandbox's temporary directory (TMPDIR, HOME) holds the function's EphemeralStorage size,
+# as Lambda's /tmp does: a write past it fails with ENOSPC "No space left on device". Where the
+# server may mount (root, as here and in CI), the worker starts in a private mount namespace
+# (unshare(1), util-linux) that mounts a tmpfs of that size on the directory: no other process
+# sees the mount, and the kernel drops it with the namespace when the worker's last process
+# exits, so a killed worker or server leaves nothing mounted. A tmpfs holds its files in memory
+# (and swap), which on Lambda they are not. Without the right to mount, the worker gets
+# RLIMIT_FSIZE of that size instead: a single file can grow to it (EFBIG "File too large"), the
+# directory as a whole cannot be limited.
+MOUNT_TMPDIR = '"$1" -t tmpfs -o "size=$2m,mode=0700" localaws-tmp "$3" && shift 3 && exec "$@"'
+
+
+@functools.cache
+def can_mount_tmpfs() -> bool:
+    """Whether workers can get a size-limited tmpfs in a mount namespace of their own."""
+    if os.geteuid() != 0 or not (shutil.which("unshare") and shutil.which("mount")):
+        return False
+    with tempfile.TemporaryDirectory(prefix="localaws-probe-") as probe:
+        command = ["unshare", "--mount", "--", "mount", "-t", "tmpfs", "-o", "size=1m"]
+        return subprocess.run([*command, "tmpfs", probe], capture_output=True).returncode == 0
+
+
+def ephemeral_storage_mb(fn) -> int:
+    return int(getattr(fn, "ephemeral_storage", None) or 512)  # Lambda's default /tmp: 512 MB
 
 
 @dataclass
@@ -255,6 +283,7 @@ class LocalLambdaRuntime:
                 fn.run_time,
                 fn.environment_vars,
                 fn.memory_size,
+                ephemeral_storage_mb(fn),
                 str(fn.version),
                 fn.role,
             ],
@@ -268,15 +297,25 @@ class LocalLambdaRuntime:
         opt_dir = self._opt_dir(fn, layer_zips)
         tmp_dir = self.state_dir / "tmp" / f"{fn.function_name}-{next(self._counter)}"
         tmp_dir.mkdir(parents=True, exist_ok=True)
+        command = [find_interpreter(fn.run_time), "-s", "-S", str(BOOTSTRAP)]
+        size_mb = ephemeral_storage_mb(fn)
+        limits = {}
+        if can_mount_tmpfs():  # absolute paths: the function's PATH starts with its layers' bin/
+            unshare, mount = shutil.which("unshare"), shutil.which("mount")
+            sandbox = [unshare, "--mount", "--", "/bin/sh", "-c", MOUNT_TMPDIR, "sandbox", mount]
+            command = [*sandbox, str(size_mb), str(tmp_dir), *command]
+        else:
+            limits = {"LOCALAWS_FILE_SIZE_LIMIT": str(size_mb * 1024 * 1024)}
         read_fd, write_fd = os.pipe()
         process = subprocess.Popen(
-            [find_interpreter(fn.run_time), "-s", "-S", str(BOOTSTRAP)],
+            command,
             stdin=subprocess.PIPE,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             cwd=code_dir,
             env={
                 **self._environment(fn, code_dir, opt_dir, tmp_dir),
+                **limits,
                 "LOCALAWS_REPLY_FD": str(write_fd),
             },
             pass_fds=(write_fd,),

@@ -4,10 +4,15 @@ function settings moto drops (dead-letter queue, KMS key, logging config) so pla
 from __future__ import annotations
 
 import base64
+import io
+import json
 import logging
 import time
+import types
+import zipfile
 from concurrent.futures import ThreadPoolExecutor
 
+from moto.awslambda.exceptions import InvalidParameterValueException, LambdaClientError
 from moto.awslambda.models import LambdaFunction, lambda_backends
 
 from . import authorization
@@ -21,6 +26,75 @@ EXTRA_CONFIG_KEYS = ("DeadLetterConfig", "KMSKeyArn", "LoggingConfig")
 # AWS retries a failed asynchronous invocation twice, after about 1 and 2 minutes; locally the
 # waits are seconds so that tests of the retry and dead-letter paths stay short.
 ASYNC_RETRY_DELAYS = (1.0, 2.0)
+
+# Lambda quotas ("Invocation payload (request and response)": 6 MB synchronous, 1 MB asynchronous
+# since October 2025; "Deployment package (.zip file archive) size": 250 MB unzipped, including
+# layers), in the bytes AWS's own error messages name.
+SYNC_REQUEST_LIMIT = 6 * 1024 * 1024  # "Request must be smaller than 6291456 bytes for the ..."
+SYNC_RESPONSE_LIMIT = 6 * 1024 * 1024 + 100  # "... maximum allowed payload size (6291556 bytes)."
+ASYNC_REQUEST_LIMIT = 1024 * 1024  # was 262144: "... for the Event invocation type (limit N bytes)"
+UNZIPPED_LIMIT = 262_144_000
+
+
+class RequestEntityTooLarge(LambdaClientError):
+    code = 413
+
+    def __init__(self, message: str) -> None:
+        super().__init__("RequestEntityTooLargeException", message)
+
+
+def _check_request_size(body, invocation_type: str | None) -> None:
+    size = len(body.encode("utf-8") if isinstance(body, str) else body or b"")
+    if invocation_type == "Event" and size > ASYNC_REQUEST_LIMIT:
+        raise RequestEntityTooLarge(
+            f"{size} byte payload is too large for the Event invocation type"
+            f" (limit {ASYNC_REQUEST_LIMIT} bytes)"
+        )
+    if invocation_type != "Event" and size > SYNC_REQUEST_LIMIT:
+        raise RequestEntityTooLarge(
+            f"Request must be smaller than {SYNC_REQUEST_LIMIT} bytes for the InvokeFunction"
+            " operation"
+        )
+
+
+def _response_too_large(payload: bytes) -> bytes | None:
+    """Lambda's error payload for a synchronous response over the quota (HTTP 200, function
+    error Unhandled), or None when the response fits."""
+    if len(payload) <= SYNC_RESPONSE_LIMIT:
+        return None
+    return json.dumps(
+        {
+            "errorMessage": "Response payload size exceeded maximum allowed payload size"
+            f" ({SYNC_RESPONSE_LIMIT} bytes).",
+            "errorType": "Function.ResponseSizeTooLarge",
+        }
+    ).encode()
+
+
+def unzipped_size(zip_bytes: bytes) -> int:
+    if not zip_bytes:
+        return 0
+    with zipfile.ZipFile(io.BytesIO(zip_bytes)) as archive:
+        return sum(info.file_size for info in archive.infolist())
+
+
+def check_unzipped_size(account_id: str, region: str, code: bytes, layer_arns) -> None:
+    """The function's code and layers must fit 250 MB once extracted, as CreateFunction,
+    UpdateFunctionCode and UpdateFunctionConfiguration check. AWS's messages (as deployments
+    report them): the layers alone over the quota, "Layers consume more than the available size
+    of 262144000 bytes"; the code over what the layers leave, "Unzipped size must be smaller
+    than <quota - layers> bytes" (InvalidParameterValueException, HTTP 400)."""
+    backend = lambda_backends[account_id][region]
+    layer_versions = [backend.layers_versions_by_arn(arn) for arn in layer_arns]
+    layers = sum(unzipped_size(v.code_bytes) for v in layer_versions if v is not None)
+    if layers > UNZIPPED_LIMIT:
+        raise InvalidParameterValueException(
+            f"Layers consume more than the available size of {UNZIPPED_LIMIT} bytes"
+        )
+    if unzipped_size(code) > UNZIPPED_LIMIT - layers:
+        raise InvalidParameterValueException(
+            f"Unzipped size must be smaller than {UNZIPPED_LIMIT - layers} bytes"
+        )
 
 
 def layer_zips(fn: LambdaFunction) -> list[bytes]:
@@ -125,34 +199,66 @@ def install(service: LambdaService) -> None:
     """Route moto's invoke paths through the local runtime and keep the settings moto drops."""
 
     def invoke(self: LambdaFunction, body, request_headers, response_headers):
+        invocation_type = request_headers.get("x-amz-invocation-type")
+        _check_request_size(body, invocation_type)
         event = body or "{}"
-        if request_headers.get("x-amz-invocation-type") == "Event":
+        if invocation_type == "Event":
             service.invoke_async(self, event)
             return ""
         result = service.invoke(self, event)
-        if result.error_type:
+        payload = result.payload.encode()
+        too_large = _response_too_large(payload)
+        if result.error_type or too_large:
             response_headers["x-amz-function-error"] = "Unhandled"
         response_headers["x-amz-log-result"] = base64.b64encode(
             result.logs[-4096:].encode()
         ).decode()
         response_headers["x-amz-executed-version"] = str(self.version)
-        return result.payload.encode()
+        return too_large or payload
 
     LambdaFunction.invoke = invoke
+    from moto.awslambda import responses
+
+    # moto replaced any response whose sys.getsizeof (length + 33) passed 6,000,000 with
+    # Function.ResponseSizeTooLarge, so 5.7 to 6 MiB responses that AWS returns failed locally;
+    # invoke above applies the quota itself. `sys` is used by nothing else in that module.
+    responses.sys = types.SimpleNamespace(getsizeof=lambda payload: 0)
 
     original_init = LambdaFunction.__init__
     original_update = LambdaFunction.update_configuration
+    original_update_code = LambdaFunction.update_function_code
     original_config = LambdaFunction.get_configuration
 
     def __init__(self, account_id, spec, *args, **kwargs):
         original_init(self, account_id, spec, *args, **kwargs)
+        layer_arns = [layer["Arn"] for layer in self.layers]
+        check_unzipped_size(account_id, self.region, self.code_bytes, layer_arns)
         self.extra_config = {k: spec[k] for k in EXTRA_CONFIG_KEYS if spec.get(k)}
 
     def update_configuration(self, config_updates):
+        if config_updates.get("Layers") is not None:
+            check_unzipped_size(
+                self.account_id, self.region, self.code_bytes, config_updates["Layers"]
+            )
         for key in EXTRA_CONFIG_KEYS:
             if key in config_updates:
                 self.extra_config[key] = config_updates[key]
         return original_update(self, config_updates)
+
+    code_fields = ("code_bytes", "code_size", "code_sha_256", "code_digest")
+
+    def update_function_code(self, updated_spec):
+        before = {name: getattr(self, name, None) for name in code_fields}, dict(self.code)
+        configuration = original_update_code(self, updated_spec)
+        try:
+            layer_arns = [layer["Arn"] for layer in self.layers]
+            check_unzipped_size(self.account_id, self.region, self.code_bytes, layer_arns)
+        except InvalidParameterValueException:  # refused: the function keeps its code
+            for name, value in before[0].items():
+                setattr(self, name, value)
+            self.code = before[1]
+            raise
+        return configuration
 
     def get_configuration(self, on_create=False):
         config = original_config(self, on_create)
@@ -161,4 +267,5 @@ def install(service: LambdaService) -> None:
 
     LambdaFunction.__init__ = __init__
     LambdaFunction.update_configuration = update_configuration
+    LambdaFunction.update_function_code = update_function_code
     LambdaFunction.get_configuration = get_configuration

@@ -31,8 +31,66 @@ def delivery_status_attributes(topic) -> dict[str, str]:
     return found
 
 
+# Publish: "By default, a message can be at most 256 KiB in size (262,144 bytes, not 262,144
+# characters)"; a topic's MaximumMessageSize attribute raises it up to 1 MiB, and "Amazon SNS
+# validates the combined size of the message body and message attributes" (SNS API reference).
+DEFAULT_MAXIMUM_MESSAGE_SIZE = 262_144
+
+
+def message_size(message: str, attributes: dict | None) -> int:
+    """Body and attributes (name, type, value) in UTF-8 bytes; moto counted the body's
+    characters only, against a fixed 256 KiB."""
+    size = len(message.encode("utf-8"))
+    for name, attribute in (attributes or {}).items():
+        value = attribute.get("Value", "")
+        value = value if isinstance(value, bytes) else str(value).encode("utf-8")
+        size += len(name.encode("utf-8")) + len(attribute.get("Type", "").encode("utf-8"))
+        size += len(value)
+    return size
+
+
+def maximum_message_size(topic) -> int:
+    for stored in ("MaximumMessageSize", "maximum_message_size"):  # see delivery_status_…
+        if getattr(topic, stored, None) not in (None, ""):
+            return int(getattr(topic, stored))
+    return DEFAULT_MAXIMUM_MESSAGE_SIZE
+
+
+def _enforce_message_size() -> None:
+    from moto.sns.exceptions import InvalidParameterValue, SNSException
+    from moto.sns.models import SNSBackend
+
+    class BatchRequestTooLong(SNSException):
+        code = "BatchRequestTooLong"
+
+    publish, publish_batch = SNSBackend.publish, SNSBackend.publish_batch
+
+    def publish_checked(self, message, arn, *args, **kwargs):
+        attributes = kwargs.get("message_attributes")
+        topic = self.topics.get(arn) if arn else None
+        if topic is not None and message_size(message, attributes) > maximum_message_size(topic):
+            # InvalidParameter, as AWS; PublishBatch reports it as the entry's failure.
+            raise InvalidParameterValue("Invalid parameter: Message too long")
+        return publish(self, message, arn, *args, **kwargs)
+
+    def publish_batch_checked(self, topic_arn, publish_batch_request_entries):
+        entries = publish_batch_request_entries
+        limit = maximum_message_size(self.get_topic(topic_arn))
+        total = sum(message_size(e["Message"], e.get("MessageAttributes")) for e in entries)
+        if total > limit:  # PublishBatch: the batch's total is limited like one message
+            raise BatchRequestTooLong(
+                f"The length of all the messages put together is more than the limit ({limit})."
+            )
+        return publish_batch(self, topic_arn, entries)
+
+    SNSBackend.publish = publish_checked
+    SNSBackend.publish_batch = publish_batch_checked
+
+
 def install() -> None:
     from moto.sns.responses import SNSResponse
+
+    _enforce_message_size()
 
     original = SNSResponse.get_topic_attributes
 

@@ -8,6 +8,7 @@ returns RedrivePolicy with spaces after separators, which Terraform plans as a c
 
 from __future__ import annotations
 
+import base64
 import json
 
 # Attributes whose empty value means "remove it", as SetQueueAttributes treats them.
@@ -25,8 +26,54 @@ def merged_attributes(current_policy: str | None, changes: dict) -> dict:
     return attributes
 
 
+def message_size(body: str, attributes: dict | None) -> int:
+    """A message's size as SQS counts it against MaximumMessageSize: the body and every part of
+    each message attribute (name, data type, value), in UTF-8 bytes (MessageAttributeValue, SQS
+    API reference). moto counted the body's characters only."""
+    size = len(body.encode("utf-8"))
+    for name, attribute in (attributes or {}).items():
+        size += len(name.encode("utf-8")) + len(attribute.get("DataType", "").encode("utf-8"))
+        if attribute.get("StringValue") is not None:
+            size += len(attribute["StringValue"].encode("utf-8"))
+        elif attribute.get("BinaryValue") is not None:
+            value = attribute["BinaryValue"]
+            size += len(base64.b64decode(value) if isinstance(value, str) else value)
+    return size
+
+
+def _enforce_message_size() -> None:
+    from moto.sqs.constants import MAXIMUM_MESSAGE_LENGTH
+    from moto.sqs.exceptions import BatchRequestTooLong, InvalidParameterValue
+    from moto.sqs.models import SQSBackend
+
+    send, send_batch = SQSBackend.send_message, SQSBackend.send_message_batch
+
+    def send_message(self, queue_name, message_body, message_attributes=None, *args, **kwargs):
+        limit = int(self.get_queue(queue_name).maximum_message_size)
+        if message_size(message_body, message_attributes) > limit:
+            raise InvalidParameterValue(
+                "One or more parameters are invalid. Reason: Message must be shorter than"
+                f" {limit} bytes."
+            )
+        return send(self, queue_name, message_body, message_attributes, *args, **kwargs)
+
+    def send_message_batch(self, queue_name, entries):
+        # SendMessageBatch: the sum of the messages' sizes is limited like one message (1 MiB).
+        total = sum(
+            message_size(e["MessageBody"], e.get("MessageAttributes")) for e in entries.values()
+        )
+        if total > MAXIMUM_MESSAGE_LENGTH:
+            raise BatchRequestTooLong(total)
+        return send_batch(self, queue_name, entries)
+
+    SQSBackend.send_message = send_message
+    SQSBackend.send_message_batch = send_message_batch
+
+
 def install() -> None:
     from moto.sqs.models import Queue
+
+    _enforce_message_size()
 
     if "RedriveAllowPolicy" not in Queue.BASE_ATTRIBUTES:
         Queue.BASE_ATTRIBUTES.append("RedriveAllowPolicy")

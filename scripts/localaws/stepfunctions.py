@@ -28,6 +28,7 @@ def install() -> None:
     _fix_states_errors_of_branches()
     _fix_aws_sdk_error_names()
     _fix_parser_error_codes()
+    _fix_payload_quota()
     _serve_definition_validation()
     _serve_list_state_machine_versions()
     _enable_jsonata()
@@ -86,6 +87,7 @@ def _call_tasks_with_the_role() -> None:
 
 
 def _fix_start_execution() -> None:
+    from moto.stepfunctions.exceptions import ValidationException
     from moto.stepfunctions.models import StateMachine
     from moto.stepfunctions.parser.backend.execution import Execution
     from moto.stepfunctions.parser.models import StepFunctionsParserBackend
@@ -98,6 +100,12 @@ def _fix_start_execution() -> None:
         name = name or str(uuid.uuid4())
         self._validate_name(name)
         execution_input = "{}" if execution_input is None else execution_input
+        if len(execution_input.encode("utf-8")) > MAX_PAYLOAD_BYTES:  # checked before the ARN
+            raise ValidationException(
+                "1 validation error detected: Value at 'input' failed to satisfy constraint:"
+                f" Member must have size less than or equal to {MAX_PAYLOAD_BYTES} bytes in"
+                " UTF-8 encoding"
+            )
         state_machine = self.describe_state_machine(state_machine_arn)  # or one of its versions
         # Runs of a version are listed (and found by DescribeExecution) under the state machine.
         root = self.describe_state_machine(getattr(state_machine, "source_arn", state_machine.arn))
@@ -311,7 +319,6 @@ def _fix_runtime_errors() -> None:
     from moto.stepfunctions.parser.asl.utils.json_path import NoSuchJsonPathError
 
     runtime = StatesErrorNameType.StatesRuntime
-    terminal = {runtime, StatesErrorNameType.StatesStatesDataLimitExceeded}
     evaluate = ExecutionState._evaluate_with_timeout
 
     def _evaluate_with_timeout(self, env) -> None:
@@ -340,15 +347,52 @@ def _fix_runtime_errors() -> None:
     matches = ErrorEqualsDecl._eval_body
 
     def _eval_body(self, env) -> None:
-        # AWS never retries or catches States.Runtime and States.DataLimitExceeded, not even
-        # with States.ALL; moto matched them like any other error.
-        if isinstance(env.stack[-1], StatesErrorName) and env.stack[-1].typ in terminal:
+        # AWS never retries or catches States.Runtime, not even with States.ALL; moto matched it
+        # like any other error. (States.DataLimitExceeded is matched as usual: see
+        # _fix_payload_quota for when it reaches a Catch.)
+        if isinstance(env.stack[-1], StatesErrorName) and env.stack[-1].typ == runtime:
             env.stack.pop()
             env.stack.append(False)
             return
         matches(self, env)
 
     ErrorEqualsDecl._eval_body = _eval_body
+
+
+# Step Functions quotas: "Maximum input or output size for a task, state, or execution: 256 KiB of
+# data as a UTF-8 encoded string"; the API reference gives every input/output field of the
+# execution history "Maximum length of 262144", so exactly 256 KiB is allowed.
+MAX_PAYLOAD_BYTES = 262_144
+
+
+def payload_size(value) -> int:
+    """Bytes of a state's data as Step Functions stores it: compact JSON text in UTF-8."""
+    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=_json_default)
+    return len(text.encode("utf-8"))
+
+
+def _fix_payload_quota() -> None:
+    """moto measured state data as spaced, ASCII-escaped JSON ("é" as 6 bytes) and refused
+    exactly 256 KiB, so data AWS accepts failed locally. What happens past the quota is moto's
+    and matches AWS as recorded against it (LocalStack's AWS-validated snapshots of
+    test_states_errors, 2024): a task result over it fails the task with
+    States.DataLimitExceeded, which a Catch of that name or of States.ALL sees (the error
+    handling guide says States.ALL does not, but the recorded executions were caught); a
+    state's own output over it (a Pass state's Result, a ResultPath merge) fails the execution
+    at once, past any Catch, which is the "terminal" error the guide describes."""
+    import sys
+
+    from moto.stepfunctions.parser import quotas
+
+    original = quotas.is_within_size_quota
+
+    def is_within_size_quota(value) -> bool:
+        return payload_size(value) <= MAX_PAYLOAD_BYTES
+
+    quotas.is_within_size_quota = is_within_size_quota
+    for module in list(sys.modules.values()):  # state.py and the task modules import it by name
+        if getattr(module, "is_within_size_quota", None) is original:
+            module.is_within_size_quota = is_within_size_quota
 
 
 # aws-sdk service names (the Java SDK's) that are not botocore's.
