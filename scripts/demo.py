@@ -16,6 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import least_privilege
 import pyarrow.parquet as pq
 import retail_data
 import sample_photos
@@ -294,6 +295,20 @@ def run_glue_medallion(aws: LocalAwsProcess, outputs: dict) -> list[str]:
     return lines
 
 
+def least_privilege_summary(aws: LocalAwsProcess) -> list[str]:
+    """The roles' grants against what the runs used (before teardown removes the roles)."""
+    path, unexplained = least_privilege.write_report(aws, REPORT_DIR, "demo-")
+    lines = [f"least privilege: {path.relative_to(ROOT)}"]
+    if unexplained:
+        lines.append(f"  {len(unexplained)} grants unused and unexplained:")
+        lines += [f"    {g.role} {g.statement} {g.action}" for g in unexplained]
+    else:
+        lines.append("  every grant was used or has a written reason")
+    denied = aws.control("GET", "iam")["denied"]
+    lines += [f"  IAM denied: {d['message']}" for d in denied]
+    return lines
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--keep", action="store_true", help="leave the stack and server running")
@@ -319,6 +334,7 @@ def main() -> int:
             summary += run_sns_fanout(aws, outputs["sns_fanout"], Path(work))
         summary += run_rider_photo(aws, outputs["rider_photo"])
         summary += run_glue_medallion(aws, outputs["glue_medallion"])
+        summary += least_privilege_summary(aws)
     finally:
         if args.keep:
             print(f"\n--keep: the local AWS stays up at {aws.endpoint}")
