@@ -160,8 +160,8 @@ def resource_policy(arn: str, action: str, region: str) -> tuple[Policy | None, 
             from moto.awslambda.models import lambda_backends
 
             name = rest.split(":")[1]
-            text = lambda_backends[account][region].get_policy(name)
-            return Policy(text, f"resource-based policy of function {name}"), False
+            document = lambda_backends[account][region].get_function(name).policy.get_policy()
+            return Policy(document["Policy"], f"resource-based policy of function {name}"), False
         if service == "kms" and rest.startswith("key/"):
             from moto.kms.models import kms_backends
 

@@ -4,6 +4,7 @@ administrator's). Each case names the AWS documentation it follows."""
 from __future__ import annotations
 
 import json
+import time
 import uuid
 
 import pytest
@@ -341,3 +342,34 @@ def test_lambda_refuses_a_role_it_cannot_assume(local_aws):
         )
     )
     assert denied["Error"]["Code"] == "InvalidParameterValueException"
+
+
+def test_s3_invokes_a_function_only_when_its_policy_lets_the_bucket(local_aws, bucket):
+    """S3 "Granting permissions to invoke an AWS Lambda function": the function's resource-based
+    policy must allow s3.amazonaws.com for the bucket (aws:SourceArn, aws:SourceAccount)."""
+    name = create_function(local_aws, "def lambda_handler(event, context):\n    return 1\n")
+    arn = local_aws.client("lambda").get_function(FunctionName=name)["Configuration"]["FunctionArn"]
+    local_aws.client("s3").put_bucket_notification_configuration(
+        Bucket=bucket,
+        NotificationConfiguration={
+            "LambdaFunctionConfigurations": [
+                {"LambdaFunctionArn": arn, "Events": ["s3:ObjectCreated:*"]}
+            ]
+        },
+    )
+    local_aws.client("s3").put_object(Bucket=bucket, Key="in/refused.txt", Body=b"r")
+    local_aws.client("lambda").add_permission(
+        FunctionName=name,
+        StatementId="s3",
+        Action="lambda:InvokeFunction",
+        Principal="s3.amazonaws.com",
+        SourceArn=f"arn:aws:s3:::{bucket}",
+        SourceAccount=ACCOUNT,
+    )
+    local_aws.client("s3").put_object(Bucket=bucket, Key="in/allowed.txt", Body=b"a")
+    deadline = time.monotonic() + 30
+    while not local_aws.invocations(name) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert len(local_aws.invocations(name)) == 1
+    denied = local_aws.control("GET", "iam")["denied"]
+    assert any(d["principal"] == "s3.amazonaws.com" and d["resource"] == arn for d in denied)
