@@ -27,6 +27,7 @@ import re
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from urllib.parse import unquote
 from xml.sax.saxutils import escape
 
 from werkzeug.exceptions import HTTPException
@@ -438,8 +439,8 @@ def request_parameters(response) -> dict:
     elif response.body and isinstance(response.body, str) and response.body.startswith("{"):
         with contextlib.suppress(ValueError):
             params.update(json.loads(response.body))
-    if response.uri_match:
-        params.update({k: v for k, v in response.uri_match.groupdict().items() if v})
+    if response.uri_match:  # path segments as sent: percent-encoded
+        params.update({k: unquote(v) for k, v in response.uri_match.groupdict().items() if v})
     return params
 
 

@@ -356,3 +356,44 @@ def test_api_starts_an_execution_like_an_upload(local_aws, workflow, runs):
 
 def test_deployed_state_machine_is_valid_and_every_task_retries(local_aws, workflow):
     assert_deployed_definition_is_sound(local_aws, workflow["rider_photo"]["state_machine_arn"])
+
+
+def test_a_role_missing_one_statement_fails_the_workflow_with_access_denied(
+    local_aws, workflow, runs
+):
+    """The roles are what AWS will enforce: the face-detection function's role without its
+    DetectFaces statement fails the workflow with AccessDenied naming rekognition:DetectFaces
+    (the local AWS evaluates IAM; see README "IAM on the local AWS")."""
+    function = workflow["rider_photo"]["function_names"]["face_detection"]
+    role = local_aws.client("lambda").get_function_configuration(FunctionName=function)["Role"]
+    iam, role_name = local_aws.client("iam"), role.split("/")[-1]
+    policy_name = iam.list_role_policies(RoleName=role_name)["PolicyNames"][0]
+    granted = iam.get_role_policy(RoleName=role_name, PolicyName=policy_name)["PolicyDocument"]
+    reduced = {
+        **granted,
+        "Statement": [s for s in granted["Statement"] if s.get("Sid") != "DetectFaces"],
+    }
+    assert len(reduced["Statement"]) == len(granted["Statement"]) - 1
+    iam.put_role_policy(
+        RoleName=role_name, PolicyName=policy_name, PolicyDocument=json.dumps(reduced)
+    )
+    try:
+        run = Run(
+            local_aws,
+            workflow,
+            f"user_z-{uuid.uuid4().hex[:4]}",
+            "selfie.jpg",
+            samples.happy_face(),
+        ).wait()
+    finally:
+        iam.put_role_policy(
+            RoleName=role_name, PolicyName=policy_name, PolicyDocument=json.dumps(granted)
+        )
+    assert run.execution["status"] == "FAILED"
+    assert run.states == ["FaceDetection"]
+    cause = run.execution.get("cause", "")
+    assert "AccessDenied" in cause
+    assert (
+        f"assumed-role/{role_name}/{function} is not authorized to perform: "
+        "rekognition:DetectFaces" in cause
+    )

@@ -373,3 +373,16 @@ def test_s3_invokes_a_function_only_when_its_policy_lets_the_bucket(local_aws, b
     assert len(local_aws.invocations(name)) == 1
     denied = local_aws.control("GET", "iam")["denied"]
     assert any(d["principal"] == "s3.amazonaws.com" and d["resource"] == arn for d in denied)
+
+
+def test_invoking_by_arn_or_name_is_authorized_on_the_function_arn(local_aws):
+    """Lambda Invoke's resource is the function's ARN however FunctionName names it (the ARN
+    travels percent-encoded in the request path)."""
+    name = create_function(local_aws, "def lambda_handler(event, context):\n    return 'ok'\n")
+    arn = local_aws.client("lambda").get_function(FunctionName=name)["Configuration"]["FunctionArn"]
+    role = role_with(
+        local_aws, [{"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": arn}]
+    )
+    lam = as_role(local_aws, role, "lambda")
+    for function in (arn, name):
+        assert json.loads(lam.invoke(FunctionName=function)["Payload"].read()) == "ok"
