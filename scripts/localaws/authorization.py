@@ -611,7 +611,7 @@ def check_operation(
     resources = iam_catalog.resources_for(action, params, "aws", region, account)
     context = {
         f"kms:EncryptionContext:{k}": v for k, v in (params.get("EncryptionContext") or {}).items()
-    }
+    } | iam_catalog.request_context(action, params)
     AUTHORIZER.check(principal, action, resources, region, context, code)
 
 

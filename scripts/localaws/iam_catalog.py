@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from email.utils import parseaddr
 
 # Signing names whose IAM service prefix differs.
 IAM_PREFIXES = {"monitoring": "cloudwatch", "email": "ses"}
@@ -36,15 +36,11 @@ PARAMETER_ALIASES: dict[str, tuple[str, ...]] = {
     "RuleName": ("Name", "Rule"),
     "EventBusName": ("EventBusName",),
     "JobId": ("Id",),
+    "IdentityName": ("Source", "FromEmailAddress"),  # SES: the sender's address (v1, v2)
 }
 
-
-@dataclass(frozen=True)
-class Authorization:
-    """One permission a request needs."""
-
-    action: str
-    resource: str  # an ARN, or "*" for actions without resource-level permissions
+# Condition keys whose value is a request parameter of another name.
+CONTEXT_PARAMETERS = {"ses:FromAddress": ("Source", "FromEmailAddress")}
 
 
 @functools.cache
@@ -94,6 +90,24 @@ def _last_segment(value: str) -> str:
     return re.split(r"[/:]", value.rstrip("/"))[-1]
 
 
+def _plain_value(value: str) -> str:
+    """A parameter as the name it gives: a URL's or ARN's last segment, a mailbox's address."""
+    if value.startswith(("arn:", "http")):
+        return _last_segment(value)
+    return parseaddr(value)[1] or value if "<" in value else value
+
+
+def request_context(action: str, params: Mapping) -> dict[str, str]:
+    """The action's service-specific condition keys that the request's parameters carry."""
+    strings = _string_parameters(params)
+    context = {}
+    for key, names in CONTEXT_PARAMETERS.items():
+        value = next((strings[n.lower()] for n in names if n.lower() in strings), None)
+        if value and key.partition(":")[0] == action.partition(":")[0]:
+            context[key] = _plain_value(value)
+    return context
+
+
 def _fill(
     arn_format: str, params: dict[str, str], partition: str, region: str, account: str
 ) -> str | None:
@@ -105,7 +119,7 @@ def _fill(
         for candidate in (name, *PARAMETER_ALIASES.get(name, ())):
             found = params.get(candidate.lower())
             if found:
-                return _last_segment(found) if found.startswith(("arn:", "http")) else found
+                return _plain_value(found)
         return None
 
     filled = arn_format
@@ -160,12 +174,3 @@ def resources_for(
         return [arn for arn in required if arn] or None
     optional = (_resource_for(f, strings, *where) for needed, f in types if not needed)
     return [next((arn for arn in optional if arn), "*")]
-
-
-def condition_keys(action: str) -> set[str]:
-    """The condition keys the Service Authorization Reference lists for an action."""
-    prefix, _, name = action.partition(":")
-    privilege = (_database().get(prefix) or {}).get("privileges", {}).get(name) or {}
-    return {
-        key for t in privilege.get("resource_types", {}).values() for key in t["condition_keys"]
-    }
