@@ -295,6 +295,19 @@ def run_glue_medallion(aws: LocalAwsProcess, outputs: dict) -> list[str]:
     return lines
 
 
+class ApplyProgress:
+    """Prints terraform's progress as resources done / total with the time taken, every few
+    seconds rather than every resource."""
+
+    def __init__(self, every: float = 5.0) -> None:
+        self.every, self.printed = every, -every
+
+    def __call__(self, done: int, total: int, elapsed: float, address: str) -> None:
+        if elapsed - self.printed >= self.every or done == total:
+            self.printed = elapsed
+            print(f"  {done}/{total} resources, {elapsed:4.0f} s  ({address})", flush=True)
+
+
 def least_privilege_summary(aws: LocalAwsProcess) -> list[str]:
     """The roles' grants against what the runs used (before teardown removes the roles)."""
     path, unexplained = least_privilege.write_report(aws, REPORT_DIR, "demo-")
@@ -328,7 +341,7 @@ def main() -> int:
     try:
         print(f"terraform apply {EXAMPLE.relative_to(ROOT)} …")
         root.init()
-        outputs = root.apply()
+        outputs = root.apply(progress=ApplyProgress())
         with tempfile.TemporaryDirectory() as work:
             summary += run_media_convert(aws, outputs["media_convert"], Path(work))
             summary += run_sns_fanout(aws, outputs["sns_fanout"], Path(work))

@@ -6,6 +6,8 @@ import json
 import os
 import shutil
 import subprocess
+import threading
+import time
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -88,11 +90,63 @@ class TerraformRoot:
             "init", "-no-color", "-backend-config", f"path={self.work_dir / 'terraform.tfstate'}"
         )
 
-    def apply(self, timeout: float = 600) -> dict:
-        self.run(
-            "apply", "-no-color", "-auto-approve", f"-var-file={self.var_file}", timeout=timeout
-        )
+    def apply(self, timeout: float = 600, progress=None) -> dict:
+        """Apply and return the outputs; `progress(done, total, elapsed_seconds, address)` is
+        called as resources complete, from terraform's machine-readable UI (`-json`)."""
+        if progress is None:
+            self.run(
+                "apply",
+                "-no-color",
+                "-auto-approve",
+                f"-var-file={self.var_file}",
+                timeout=timeout,
+            )
+        else:
+            self._apply_streaming(timeout, progress)
         return self.outputs()
+
+    def _apply_streaming(self, timeout: float, progress) -> None:
+        cmd = [
+            "terraform",
+            f"-chdir={self.root}",
+            "apply",
+            "-json",
+            "-auto-approve",
+            f"-var-file={self.var_file}",
+        ]
+        started = time.monotonic()
+        process = subprocess.Popen(
+            cmd, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        timer = threading.Timer(timeout, process.kill)
+        timer.start()
+        total, done, errors, other = 0, 0, [], []
+        try:
+            for line in process.stdout:
+                if not line.startswith("{"):
+                    other.append(line)  # stderr: a crash or a message outside the JSON UI
+                    continue
+                event = json.loads(line)
+                kind = event.get("type")
+                if kind == "change_summary" and event["changes"]["operation"] == "apply":
+                    changes = event["changes"]
+                    total = changes["add"] + changes["change"] + changes["remove"]
+                elif kind == "planned_change" and event["change"]["action"] != "noop":
+                    total += 1
+                elif kind == "apply_complete":
+                    done += 1
+                    address = event["hook"]["resource"]["addr"]
+                    progress(done, max(total, done), time.monotonic() - started, address)
+                elif kind == "diagnostic" and event["diagnostic"]["severity"] == "error":
+                    diagnostic = event["diagnostic"]
+                    errors.append(f"{diagnostic['summary']}: {diagnostic.get('detail', '')}")
+        finally:
+            timer.cancel()
+            process.wait()
+        if process.returncode != 0:
+            reason = "timed out" if process.returncode < 0 else f"exited {process.returncode}"
+            detail = "\n".join(errors) + "".join(other)[-4000:]
+            raise TerraformError(f"terraform apply {reason}:\n{detail}")
 
     def plan_changes(self) -> str | None:
         """None when the plan is empty, else the plan text (exit code 2 of -detailed-exitcode)."""
