@@ -7,6 +7,7 @@ VENV        := .venv
 PY          := $(VENV)/bin/python
 SDK_DIR     := $(VENV)/lambda-runtime
 CHECKOV_VENV := $(VENV)/tools/checkov
+PARLIAMENT_VENV := $(VENV)/tools/parliament
 TF_CLI      := build/terraform/cli.tfrc
 export TF_CLI_CONFIG_FILE := $(abspath $(TF_CLI))
 export TF_IN_AUTOMATION := 1
@@ -34,11 +35,17 @@ $(CHECKOV_VENV)/.installed: requirements-checkov.txt
 	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
 	@touch $@
 
+# parliament (the IAM policy lint) needs a setuptools that still has pkg_resources: its own venv.
+$(PARLIAMENT_VENV)/.installed: requirements-parliament.txt
+	@test -x $(PARLIAMENT_VENV)/bin/python || $(PYTHON_BOOT) -m venv $(PARLIAMENT_VENV)
+	$(PARLIAMENT_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-parliament.txt
+	@touch $@
+
 prerequisites: ## Check for what the project cannot install itself (terraform is checked by terraform-config)
 	@command -v java >/dev/null || { echo "java is missing: install a Java 17 runtime (Debian: apt install" \
 	  "openjdk-17-jre-headless); the local Glue runs the jobs' PySpark scripts with it" >&2; exit 1; }
 
-bootstrap: prerequisites $(VENV)/.installed $(CHECKOV_VENV)/.installed terraform-config ## Create .venv with pinned tools; idempotent
+bootstrap: prerequisites $(VENV)/.installed $(CHECKOV_VENV)/.installed $(PARLIAMENT_VENV)/.installed terraform-config ## Create .venv with pinned tools; idempotent
 
 terraform-config: ## Point terraform at the local provider mirror (TF_PROVIDER_MIRROR overrides)
 	@mkdir -p $(dir $(TF_CLI))
@@ -53,9 +60,10 @@ test: bootstrap package ## The whole suite: unit, terraform and end-to-end
 test-unit: bootstrap ## Unit tests only (no terraform)
 	$(PY) -m pytest tests/unit
 
-lint: bootstrap ## ruff (lint, format), terraform fmt/validate and checkov; also part of make test
+lint: bootstrap ## ruff (lint, format), terraform fmt/validate, checkov and the IAM policy lint; also part of make test
 	$(PY) scripts/lint.py
 	CKV_SKIP_PACKAGE_UPDATE_CHECK=true $(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml
+	$(PARLIAMENT_VENV)/bin/python scripts/policy_lint.py
 
 fmt: bootstrap ## Format Python and Terraform sources
 	$(VENV)/bin/ruff check --fix .

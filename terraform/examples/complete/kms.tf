@@ -48,7 +48,9 @@ resource "aws_kms_key" "workflows" {
         Sid       = "CloudWatchLogsEncryptTheWorkflowsLogGroups"
         Effect    = "Allow"
         Principal = { Service = "logs.${local.region}.amazonaws.com" }
-        Action    = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]
+        # The CloudWatch Logs guide's statement less its kms:Describe*: DescribeKey carries no
+        # encryption context, so under this condition it was never allowed (scripts/policy_lint.py).
+        Action    = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*"]
         Resource  = "*"
         Condition = { ArnLike = { "kms:EncryptionContext:aws:logs:arn" = local.encrypted_log_groups } }
       },
