@@ -499,6 +499,8 @@ def authorize_moto_request(response, resource: str) -> None:
         return
     if signing_name == "s3":
         action = f"s3:{response.data['Action']}"
+        if action == "s3:DeleteObject" and "/" not in resource.removeprefix("arn:aws:s3:::"):
+            return  # DeleteObjects: each key is authorized on its own (FakeBucket.get_permission)
         # A bucket policy's Deny binds the account's administrators too.
         caller = principal or Principal.root(account)
         authorizer.check(
@@ -664,12 +666,19 @@ def install(authorizer: Authorizer) -> None:
 
     ActionAuthenticatorMixin._authenticate_and_authorize_action = authorize
 
-    # moto's own bucket-policy check of object requests knows few operators and no request
-    # context; bucket policies are evaluated above instead.
+    # moto asks the bucket for object requests and for each key of a DeleteObjects; its own
+    # evaluation knows few operators and no request context. Object requests are authorized
+    # above; each key of a DeleteObjects is authorized here (AWS reports a denied key as an
+    # AccessDenied error in the response, as moto does with DENIED).
     from moto.iam.access_control import PermissionResult
     from moto.s3.models import FakeBucket
 
-    FakeBucket.get_permission = lambda self, action, resource: PermissionResult.NEUTRAL
+    def get_permission(self, action: str, resource: str):
+        if action == "s3:DeleteObject" and not caller_may(action, resource, "us-east-1"):
+            return PermissionResult.DENIED
+        return PermissionResult.NEUTRAL
+
+    FakeBucket.get_permission = get_permission
 
 
 def session_client(

@@ -143,6 +143,7 @@ class LocalAws:
         self._server = make_server(host, port, self, threaded=True)
 
     def __call__(self, environ, start_response):
+        self.authorizer.serving(None)  # a kept-alive connection's thread serves many callers
         path = environ.get("PATH_INFO", "")
         if path.startswith(apigateway.PREFIX):  # before the control API, which shares its prefix
             return self.http_apis(Request(environ))(environ, start_response)

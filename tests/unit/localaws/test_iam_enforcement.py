@@ -386,3 +386,24 @@ def test_invoking_by_arn_or_name_is_authorized_on_the_function_arn(local_aws):
     lam = as_role(local_aws, role, "lambda")
     for function in (arn, name):
         assert json.loads(lam.invoke(FunctionName=function)["Payload"].read()) == "ok"
+
+
+def test_delete_objects_authorizes_each_key(local_aws, bucket):
+    """S3 DeleteObjects: s3:DeleteObject is needed on each key; a denied key comes back as an
+    AccessDenied error of the response, the others are deleted."""
+    local_aws.client("s3").put_object(Bucket=bucket, Key="out/b.txt", Body=b"b")
+    role = role_with(
+        local_aws,
+        [
+            {
+                "Effect": "Allow",
+                "Action": "s3:DeleteObject",
+                "Resource": f"arn:aws:s3:::{bucket}/in/*",
+            }
+        ],
+    )
+    result = as_role(local_aws, role, "s3").delete_objects(
+        Bucket=bucket, Delete={"Objects": [{"Key": "in/a.txt"}, {"Key": "out/b.txt"}]}
+    )
+    assert [d["Key"] for d in result["Deleted"]] == ["in/a.txt"]
+    assert [(e["Key"], e["Code"]) for e in result["Errors"]] == [("out/b.txt", "AccessDenied")]
