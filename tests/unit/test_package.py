@@ -108,6 +108,76 @@ def test_zip_is_normalised_and_complete(src: Path, tmp_path: Path):
     assert not (out / "lambda" / "not_a_function.zip").exists()
 
 
+def zip_names(out: Path, fn: str) -> list[str]:
+    with zipfile.ZipFile(out / "lambda" / f"{fn}.zip") as archive:
+        return archive.namelist()
+
+
+def test_zip_holds_only_the_shared_modules_its_function_imports(src: Path, tmp_path: Path):
+    # lambda_common.util reaches lambda_common.text (relative import) and media_common.units;
+    # lambda_common.unused and photo_common are imported by no module of hello.
+    write(src / "lambda_common" / "util.py", "from .text import greet as greet\n")
+    write(
+        src / "lambda_common" / "text.py",
+        "from media_common import units\n\n\ndef greet(name):\n    return f'hello {name}'\n",
+    )
+    write(src / "lambda_common" / "unused.py", "import photo_common.faces\n")
+    write(src / "media_common" / "__init__.py", "")
+    write(src / "media_common" / "units.py", "KB = 1024\n")
+    write(src / "media_common" / "ffmpeg_runner.py", "import ffmpeg\n")
+    write(src / "photo_common" / "__init__.py", "")
+    write(src / "photo_common" / "faces.py", "")
+    # A function importing a shared module only inside a function body still gets it.
+    write(
+        src / "other" / "handler.py",
+        "def lambda_handler(event, context):\n"
+        "    from photo_common import faces\n\n    return faces.__name__\n",
+    )
+    out = tmp_path / "out"
+    run_package(src, out)
+
+    assert zip_names(out, "hello") == [
+        "hello/data/tool.sh",
+        "hello/handler.py",
+        "lambda_common/__init__.py",
+        "lambda_common/text.py",
+        "lambda_common/util.py",
+        "media_common/__init__.py",
+        "media_common/units.py",
+    ]
+    assert zip_names(out, "other") == [
+        "other/handler.py",
+        "photo_common/__init__.py",
+        "photo_common/faces.py",
+    ]
+    # Shared packages are not functions: no zip of their own.
+    assert set(read_manifest(out)["functions"]) == {"hello", "other"}
+
+
+def test_changing_a_module_the_function_does_not_import_keeps_its_zip(src: Path, tmp_path: Path):
+    write(src / "lambda_common" / "unused.py", "X = 1\n")
+    out = tmp_path / "out"
+    run_package(src, out)
+    zip_path = out / "lambda" / "hello.zip"
+    before = (zip_path.read_bytes(), zip_path.stat().st_mtime_ns)
+
+    write(src / "lambda_common" / "unused.py", "X = 2\n")
+    proc = run_package(src, out)
+
+    assert (zip_path.read_bytes(), zip_path.stat().st_mtime_ns) == before
+    assert "built " not in proc.stdout
+
+
+@pytest.mark.parametrize(
+    "statement",
+    ["import lambda_common.missing", "from lambda_common.missing import greet"],
+)
+def test_import_of_a_missing_shared_module_is_an_error(src: Path, tmp_path: Path, statement):
+    write(src / "hello" / "handler.py", HANDLER + f"\n{statement}\n")
+    with pytest.raises(pkg.BuildError, match=r"no module lambda_common\.missing"):
+        pkg.build(src, tmp_path / "out", None, with_layer=False)
+
+
 def test_manifest_matches_zip(src: Path, tmp_path: Path):
     out = tmp_path / "out"
     run_package(src, out)
