@@ -22,19 +22,14 @@ from aws_lambda_powertools.utilities.batch import (
 )
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from botocore.exceptions import ClientError
-from lambda_common.config import RenditionConfig
-from lambda_common.errors import (
-    CorruptInputError,
-    EmptyInputError,
-    FFmpegError,
-    InputTooLargeError,
-    MissingPermissionError,
-    is_access_denied,
-)
-from lambda_common.naming import normalise_etag, output_keys
-from lambda_common.probe import probe
-from lambda_common.tools import run
-from lambda_common.transcode import output_size, rendition_command
+from lambda_common.errors import MissingPermissionError, is_access_denied
+from lambda_common.naming import normalise_etag
+from media_common.errors import CorruptInputError, EmptyInputError, InputTooLargeError
+from media_common.ffmpeg_runner import FFmpegError, run_ffmpeg
+from media_common.job_keys import output_keys
+from media_common.probe import probe
+from media_common.settings import RenditionConfig
+from media_common.transcode import output_size, rendition_command
 
 logger = Logger(service="fanout_transcode")
 processor = BatchProcessor(event_type=EventType.SQS)
@@ -96,7 +91,7 @@ def transcode_message(message: dict, config: RenditionConfig, s3) -> dict:
             info.has_audio,
         )
         try:
-            run(command)
+            run_ffmpeg(command)
         except FFmpegError as exc:
             if exc.crashed:
                 raise

@@ -11,18 +11,14 @@ from pathlib import Path
 import boto3
 from aws_lambda_powertools import Logger
 from lambda_common import naming
-from lambda_common.config import SplitConfig
-from lambda_common.errors import (
-    ConfigurationError,
-    CorruptInputError,
-    EmptyInputError,
-    FFmpegError,
-    InputTooLargeError,
-)
-from lambda_common.manifest import Manifest, Part, write_manifest
-from lambda_common.probe import MediaInfo, probe
-from lambda_common.tools import run
-from lambda_common.transcode import part_spans, read_segment_list, split_command
+from lambda_common.errors import ConfigurationError
+from media_common import job_keys
+from media_common.errors import CorruptInputError, EmptyInputError, InputTooLargeError
+from media_common.ffmpeg_runner import FFmpegError, run_ffmpeg
+from media_common.manifest import Manifest, Part, write_manifest
+from media_common.probe import MediaInfo, probe
+from media_common.settings import SplitConfig
+from media_common.transcode import part_spans, read_segment_list, split_command
 
 logger = Logger(service="media_split")
 
@@ -46,8 +42,8 @@ def split(event: dict, config: SplitConfig, s3, workdir: Path) -> dict:
         label, head["ContentLength"], config.max_input_bytes, shutil.disk_usage(workdir).free
     )
     # The event's ETag if given, so the cleanup (which sees the same input) names the same job.
-    job = naming.job_id(bucket, key, event.get("etag") or head["ETag"])
-    prefix = naming.job_prefix(config.work_prefix, job)
+    job = job_keys.job_id(bucket, key, event.get("etag") or head["ETag"])
+    prefix = job_keys.job_prefix(config.work_prefix, job)
     logger.append_keys(jobId=job, source=label)
 
     source = workdir / "source"  # no extension: see probe()
@@ -59,12 +55,12 @@ def split(event: dict, config: SplitConfig, s3, workdir: Path) -> dict:
 
     parts = []
     for index, (path, span, frames) in enumerate(pieces):
-        parts.append(Part(index, naming.part_key(prefix, index), span, frames))
+        parts.append(Part(index, job_keys.part_key(prefix, index), span, frames))
         s3.upload_file(str(path), config.work_bucket, parts[-1].key)
-    audio_key = naming.audio_key(prefix) if audio else None
+    audio_key = job_keys.audio_key(prefix) if audio else None
     if audio:
         s3.upload_file(str(audio), config.work_bucket, audio_key)
-    output_key, thumbnail_key = naming.output_keys(config.output_prefix, key)
+    output_key, thumbnail_key = job_keys.output_keys(config.output_prefix, key)
     manifest = Manifest(
         job_id=job,
         source_bucket=bucket,
@@ -85,7 +81,7 @@ def split(event: dict, config: SplitConfig, s3, workdir: Path) -> dict:
         thumbnail_key=thumbnail_key,
         parts=tuple(parts),
     )
-    manifest_key = naming.manifest_key(prefix)
+    manifest_key = job_keys.manifest_key(prefix)
     write_manifest(s3, config.work_bucket, manifest_key, manifest)
     logger.info("split", extra={"parts": len(parts), "frames": manifest.frames})
     return {
@@ -108,7 +104,7 @@ def cut(
         source, parts_dir, segment_list, segment_seconds, audio, info.audio_codec == "aac"
     )
     try:
-        run(command)
+        run_ffmpeg(command)
     except FFmpegError as exc:
         if exc.crashed:
             raise

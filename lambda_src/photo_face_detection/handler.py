@@ -7,14 +7,10 @@ from dataclasses import dataclass
 
 import boto3
 from aws_lambda_powertools import Logger
-from lambda_common.config import env_bool, env_number
-from lambda_common.photo import (
-    PhotoDoesNotMeetRequirementError,
-    PhotoRequest,
-    open_photo,
-    read_photo,
-    translate_client_error,
-)
+from lambda_common.env import env_bool, env_number
+from photo_common.errors import PhotoDoesNotMeetRequirementError
+from photo_common.image import open_photo, read_photo
+from photo_common.request import PhotoRequest, translate_client_error
 
 logger = Logger(service="photo_face_detection")
 CHECK_DECODE_SIZE = 64  # pixels: decoding at a small JPEG scale still reads every byte

@@ -7,13 +7,9 @@ from dataclasses import dataclass
 
 import boto3
 from aws_lambda_powertools import Logger
-from lambda_common.config import env_number, env_text
-from lambda_common.photo import (
-    FaceAlreadyExistsError,
-    PhotoRequest,
-    RiderAlreadyRegisteredError,
-    translate_client_error,
-)
+from lambda_common.env import env_number, env_text
+from photo_common.errors import FaceAlreadyExistsError, RiderAlreadyRegisteredError
+from photo_common.request import PhotoRequest, translate_client_error
 
 logger = Logger(service="photo_face_search")
 

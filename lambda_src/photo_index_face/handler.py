@@ -6,13 +6,10 @@ from dataclasses import dataclass
 
 import boto3
 from aws_lambda_powertools import Logger
-from lambda_common.config import env_text
+from lambda_common.env import env_text
 from lambda_common.errors import ConfigurationError
-from lambda_common.photo import (
-    PhotoDoesNotMeetRequirementError,
-    PhotoRequest,
-    translate_client_error,
-)
+from photo_common.errors import PhotoDoesNotMeetRequirementError
+from photo_common.request import PhotoRequest, translate_client_error
 
 logger = Logger(service="photo_index_face")
 QUALITY_FILTERS = ("NONE", "AUTO", "LOW", "MEDIUM", "HIGH")

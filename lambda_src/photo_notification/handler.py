@@ -10,8 +10,8 @@ from collections.abc import Mapping
 import boto3
 from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
-from lambda_common.config import env_optional
-from lambda_common.photo import PhotoRequest, translate_client_error
+from lambda_common.env import env_optional
+from photo_common.request import PhotoRequest, translate_client_error
 
 logger = Logger(service="photo_notification")
 SUBJECT = "Your profile photo could not be used"

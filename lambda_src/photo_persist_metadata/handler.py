@@ -12,13 +12,9 @@ from decimal import Decimal
 
 import boto3
 from aws_lambda_powertools import Logger
-from lambda_common.config import env_text
-from lambda_common.photo import (
-    InvalidPhotoRequestError,
-    PhotoRequest,
-    RiderAlreadyRegisteredError,
-    translate_client_error,
-)
+from lambda_common.env import env_text
+from photo_common.errors import InvalidPhotoRequestError, RiderAlreadyRegisteredError
+from photo_common.request import PhotoRequest, translate_client_error
 
 logger = Logger(service="photo_persist_metadata")
 

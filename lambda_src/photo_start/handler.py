@@ -11,11 +11,11 @@ import json
 
 import boto3
 from aws_lambda_powertools import Logger
-from lambda_common.config import env_optional, env_text
+from lambda_common.env import env_optional, env_text
 from lambda_common.errors import ConfigurationError
 from lambda_common.naming import execution_name
-from lambda_common.photo import EMAIL, USER_ID
 from lambda_common.s3_events import created_objects
+from photo_common.request import EMAIL, USER_ID
 
 logger = Logger(service="photo_start")
 USER_ID_SOURCES = ("key", "metadata")

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 
 import boto3
 from aws_lambda_powertools import Logger
-from lambda_common.config import env_number, env_text
-from lambda_common.photo import PhotoRequest, open_photo, read_photo
+from lambda_common.env import env_number, env_text
+from photo_common.image import open_photo, read_photo
+from photo_common.request import PhotoRequest
 from PIL import Image
 
 logger = Logger(service="photo_thumbnail")

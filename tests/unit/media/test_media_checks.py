@@ -5,16 +5,16 @@ from __future__ import annotations
 from fractions import Fraction
 
 import pytest
-from lambda_common.config import SplitConfig
-from lambda_common.errors import (
-    ConfigurationError,
+from lambda_common.errors import ConfigurationError
+from media_common.errors import (
     CorruptInputError,
     EmptyInputError,
     InputTooLargeError,
     MergeVerificationError,
 )
-from lambda_common.manifest import Manifest, Part
-from lambda_common.probe import MediaInfo
+from media_common.manifest import Manifest, Part
+from media_common.probe import MediaInfo
+from media_common.settings import SplitConfig
 from media_merge.handler import verify_output
 from media_split.handler import check_complete, check_locations, check_size
 

@@ -9,19 +9,17 @@ import pytest
 import sample_photos as samples
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
-from lambda_common.config import env_bool, env_number, env_optional, env_text
+from lambda_common.env import env_bool, env_number, env_optional, env_text
 from lambda_common.errors import ConfigurationError
-from lambda_common.photo import (
+from moto import mock_aws
+from photo_common.errors import (
     ImageTooLargeError,
     InvalidImageError,
     InvalidPhotoRequestError,
-    PhotoRequest,
     TransientServiceError,
-    open_photo,
-    read_photo,
-    translate_client_error,
 )
-from moto import mock_aws
+from photo_common.image import open_photo, read_photo
+from photo_common.request import PhotoRequest, translate_client_error
 from PIL import Image
 
 EVENT = {"userId": "user_a", "s3Bucket": "photos", "s3Key": "user_a/1_happy_face.jpg"}

@@ -12,15 +12,15 @@ from decimal import Decimal
 import boto3
 import pytest
 import sample_photos as samples
-from lambda_common.photo import (
+from moto import mock_aws
+from photo_common.errors import (
     FaceAlreadyExistsError,
     ImageTooLargeError,
     InvalidPhotoRequestError,
     PhotoDoesNotMeetRequirementError,
-    PhotoRequest,
     RiderAlreadyRegisteredError,
 )
-from moto import mock_aws
+from photo_common.request import PhotoRequest
 from photo_face_detection.handler import the_one_face
 from photo_face_search.handler import check_no_match
 from photo_index_face.handler import indexed_face
