@@ -8,14 +8,14 @@ from pathlib import Path
 
 import boto3
 from aws_lambda_powertools import Logger
+from lambda_common.thumbnail import make_thumbnail
 from media_common import job_keys
 from media_common.errors import CorruptInputError
 from media_common.ffmpeg_runner import FFmpegError, run_ffmpeg
 from media_common.manifest import read_manifest
 from media_common.settings import EncodeConfig
 from media_common.transcode import encode_command, frame_command, output_size
-
-from media_encode.thumbnail import make_thumbnail
+from PIL import Image
 
 logger = Logger(service="media_encode")
 
@@ -61,14 +61,14 @@ def encode(event: dict, config: EncodeConfig, s3, workdir: Path) -> dict:
     thumbnail = None
     if index == 0:
         at = THUMBNAIL_AT if manifest.parts[0].duration > THUMBNAIL_AT else 0
-        frame, jpeg = workdir / "frame.png", workdir / "thumbnail.jpg"
-        run_ffmpeg(
-            frame_command(encoded, frame, at)
-        )  # the encoded frame is upright and square-pixel
-        make_thumbnail(frame, jpeg, config.thumbnail_width)
+        frame = workdir / "frame.png"
+        # The encoded frame is upright and square-pixel: THUMBNAIL_WIDTH wide, height to match.
+        run_ffmpeg(frame_command(encoded, frame, at))
+        with Image.open(frame) as image:
+            jpeg, _ = make_thumbnail(image, config.thumbnail_width)
         thumbnail = manifest.thumbnail_key
-        s3.upload_file(
-            str(jpeg), config.output_bucket, thumbnail, ExtraArgs={"ContentType": "image/jpeg"}
+        s3.put_object(
+            Bucket=config.output_bucket, Key=thumbnail, Body=jpeg, ContentType="image/jpeg"
         )
     return {
         "status": "SUCCEEDED",

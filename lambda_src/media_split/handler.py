@@ -13,8 +13,9 @@ from aws_lambda_powertools import Logger
 from lambda_common import naming
 from lambda_common.errors import ConfigurationError
 from media_common import job_keys
-from media_common.errors import CorruptInputError, EmptyInputError, InputTooLargeError
+from media_common.errors import CorruptInputError
 from media_common.ffmpeg_runner import FFmpegError, run_ffmpeg
+from media_common.input_size import check_input_size
 from media_common.manifest import Manifest, Part, write_manifest
 from media_common.probe import MediaInfo, probe
 from media_common.settings import SplitConfig
@@ -22,7 +23,6 @@ from media_common.transcode import part_spans, read_segment_list, split_command
 
 logger = Logger(service="media_split")
 
-SPACE_FACTOR = 3  # temp space per input byte: the source, its video parts, its audio, slack
 TRUNCATION_TOLERANCE_FRAMES = 2
 
 
@@ -38,9 +38,8 @@ def split(event: dict, config: SplitConfig, s3, workdir: Path) -> dict:
     label = f"s3://{bucket}/{key}"
     check_locations(bucket, key, config)
     head = s3.head_object(Bucket=bucket, Key=key)
-    check_size(
-        label, head["ContentLength"], config.max_input_bytes, shutil.disk_usage(workdir).free
-    )
+    free = shutil.disk_usage(workdir).free
+    check_input_size(label, head["ContentLength"], free, config.max_input_bytes, "splitting")
     # The event's ETag if given, so the cleanup (which sees the same input) names the same job.
     job = job_keys.job_id(bucket, key, event.get("etag") or head["ETag"])
     prefix = job_keys.job_prefix(config.work_prefix, job)
@@ -134,18 +133,6 @@ def check_locations(bucket: str, key: str, config: SplitConfig) -> None:
                 f"(s3://{our_bucket}/{our_prefix}); converting it would loop: give the "
                 f"workflow's {name.lower()} files their own bucket or prefix"
             )
-
-
-def check_size(label: str, size: int, max_bytes: int | None, free_bytes: int) -> None:
-    if size == 0:
-        raise EmptyInputError(f"{label} is 0 bytes")
-    if max_bytes is not None and size > max_bytes:
-        raise InputTooLargeError(f"{label} is {size} bytes, over MAX_INPUT_BYTES={max_bytes}")
-    if size * SPACE_FACTOR > free_bytes:
-        raise InputTooLargeError(
-            f"{label} is {size} bytes: splitting it needs about {size * SPACE_FACTOR} bytes of "
-            f"temporary storage and {free_bytes} are free (raise the ephemeral storage)"
-        )
 
 
 def check_complete(label: str, source: MediaInfo, read: float) -> None:
