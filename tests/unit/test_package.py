@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import importlib.metadata
 import importlib.util
 import json
 import os
+import re
 import struct
 import subprocess
 import sys
@@ -176,6 +178,89 @@ def test_import_of_a_missing_shared_module_is_an_error(src: Path, tmp_path: Path
     write(src / "hello" / "handler.py", HANDLER + f"\n{statement}\n")
     with pytest.raises(pkg.BuildError, match=r"no module lambda_common\.missing"):
         pkg.build(src, tmp_path / "out", None, with_layer=False)
+
+
+# --- the project's own functions: what each zip holds of lambda_src's shared packages -----------
+
+LAMBDA_SRC = REPO_ROOT / "lambda_src"
+SHARED = pkg.discover_shared(LAMBDA_SRC)
+FUNCTIONS = pkg.discover_functions(LAMBDA_SRC)
+# "Your code runs in an environment that includes the SDK for Python (Boto3)" (Building Lambda
+# functions with Python, AWS Lambda Developer Guide): boto3 and botocore need no requirement.
+RUNTIME_PROVIDED = frozenset({"boto3", "botocore"})
+LOADED_SHARED_FILES = """
+import importlib, json, sys
+root, function, *shared = sys.argv[1:]
+sys.path.insert(0, root)
+importlib.import_module(function + ".handler")
+print(json.dumps([m.__file__ for n, m in sys.modules.items() if n.split(".")[0] in shared]))
+"""
+
+
+def zipped_shared_files(fn) -> dict[str, Path]:
+    return {
+        name: path for name, path in pkg.source_entries(fn, SHARED) if name.split("/")[0] in SHARED
+    }
+
+
+def test_lambda_src_has_the_shared_packages_and_functions():
+    assert set(SHARED) == {"lambda_common", "media_common", "photo_common"}
+    assert len(FUNCTIONS) == 15
+    assert not {fn.name for fn in FUNCTIONS} & set(SHARED)
+
+
+@pytest.mark.parametrize("fn", FUNCTIONS, ids=lambda fn: fn.name)
+def test_each_zip_holds_exactly_the_shared_modules_its_handler_loads(fn, tmp_path: Path):
+    """Python itself is the judge: the zip's sources alone (third-party packages from the test
+    environment) import the handler, and every shared file in the zip is one it loaded."""
+    for name, path in pkg.source_entries(fn, SHARED):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(path.read_bytes())
+    proc = subprocess.run(
+        # -I: not lambda_src (PYTHONPATH) nor the working directory, only the zip's sources.
+        [sys.executable, "-I", "-c", LOADED_SHARED_FILES, str(tmp_path), fn.name, *SHARED],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    loaded = {Path(file).relative_to(tmp_path).as_posix() for file in json.loads(proc.stdout)}
+    assert loaded == set(zipped_shared_files(fn))
+
+
+def test_media_and_photo_zips_carry_none_of_each_others_code():
+    for fn in FUNCTIONS:
+        packages = {name.split("/")[0] for name in zipped_shared_files(fn)}
+        other = "media_common" if fn.name.startswith("photo_") else "photo_common"
+        assert "lambda_common" in packages and other not in packages, (fn.name, packages)
+
+
+def canonical(distribution: str) -> str:
+    return re.sub(r"[-_.]+", "-", distribution).lower()
+
+
+@pytest.mark.parametrize("fn", FUNCTIONS, ids=lambda fn: fn.name)
+def test_each_third_party_import_is_in_the_functions_requirements(fn):
+    """A zipped module importing a package the function does not install (the photo zips used
+    to carry transcode.py without ffmpeg-python) would fail on Lambda, not here."""
+    lines = fn.requirements.read_text().splitlines() if fn.requirements else []
+    required = {canonical(re.split(r"[=<>~!; #]", line.strip())[0]) for line in lines}
+    distributions = importlib.metadata.packages_distributions()
+    missing = set()
+    for name, path in pkg.source_entries(fn, SHARED):
+        if not name.endswith(".py"):
+            continue
+        package = name.rpartition("/")[0].replace("/", ".")
+        for module in {m.split(".")[0] for m in pkg.imported_names(path, package)}:
+            if module in sys.stdlib_module_names or module in RUNTIME_PROVIDED:
+                continue
+            if module in SHARED or module == fn.name:
+                continue
+            provided_by = {canonical(d) for d in distributions.get(module, [module])}
+            if not provided_by & required:
+                missing.add(f"{name} imports {module}")
+    assert not missing, f"not in {fn.name}/requirements.txt: {sorted(missing)}"
 
 
 def test_manifest_matches_zip(src: Path, tmp_path: Path):
