@@ -3,9 +3,13 @@
 
 Layout read from the source root (``--src``, default ``lambda_src``):
 
-* ``lambda_common/``: shared package, copied into every function zip.
 * ``<fn>/handler.py`` (+ optional pinned ``<fn>/requirements.txt``): one function, zipped as
-  ``<fn>/...`` at the zip root with ``lambda_common/`` and its third-party dependencies.
+  ``<fn>/...`` at the zip root with the shared modules it imports and its third-party
+  dependencies.
+* any other package (a directory with ``__init__.py`` and no ``handler.py``, e.g.
+  ``lambda_common/``, ``media_common/``, ``photo_common/``): shared code. A zip holds exactly the
+  shared modules its function imports, directly or through other shared modules (found by
+  reading the import statements, not by running them), with their packages' ``__init__.py``.
 
 Outputs under ``--out`` (default ``build``)::
 
@@ -55,7 +59,7 @@ PIP_PYTHON_VERSION = "3.12"
 # Lambda rejects function + layers above this many unzipped bytes ("250 MB").
 LAMBDA_UNZIPPED_LIMIT = 262_144_000
 
-COMMON_PACKAGE = "lambda_common"
+PACKAGE_INIT = "__init__.py"
 HANDLER_FILE = "handler.py"
 HANDLER_FUNCTION = "lambda_handler"
 REQUIREMENTS_FILE = "requirements.txt"
@@ -311,11 +315,13 @@ class State:
 # --------------------------------------------------------------------------- functions
 
 
-def find_common(src: Path) -> Path:
-    for candidate in (src / COMMON_PACKAGE, REPO_ROOT / "lambda_src" / COMMON_PACKAGE):
-        if candidate.is_dir():
-            return candidate
-    raise BuildError(f"no {COMMON_PACKAGE}/ package in {src} or {REPO_ROOT / 'lambda_src'}")
+def discover_shared(src: Path) -> dict[str, Path]:
+    """Shared packages by name: every package in src that is not a function."""
+    return {
+        root.name: root
+        for root in sorted(p for p in src.iterdir() if p.is_dir())
+        if (root / PACKAGE_INIT).is_file() and not (root / HANDLER_FILE).is_file()
+    }
 
 
 def discover_functions(src: Path) -> list[Function]:
@@ -323,7 +329,7 @@ def discover_functions(src: Path) -> list[Function]:
         raise BuildError(f"source directory {src} does not exist")
     functions = []
     for root in sorted(p for p in src.iterdir() if p.is_dir()):
-        if root.name == COMMON_PACKAGE or not (root / HANDLER_FILE).is_file():
+        if not (root / HANDLER_FILE).is_file():
             continue
         if not root.name.isidentifier():
             # The handler string imports "<fn>.handler", so the name must be importable.
@@ -367,14 +373,79 @@ def check_handler(fn: Function) -> None:
     raise BuildError(f"{path}: defines no top-level {HANDLER_FUNCTION}()")
 
 
-def source_entries(fn: Function, common: Path) -> list[tuple[str, Path]]:
+def parse_module(path: Path) -> ast.Module:
+    try:
+        return ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    except SyntaxError as exc:
+        raise BuildError(f"{path}: syntax error: {exc}") from exc
+
+
+def imported_names(path: Path, package: str) -> dict[str, bool]:
+    """The absolute names a file imports, anywhere in it, each with whether it must be a module:
+    `import X` and the X of `from X import Y` must be, Y may be a submodule of X or a name in it.
+    `package` is the file's own package, for relative imports."""
+    names: dict[str, bool] = {}
+    for node in ast.walk(parse_module(path)):
+        if isinstance(node, ast.Import):
+            names.update((alias.name, True) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            if node.level:
+                parts = package.split(".")
+                base = ".".join(parts[: len(parts) - node.level + 1])
+                module = f"{base}.{module}" if module else base
+            for alias in node.names:
+                if alias.name != "*":
+                    names.setdefault(f"{module}.{alias.name}", False)
+            names[module] = True
+    return names
+
+
+def module_file(package_root: Path, name: str) -> Path | None:
+    """The file of module `pkg.sub` under pkg's directory: sub/__init__.py or sub.py."""
+    base = package_root.joinpath(*name.split(".")[1:])
+    for candidate in (base / PACKAGE_INIT, base.with_suffix(".py")):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def shared_imports(fn: Function, shared: dict[str, Path]) -> list[tuple[str, Path]]:
+    """(zip name, path) of the shared modules fn imports, directly or through one another, and
+    of their packages' __init__.py (which Python runs on the way to a module)."""
+    found: dict[str, Path] = {}
+    pending = [(path, fn.name) for rel, path in iter_tree(fn.root) if rel.endswith(".py")]
+    while pending:
+        path, package = pending.pop()
+        for name, required in imported_names(path, package).items():
+            top = name.split(".")[0]
+            if top not in shared:
+                continue  # the function's own modules, the standard library, dependencies
+            parts = name.split(".")
+            for depth in range(1, len(parts) + 1):
+                module = ".".join(parts[:depth])
+                file = found.get(module) or module_file(shared[top], module)
+                if file is None:
+                    if required or depth < len(parts):
+                        raise BuildError(f"{path} imports {name}: there is no module {module}")
+                    break  # `from pkg.mod import name`: a name defined in pkg.mod
+                if module not in found:
+                    found[module] = file
+                    own = module if file.name == PACKAGE_INIT else module.rpartition(".")[0]
+                    pending.append((file, own))
+    return sorted(
+        (file.relative_to(shared[module.split(".")[0]].parent).as_posix(), file)
+        for module, file in found.items()
+    )
+
+
+def source_entries(fn: Function, shared: dict[str, Path]) -> list[tuple[str, Path]]:
     entries = [
         (f"{fn.name}/{rel}", path)
         for rel, path in iter_tree(fn.root)
         if rel != REQUIREMENTS_FILE  # installed, not shipped
     ]
-    entries += [(f"{COMMON_PACKAGE}/{rel}", path) for rel, path in iter_tree(common)]
-    return entries
+    return entries + shared_imports(fn, shared)
 
 
 def deps_key(fn: Function) -> str | None:
@@ -460,9 +531,9 @@ def prune_record(root: Path, record: Path) -> None:
     record.write_text("".join(f"{line}\n" for line in kept), encoding="utf-8")
 
 
-def build_function(fn: Function, common: Path, out: Path, state: State) -> Result:
+def build_function(fn: Function, shared: dict[str, Path], out: Path, state: State) -> Result:
     key = f"function-{fn.name}"
-    sources = source_entries(fn, common)
+    sources = source_entries(fn, shared)
     fp = function_fingerprint(fn, sources)
     entry = state.current(key, fp)
     if entry is not None:
@@ -692,12 +763,12 @@ def build(src: Path, out: Path, only: str | None, with_layer: bool) -> dict:
     state = State(out)
     all_functions = discover_functions(src)
     selected = select_functions(all_functions, only)
-    common = find_common(src) if selected else None
+    shared = discover_shared(src)
     functions, layers = {}, {}
 
     for fn in all_functions:
         if fn in selected:
-            result = build_function(fn, common, out, state)
+            result = build_function(fn, shared, out, state)
         else:
             # Not selected: keep its previous entry while its zip is still the one we built.
             entry = state.current(f"function-{fn.name}")
@@ -735,7 +806,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--src",
         type=Path,
         default=REPO_ROOT / "lambda_src",
-        help="source root holding lambda_common/ and <fn>/ (default: lambda_src)",
+        help="source root holding <fn>/ and the shared packages (default: lambda_src)",
     )
     parser.add_argument(
         "--out", type=Path, default=REPO_ROOT / "build", help="output directory (default: build)"

@@ -7,8 +7,8 @@ import json
 
 import boto3
 from aws_lambda_powertools import Logger
-from lambda_common.config import PublishConfig
 from lambda_common.s3_events import created_objects
+from media_common.settings import PublishConfig
 
 logger = Logger(service="fanout_publish")
 

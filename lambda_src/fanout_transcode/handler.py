@@ -22,25 +22,20 @@ from aws_lambda_powertools.utilities.batch import (
 )
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from botocore.exceptions import ClientError
-from lambda_common.config import RenditionConfig
-from lambda_common.errors import (
-    CorruptInputError,
-    EmptyInputError,
-    FFmpegError,
-    InputTooLargeError,
-    MissingPermissionError,
-    is_access_denied,
-)
-from lambda_common.naming import normalise_etag, output_keys
-from lambda_common.probe import probe
-from lambda_common.tools import run
-from lambda_common.transcode import output_size, rendition_command
+from lambda_common.errors import MissingPermissionError, is_access_denied
+from lambda_common.naming import normalise_etag
+from media_common.errors import CorruptInputError
+from media_common.ffmpeg_runner import FFmpegError, run_ffmpeg
+from media_common.input_size import check_input_size
+from media_common.job_keys import output_keys
+from media_common.probe import probe
+from media_common.settings import RenditionConfig
+from media_common.transcode import output_size, rendition_command
 
 logger = Logger(service="fanout_transcode")
 processor = BatchProcessor(event_type=EventType.SQS)
 
 SOURCE_ETAG = "source-etag"  # output metadata naming the source version it was made from
-SPACE_FACTOR = 3  # the source and its rendition must fit the temp dir with room to spare
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -96,7 +91,7 @@ def transcode_message(message: dict, config: RenditionConfig, s3) -> dict:
             info.has_audio,
         )
         try:
-            run(command)
+            run_ffmpeg(command)
         except FFmpegError as exc:
             if exc.crashed:
                 raise
@@ -146,12 +141,7 @@ def fetch_source(s3, bucket: str, key: str, path: Path) -> int:
             f"HeadObject of s3://{bucket}/{key} was denied (403): the upload was deleted, or is"
             " outside what the role may read (s3:GetObject on the input prefix)"
         ) from exc
-    if size == 0:
-        raise EmptyInputError(f"s3://{bucket}/{key} is 0 bytes")
     free = shutil.disk_usage(path.parent).free
-    if size * SPACE_FACTOR > free:
-        raise InputTooLargeError(
-            f"s3://{bucket}/{key} is {size} bytes; the function's temp storage has {free} free"
-        )
+    check_input_size(f"s3://{bucket}/{key}", size, free, work="transcoding")
     s3.download_file(bucket, key, str(path))
     return size

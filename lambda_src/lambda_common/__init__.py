@@ -1,6 +1,7 @@
-"""Shared helpers packaged into every Lambda function zip as lambda_common/.
+"""Shared basics of the Lambda functions, for media and photo workflows alike.
 
-errors (named errors), config (environment settings), naming (ids and S3 keys), manifest (the
-media job manifest), s3, tools (running ffmpeg/ffprobe), probe (ffprobe), transcode (ffmpeg
-command lines). probe and transcode need ffmpeg-python in the function's requirements.
+env (settings read from environment variables), errors (named errors any workflow's state
+machine may see), naming (execution names), s3_events (the objects of an S3 notification), s3
+(deleting a prefix), thumbnail (a JPEG thumbnail with Pillow). A function's zip holds only the
+modules it imports (scripts/package.py).
 """

@@ -1,28 +1,14 @@
-"""Deterministic names: job ids, execution names and every S3 key of a job.
-
-Work layout in WORK_BUCKET, all under one job prefix so a job is deleted with one prefix::
-
-    <WORK_PREFIX><jobId>/manifest.json
-    <WORK_PREFIX><jobId>/audio.m4a
-    <WORK_PREFIX><jobId>/parts/00000.mp4      split (stream copy of the source video)
-    <WORK_PREFIX><jobId>/encoded/00000.mp4    encoded parts
-    <WORK_PREFIX><jobId>/thumbnail/           frame captures of a MediaConvert job (part 0)
-    <WORK_PREFIX><jobId>/output.mp4           merged result before it is copied to its final key
-"""
+"""Deterministic names: the Step Functions execution started for an uploaded object."""
 
 from __future__ import annotations
 
 import hashlib
-import posixpath
 import re
 import unicodedata
 
 HASH_CHARS = 16  # 64 bits: collisions between distinct uploads are not a practical concern
 EXECUTION_NAME_MAX = 80  # Step Functions' limit
 UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
-PARTS_DIR = "parts"
-ENCODED_DIR = "encoded"
-THUMBNAIL_DIR = "thumbnail"
 
 
 def normalise_etag(etag: str) -> str:
@@ -30,68 +16,25 @@ def normalise_etag(etag: str) -> str:
     return etag.strip('"')
 
 
-def _digest(*fields: str) -> str:
+def digest(*fields: str) -> str:
     return hashlib.sha256("\0".join(fields).encode()).hexdigest()[:HASH_CHARS]
 
 
-def job_id(bucket: str, key: str, etag: str) -> str:
-    """Same object content at the same place gives the same job (and the same work prefix)."""
-    return _digest(bucket, key, normalise_etag(etag))
+def object_digest(bucket: str, key: str, etag: str) -> str:
+    """Same object content at the same place gives the same digest."""
+    return digest(bucket, key, normalise_etag(etag))
 
 
 def execution_name(bucket: str, key: str, etag: str, version_id: str | None = None) -> str:
     """`<slug of the key>-<hash>`: readable in the console, unique per object version.
 
-    Without a version id the hash is the job id, so an execution and its work prefix match.
+    Without a version id the hash is object_digest(), which is also the media job id, so an
+    execution and its work prefix match.
     """
     fields = [bucket, key, normalise_etag(etag)] + ([version_id] if version_id else [])
-    digest = _digest(*fields)
+    hashed = digest(*fields)
     ascii_key = unicodedata.normalize("NFKD", key).encode("ascii", "ignore").decode()
     slug = UNSAFE.sub("-", ascii_key).strip("-_")
     # Keep the end of the key: the file name says more than the folders.
-    slug = slug[-(EXECUTION_NAME_MAX - len(digest) - 1) :].lstrip("-_") or "object"
-    return f"{slug}-{digest}"
-
-
-def job_prefix(work_prefix: str, job: str) -> str:
-    return f"{work_prefix}{job}/"
-
-
-def manifest_key(prefix: str) -> str:
-    return f"{prefix}manifest.json"
-
-
-def audio_key(prefix: str) -> str:
-    return f"{prefix}audio.m4a"
-
-
-def part_key(prefix: str, index: int) -> str:
-    return f"{prefix}{PARTS_DIR}/{index:05d}.mp4"
-
-
-def merged_key(prefix: str) -> str:
-    return f"{prefix}output.mp4"
-
-
-def thumbnail_prefix(prefix: str) -> str:
-    return f"{prefix}{THUMBNAIL_DIR}/"
-
-
-def encoded_key_for(part: str) -> str:
-    """`<job>/parts/00003.mp4` -> `<job>/encoded/00003.mp4`."""
-    prefix, name = part.rsplit(f"/{PARTS_DIR}/", 1)
-    return f"{prefix}/{ENCODED_DIR}/{name}"
-
-
-def job_prefix_of(job_key: str) -> str:
-    """The job prefix of a key inside it: `<job>/manifest.json`, `<job>/parts/00003.mp4` or
-    `<job>/encoded/00003.mp4` -> `<job>/`."""
-    head = job_key.rpartition("/")[0]
-    parent, _, folder = head.rpartition("/")
-    return f"{parent}/" if folder in (PARTS_DIR, ENCODED_DIR) else f"{head}/"
-
-
-def output_keys(output_prefix: str, source_key: str) -> tuple[str, str]:
-    """Final video and thumbnail keys: the source key without its extension, under the prefix."""
-    stem = posixpath.splitext(source_key)[0]
-    return f"{output_prefix}{stem}.mp4", f"{output_prefix}{stem}.jpg"
+    slug = slug[-(EXECUTION_NAME_MAX - len(hashed) - 1) :].lstrip("-_") or "object"
+    return f"{slug}-{hashed}"

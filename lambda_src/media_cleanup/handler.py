@@ -5,9 +5,9 @@ from __future__ import annotations
 import boto3
 from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
-from lambda_common import naming
-from lambda_common.config import CleanupConfig
 from lambda_common.s3 import delete_prefix
+from media_common import job_keys
+from media_common.settings import CleanupConfig
 
 logger = Logger(service="media_cleanup")
 
@@ -44,10 +44,10 @@ def job_prefix_from_state(state: dict, work_prefix: str, etag_of) -> str | None:
     merge's input (manifest or encoded part keys), or the execution input, at the top level or
     under "source" (the source object, named as the split names it). None if nothing fits."""
     if state.get("jobId"):
-        return naming.job_prefix(work_prefix, state["jobId"])
+        return job_keys.job_prefix(work_prefix, state["jobId"])
     for job_key in [state.get("manifest"), *(state.get("encodedParts") or [])[:1]]:
         if job_key:
-            prefix = naming.job_prefix_of(job_key)
+            prefix = job_keys.job_prefix_of(job_key)
             # Never delete outside the work area, whatever the state says.
             return prefix if prefix.startswith(work_prefix) and prefix != work_prefix else None
     source = state.get("source") or state
@@ -55,4 +55,4 @@ def job_prefix_from_state(state: dict, work_prefix: str, etag_of) -> str | None:
     if not (bucket and key):
         return None
     etag = source.get("etag") or etag_of(bucket, key)
-    return naming.job_prefix(work_prefix, naming.job_id(bucket, key, etag)) if etag else None
+    return job_keys.job_prefix(work_prefix, job_keys.job_id(bucket, key, etag)) if etag else None

@@ -8,14 +8,14 @@ from pathlib import Path
 
 import boto3
 from aws_lambda_powertools import Logger
-from lambda_common import naming
-from lambda_common.config import EncodeConfig
-from lambda_common.errors import CorruptInputError, FFmpegError
-from lambda_common.manifest import read_manifest
-from lambda_common.tools import run
-from lambda_common.transcode import encode_command, frame_command, output_size
-
-from media_encode.thumbnail import make_thumbnail
+from lambda_common.thumbnail import make_thumbnail
+from media_common import job_keys
+from media_common.errors import CorruptInputError
+from media_common.ffmpeg_runner import FFmpegError, run_ffmpeg
+from media_common.manifest import read_manifest
+from media_common.settings import EncodeConfig
+from media_common.transcode import encode_command, frame_command, output_size
+from PIL import Image
 
 logger = Logger(service="media_encode")
 
@@ -32,7 +32,7 @@ def lambda_handler(event, context):
 def encode(event: dict, config: EncodeConfig, s3, workdir: Path) -> dict:
     bucket, index, key = event["bucket"], int(event["part"]["index"]), event["part"]["key"]
     # The Map item may carry the manifest key; if not, it sits next to the parts.
-    manifest_key = event.get("manifest") or naming.manifest_key(naming.job_prefix_of(key))
+    manifest_key = event.get("manifest") or job_keys.manifest_key(job_keys.job_prefix_of(key))
     manifest = read_manifest(s3, bucket, manifest_key)
     logger.append_keys(jobId=manifest.job_id, part=index)
 
@@ -46,7 +46,7 @@ def encode(event: dict, config: EncodeConfig, s3, workdir: Path) -> dict:
         manifest.rotation,
     )
     try:
-        run(encode_command(part, encoded, size, config.preset, config.crf, config.bitrate))
+        run_ffmpeg(encode_command(part, encoded, size, config.preset, config.crf, config.bitrate))
     except FFmpegError as exc:
         if exc.crashed:
             raise
@@ -54,19 +54,21 @@ def encode(event: dict, config: EncodeConfig, s3, workdir: Path) -> dict:
             f"part {index} of s3://{manifest.source_bucket}/{manifest.source_key} "
             f"could not be decoded and encoded: {exc.detail}"
         ) from exc
-    encoded_key = naming.encoded_key_for(key)
+    encoded_key = job_keys.encoded_key_for(key)
     s3.upload_file(str(encoded), bucket, encoded_key)
     logger.info("encoded", extra={"key": encoded_key, "size": size})
 
     thumbnail = None
     if index == 0:
         at = THUMBNAIL_AT if manifest.parts[0].duration > THUMBNAIL_AT else 0
-        frame, jpeg = workdir / "frame.png", workdir / "thumbnail.jpg"
-        run(frame_command(encoded, frame, at))  # the encoded frame is upright and square-pixel
-        make_thumbnail(frame, jpeg, config.thumbnail_width)
+        frame = workdir / "frame.png"
+        # The encoded frame is upright and square-pixel: THUMBNAIL_WIDTH wide, height to match.
+        run_ffmpeg(frame_command(encoded, frame, at))
+        with Image.open(frame) as image:
+            jpeg, _ = make_thumbnail(image, config.thumbnail_width)
         thumbnail = manifest.thumbnail_key
-        s3.upload_file(
-            str(jpeg), config.output_bucket, thumbnail, ExtraArgs={"ContentType": "image/jpeg"}
+        s3.put_object(
+            Bucket=config.output_bucket, Key=thumbnail, Body=jpeg, ContentType="image/jpeg"
         )
     return {
         "status": "SUCCEEDED",

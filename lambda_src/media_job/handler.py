@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import boto3
 from aws_lambda_powertools import Logger
-from lambda_common import naming
-from lambda_common.config import JobConfig
-from lambda_common.manifest import read_manifest
+from media_common import job_keys
+from media_common.manifest import read_manifest
+from media_common.settings import JobConfig
 
 from media_job.settings import build_job
 
@@ -21,8 +21,8 @@ def lambda_handler(event, context):
 
 def prepare(event: dict, config: JobConfig, s3) -> dict:
     bucket, index = event["bucket"], int(event["part"]["index"])
-    manifest_key = event.get("manifest") or naming.manifest_key(
-        naming.job_prefix_of(event["part"]["key"])
+    manifest_key = event.get("manifest") or job_keys.manifest_key(
+        job_keys.job_prefix_of(event["part"]["key"])
     )
     manifest = read_manifest(s3, bucket, manifest_key)
     logger.append_keys(jobId=manifest.job_id, part=index)
@@ -34,7 +34,7 @@ def prepare(event: dict, config: JobConfig, s3) -> dict:
     return {
         "job": job,
         "data": {
-            "encodedPart": naming.encoded_key_for(part.key),
+            "encodedPart": job_keys.encoded_key_for(part.key),
             "originalFileName": manifest.source_key,
             "bucket": bucket,
             "manifest": manifest_key,

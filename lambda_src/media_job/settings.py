@@ -14,10 +14,10 @@ import math
 
 import botocore.session
 from botocore.validate import ParamValidator
-from lambda_common import naming
-from lambda_common.errors import JobSettingsError
-from lambda_common.geometry import output_size
-from lambda_common.manifest import Manifest, Part
+from media_common import job_keys
+from media_common.errors import JobSettingsError
+from media_common.geometry import output_size
+from media_common.manifest import Manifest, Part
 
 VIDEO_GROUP = "Part"  # output group names in the template
 THUMBNAIL_GROUP = "Thumbnail"
@@ -65,11 +65,11 @@ def build_job(
         manifest.sample_aspect_ratio,
         manifest.rotation,
     )
-    encoded = naming.encoded_key_for(part.key).removesuffix(".mp4")
+    encoded = job_keys.encoded_key_for(part.key).removesuffix(".mp4")
     fill(groups[VIDEO_GROUP], f"s3://{bucket}/{encoded}", width, height)
 
     if part.index == 0:
-        prefix = naming.thumbnail_prefix(naming.job_prefix_of(part.key))
+        prefix = job_keys.thumbnail_prefix(job_keys.job_prefix_of(part.key))
         thumbnail_height = max(2, 2 * round(thumbnail_width * height / width / 2))
         output = fill(
             groups[THUMBNAIL_GROUP],

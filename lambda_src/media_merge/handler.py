@@ -8,14 +8,14 @@ from pathlib import Path
 
 import boto3
 from aws_lambda_powertools import Logger
-from lambda_common import naming
-from lambda_common.config import MergeConfig
-from lambda_common.errors import FFmpegError, MergeVerificationError
-from lambda_common.manifest import Manifest, read_manifest
-from lambda_common.probe import MediaInfo, probe
 from lambda_common.s3 import delete_prefix
-from lambda_common.tools import run
-from lambda_common.transcode import merge_command, write_concat_list
+from media_common import job_keys
+from media_common.errors import MergeVerificationError
+from media_common.ffmpeg_runner import FFmpegError, run_ffmpeg
+from media_common.manifest import Manifest, read_manifest
+from media_common.probe import MediaInfo, probe
+from media_common.settings import MergeConfig
+from media_common.transcode import merge_command, write_concat_list
 
 logger = Logger(service="media_merge")
 
@@ -31,11 +31,11 @@ def lambda_handler(event, context):
 
 def merge(event: dict, config: MergeConfig, s3, workdir: Path) -> dict:
     bucket, encoded_keys = event["bucket"], event["encodedParts"]
-    manifest_key = event.get("manifest") or naming.manifest_key(
-        naming.job_prefix_of(encoded_keys[0])
+    manifest_key = event.get("manifest") or job_keys.manifest_key(
+        job_keys.job_prefix_of(encoded_keys[0])
     )
     manifest = read_manifest(s3, bucket, manifest_key)
-    prefix = naming.job_prefix_of(manifest_key)
+    prefix = job_keys.job_prefix_of(manifest_key)
     label = f"s3://{config.output_bucket}/{manifest.output_key}"
     logger.append_keys(jobId=manifest.job_id, output=label)
     if len(encoded_keys) != len(manifest.parts):
@@ -54,7 +54,9 @@ def merge(event: dict, config: MergeConfig, s3, workdir: Path) -> dict:
         s3.download_file(bucket, manifest.audio_key, str(audio))
     merged = workdir / "output.mp4"
     try:
-        run(merge_command(concat_list, merged, audio, manifest.video_offset, manifest.audio_offset))
+        run_ffmpeg(
+            merge_command(concat_list, merged, audio, manifest.video_offset, manifest.audio_offset)
+        )
     except FFmpegError as exc:
         if exc.crashed:
             raise
@@ -68,7 +70,7 @@ def merge(event: dict, config: MergeConfig, s3, workdir: Path) -> dict:
         publish_frame_capture(s3, bucket, prefix, config.output_bucket, manifest.thumbnail_key)
     # Upload beside the work files, then copy server-side: the final key never holds a
     # partial object, and a failed upload leaves nothing there.
-    temp_key = naming.merged_key(prefix)
+    temp_key = job_keys.merged_key(prefix)
     s3.upload_file(str(merged), bucket, temp_key)
     s3.copy(
         {"Bucket": bucket, "Key": temp_key},
@@ -96,7 +98,7 @@ def merge(event: dict, config: MergeConfig, s3, workdir: Path) -> dict:
 def publish_frame_capture(s3, bucket: str, prefix: str, output_bucket: str, key: str) -> None:
     """Copy the last frame MediaConvert captured from the first part (numbered .0000000.jpg
     on, the last one is where the template aims) to the thumbnail's key."""
-    listing = s3.list_objects_v2(Bucket=bucket, Prefix=naming.thumbnail_prefix(prefix))
+    listing = s3.list_objects_v2(Bucket=bucket, Prefix=job_keys.thumbnail_prefix(prefix))
     captures = sorted(item["Key"] for item in listing.get("Contents", []))
     if not captures:
         raise MergeVerificationError(f"s3://{bucket}/{prefix}: MediaConvert captured no thumbnail")

@@ -11,22 +11,18 @@ from pathlib import Path
 import boto3
 from aws_lambda_powertools import Logger
 from lambda_common import naming
-from lambda_common.config import SplitConfig
-from lambda_common.errors import (
-    ConfigurationError,
-    CorruptInputError,
-    EmptyInputError,
-    FFmpegError,
-    InputTooLargeError,
-)
-from lambda_common.manifest import Manifest, Part, write_manifest
-from lambda_common.probe import MediaInfo, probe
-from lambda_common.tools import run
-from lambda_common.transcode import part_spans, read_segment_list, split_command
+from lambda_common.errors import ConfigurationError
+from media_common import job_keys
+from media_common.errors import CorruptInputError
+from media_common.ffmpeg_runner import FFmpegError, run_ffmpeg
+from media_common.input_size import check_input_size
+from media_common.manifest import Manifest, Part, write_manifest
+from media_common.probe import MediaInfo, probe
+from media_common.settings import SplitConfig
+from media_common.transcode import part_spans, read_segment_list, split_command
 
 logger = Logger(service="media_split")
 
-SPACE_FACTOR = 3  # temp space per input byte: the source, its video parts, its audio, slack
 TRUNCATION_TOLERANCE_FRAMES = 2
 
 
@@ -42,12 +38,11 @@ def split(event: dict, config: SplitConfig, s3, workdir: Path) -> dict:
     label = f"s3://{bucket}/{key}"
     check_locations(bucket, key, config)
     head = s3.head_object(Bucket=bucket, Key=key)
-    check_size(
-        label, head["ContentLength"], config.max_input_bytes, shutil.disk_usage(workdir).free
-    )
+    free = shutil.disk_usage(workdir).free
+    check_input_size(label, head["ContentLength"], free, config.max_input_bytes, "splitting")
     # The event's ETag if given, so the cleanup (which sees the same input) names the same job.
-    job = naming.job_id(bucket, key, event.get("etag") or head["ETag"])
-    prefix = naming.job_prefix(config.work_prefix, job)
+    job = job_keys.job_id(bucket, key, event.get("etag") or head["ETag"])
+    prefix = job_keys.job_prefix(config.work_prefix, job)
     logger.append_keys(jobId=job, source=label)
 
     source = workdir / "source"  # no extension: see probe()
@@ -59,12 +54,12 @@ def split(event: dict, config: SplitConfig, s3, workdir: Path) -> dict:
 
     parts = []
     for index, (path, span, frames) in enumerate(pieces):
-        parts.append(Part(index, naming.part_key(prefix, index), span, frames))
+        parts.append(Part(index, job_keys.part_key(prefix, index), span, frames))
         s3.upload_file(str(path), config.work_bucket, parts[-1].key)
-    audio_key = naming.audio_key(prefix) if audio else None
+    audio_key = job_keys.audio_key(prefix) if audio else None
     if audio:
         s3.upload_file(str(audio), config.work_bucket, audio_key)
-    output_key, thumbnail_key = naming.output_keys(config.output_prefix, key)
+    output_key, thumbnail_key = job_keys.output_keys(config.output_prefix, key)
     manifest = Manifest(
         job_id=job,
         source_bucket=bucket,
@@ -85,7 +80,7 @@ def split(event: dict, config: SplitConfig, s3, workdir: Path) -> dict:
         thumbnail_key=thumbnail_key,
         parts=tuple(parts),
     )
-    manifest_key = naming.manifest_key(prefix)
+    manifest_key = job_keys.manifest_key(prefix)
     write_manifest(s3, config.work_bucket, manifest_key, manifest)
     logger.info("split", extra={"parts": len(parts), "frames": manifest.frames})
     return {
@@ -108,7 +103,7 @@ def cut(
         source, parts_dir, segment_list, segment_seconds, audio, info.audio_codec == "aac"
     )
     try:
-        run(command)
+        run_ffmpeg(command)
     except FFmpegError as exc:
         if exc.crashed:
             raise
@@ -138,18 +133,6 @@ def check_locations(bucket: str, key: str, config: SplitConfig) -> None:
                 f"(s3://{our_bucket}/{our_prefix}); converting it would loop: give the "
                 f"workflow's {name.lower()} files their own bucket or prefix"
             )
-
-
-def check_size(label: str, size: int, max_bytes: int | None, free_bytes: int) -> None:
-    if size == 0:
-        raise EmptyInputError(f"{label} is 0 bytes")
-    if max_bytes is not None and size > max_bytes:
-        raise InputTooLargeError(f"{label} is {size} bytes, over MAX_INPUT_BYTES={max_bytes}")
-    if size * SPACE_FACTOR > free_bytes:
-        raise InputTooLargeError(
-            f"{label} is {size} bytes: splitting it needs about {size * SPACE_FACTOR} bytes of "
-            f"temporary storage and {free_bytes} are free (raise the ephemeral storage)"
-        )
 
 
 def check_complete(label: str, source: MediaInfo, read: float) -> None:

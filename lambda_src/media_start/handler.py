@@ -6,9 +6,9 @@ import json
 
 import boto3
 from aws_lambda_powertools import Logger
-from lambda_common.config import StartConfig
 from lambda_common.naming import execution_name
 from lambda_common.s3_events import created_objects
+from media_common.settings import StartConfig
 
 logger = Logger(service="media_start")
 

@@ -3,56 +3,34 @@ no sunglasses; otherwise PhotoDoesNotMeetRequirementError says why."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import boto3
 from aws_lambda_powertools import Logger
-from lambda_common.config import env_bool, env_number
-from lambda_common.photo import (
-    PhotoDoesNotMeetRequirementError,
-    PhotoRequest,
-    open_photo,
-    read_photo,
-    translate_client_error,
-)
+from photo_common.errors import PhotoDoesNotMeetRequirementError
+from photo_common.image import open_photo, read_photo
+from photo_common.request import PhotoRequest, translate_client_error
+from photo_common.settings import DetectionConfig
 
 logger = Logger(service="photo_face_detection")
 CHECK_DECODE_SIZE = 64  # pixels: decoding at a small JPEG scale still reads every byte
 
 
-@dataclass(frozen=True)
-class DetectionConfig:
-    max_photo_bytes: int
-    max_photo_pixels: int
-    min_face_confidence: float
-    require_eyes_open: bool
-
-    @classmethod
-    def from_env(cls) -> DetectionConfig:
-        return cls(
-            max_photo_bytes=int(
-                env_number("MAX_PHOTO_BYTES", 15 * 1024 * 1024, 1, 15 * 1024 * 1024)
-            ),
-            max_photo_pixels=int(env_number("MAX_PHOTO_PIXELS", 40_000_000, 1, 500_000_000)),
-            min_face_confidence=env_number("MIN_FACE_CONFIDENCE", 90, 0, 100),
-            require_eyes_open=env_bool("REQUIRE_EYES_OPEN", True),
-        )
-
-
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event, context):
     config = DetectionConfig.from_env()
+    return detect_face(event, config, boto3.client("s3"), boto3.client("rekognition"))
+
+
+def detect_face(event: dict, config: DetectionConfig, s3, rekognition) -> dict:
     request = PhotoRequest.from_event(event)
     logger.append_keys(user_id=request.user_id, photo=request.uri)
     # Rekognition would reject some of these too, but checking here gives the same clear error
     # on AWS and locally, and stops a decompression bomb before anything else reads it.
     open_photo(
-        read_photo(boto3.client("s3"), request, config.max_photo_bytes),
+        read_photo(s3, request, config.max_photo_bytes),
         config.max_photo_pixels,
         request.uri,
         CHECK_DECODE_SIZE,
     )
-    rekognition = boto3.client("rekognition")
     try:
         response = rekognition.detect_faces(Image=request.s3_object, Attributes=["ALL"])
     except rekognition.exceptions.ClientError as exc:

@@ -3,49 +3,31 @@ in the collection under any user id (one person, one account)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import boto3
 from aws_lambda_powertools import Logger
-from lambda_common.config import env_number, env_text
-from lambda_common.photo import (
-    FaceAlreadyExistsError,
-    PhotoRequest,
-    RiderAlreadyRegisteredError,
-    translate_client_error,
-)
+from photo_common.errors import FaceAlreadyExistsError, RiderAlreadyRegisteredError
+from photo_common.request import PhotoRequest, translate_client_error
+from photo_common.settings import SearchConfig
 
 logger = Logger(service="photo_face_search")
-
-
-@dataclass(frozen=True)
-class SearchConfig:
-    collection_id: str
-    table_name: str
-    threshold: float
-
-    @classmethod
-    def from_env(cls) -> SearchConfig:
-        return cls(
-            collection_id=env_text("COLLECTION_ID"),
-            table_name=env_text("RIDER_TABLE"),
-            threshold=env_number("FACE_MATCH_THRESHOLD", 80, 0, 100),
-        )
 
 
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event, context):
     config = SearchConfig.from_env()
+    table = boto3.resource("dynamodb").Table(config.table_name)
+    return check_duplicate(event, config, table, boto3.client("rekognition"))
+
+
+def check_duplicate(event: dict, config: SearchConfig, table, rekognition) -> dict:
     request = PhotoRequest.from_event(event)
     logger.append_keys(user_id=request.user_id, photo=request.uri)
     # Checked first: indexing a second face for a registered rider would leave the old one behind.
-    table = boto3.resource("dynamodb").Table(config.table_name)
     existing = table.get_item(Key={"userId": request.user_id}, ConsistentRead=True).get("Item")
     if existing:
         raise RiderAlreadyRegisteredError(
             f"Rider {request.user_id} already has a registered photo ({existing.get('s3Key')})."
         )
-    rekognition = boto3.client("rekognition")
     try:
         response = rekognition.search_faces_by_image(
             CollectionId=config.collection_id,

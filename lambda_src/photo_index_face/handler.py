@@ -2,43 +2,23 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import boto3
 from aws_lambda_powertools import Logger
-from lambda_common.config import env_text
-from lambda_common.errors import ConfigurationError
-from lambda_common.photo import (
-    PhotoDoesNotMeetRequirementError,
-    PhotoRequest,
-    translate_client_error,
-)
+from photo_common.errors import PhotoDoesNotMeetRequirementError
+from photo_common.request import PhotoRequest, translate_client_error
+from photo_common.settings import IndexConfig
 
 logger = Logger(service="photo_index_face")
-QUALITY_FILTERS = ("NONE", "AUTO", "LOW", "MEDIUM", "HIGH")
-
-
-@dataclass(frozen=True)
-class IndexConfig:
-    collection_id: str
-    quality_filter: str
-
-    @classmethod
-    def from_env(cls) -> IndexConfig:
-        quality_filter = env_text("QUALITY_FILTER", "AUTO")
-        if quality_filter not in QUALITY_FILTERS:
-            raise ConfigurationError(
-                f"QUALITY_FILTER={quality_filter!r} must be one of {QUALITY_FILTERS}"
-            )
-        return cls(env_text("COLLECTION_ID"), quality_filter)
 
 
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event, context):
-    config = IndexConfig.from_env()
+    return index_face(event, IndexConfig.from_env(), boto3.client("rekognition"))
+
+
+def index_face(event: dict, config: IndexConfig, rekognition) -> dict:
     request = PhotoRequest.from_event(event)
     logger.append_keys(user_id=request.user_id, photo=request.uri)
-    rekognition = boto3.client("rekognition")
     try:
         response = rekognition.index_faces(
             CollectionId=config.collection_id,

@@ -10,8 +10,8 @@ from collections.abc import Mapping
 import boto3
 from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
-from lambda_common.config import env_optional
-from lambda_common.photo import PhotoRequest, translate_client_error
+from photo_common.request import PhotoRequest, translate_client_error
+from photo_common.settings import NotificationConfig
 
 logger = Logger(service="photo_notification")
 SUBJECT = "Your profile photo could not be used"
@@ -19,22 +19,26 @@ SUBJECT = "Your profile photo could not be used"
 
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event, context):
+    config = NotificationConfig.from_env()
+    return notify(event, config, boto3.client("ses"), boto3.client("sns"))
+
+
+def notify(event: dict, config: NotificationConfig, ses, sns) -> dict:
     request = PhotoRequest.from_event(event)
-    sender, topic_arn = env_optional("SENDER_EMAIL"), env_optional("TOPIC_ARN")
     notice = rejection_notice(request, event.get("errorInfo"))
     logger.info("photo rejected", extra=notice)
     try:
-        channel, message_id = deliver(notice, request.email, sender, topic_arn)
+        channel, message_id = deliver(notice, request.email, config, ses, sns)
     except ClientError as exc:  # throttling becomes TransientServiceError, which is retried
         raise translate_client_error(exc, request) from exc
     return {**notice, "channel": channel, "messageId": message_id}
 
 
-def deliver(notice: dict, email: str | None, sender: str | None, topic_arn: str | None):
+def deliver(notice: dict, email: str | None, config: NotificationConfig, ses, sns):
     """(channel, message id): email if possible, else SNS, else only the log."""
-    if sender and email:
-        response = boto3.client("ses").send_email(
-            Source=sender,
+    if config.sender_email and email:
+        response = ses.send_email(
+            Source=config.sender_email,
             Destination={"ToAddresses": [email]},
             Message={
                 "Subject": {"Data": SUBJECT, "Charset": "UTF-8"},
@@ -42,9 +46,9 @@ def deliver(notice: dict, email: str | None, sender: str | None, topic_arn: str 
             },
         )
         return "ses", response["MessageId"]
-    if topic_arn:
-        response = boto3.client("sns").publish(
-            TopicArn=topic_arn,
+    if config.topic_arn:
+        response = sns.publish(
+            TopicArn=config.topic_arn,
             Subject=SUBJECT,
             Message=json.dumps(notice),
             MessageAttributes={"error": {"DataType": "String", "StringValue": notice["error"]}},

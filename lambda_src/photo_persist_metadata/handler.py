@@ -12,23 +12,23 @@ from decimal import Decimal
 
 import boto3
 from aws_lambda_powertools import Logger
-from lambda_common.config import env_text
-from lambda_common.photo import (
-    InvalidPhotoRequestError,
-    PhotoRequest,
-    RiderAlreadyRegisteredError,
-    translate_client_error,
-)
+from photo_common.errors import InvalidPhotoRequestError, RiderAlreadyRegisteredError
+from photo_common.request import PhotoRequest, translate_client_error
+from photo_common.settings import PersistConfig
 
 logger = Logger(service="photo_persist_metadata")
 
 
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event, context):
-    table = boto3.resource("dynamodb").Table(env_text("RIDER_TABLE"))
+    table = boto3.resource("dynamodb").Table(PersistConfig.from_env().table_name)
+    return persist(event, table, datetime.datetime.now(datetime.UTC))
+
+
+def persist(event: dict, table, now: datetime.datetime) -> dict:
     request = PhotoRequest.from_event(event)
     logger.append_keys(user_id=request.user_id, photo=request.uri)
-    item = rider_item(event, request, datetime.datetime.now(datetime.UTC))
+    item = rider_item(event, request, now)
     save_rider(table, item, request)
     logger.info("rider saved", extra={"face_id": item["faceId"]})
     return {"userId": item["userId"], "faceId": item["faceId"]}

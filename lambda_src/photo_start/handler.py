@@ -11,24 +11,23 @@ import json
 
 import boto3
 from aws_lambda_powertools import Logger
-from lambda_common.config import env_optional, env_text
-from lambda_common.errors import ConfigurationError
 from lambda_common.naming import execution_name
-from lambda_common.photo import EMAIL, USER_ID
 from lambda_common.s3_events import created_objects
+from photo_common.request import EMAIL, USER_ID
+from photo_common.settings import StartConfig
 
 logger = Logger(service="photo_start")
-USER_ID_SOURCES = ("key", "metadata")
 
 
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event, context):
-    state_machine_arn = env_text("STATE_MACHINE_ARN")
-    source = env_text("USER_ID_SOURCE", "key")
-    if source not in USER_ID_SOURCES:
-        raise ConfigurationError(f"USER_ID_SOURCE={source!r} must be one of {USER_ID_SOURCES}")
-    prefix = env_optional("UPLOAD_PREFIX") or ""
-    s3, sfn = boto3.client("s3"), boto3.client("stepfunctions")
+    config = StartConfig.from_env()
+    return start_executions(event, config, boto3.client("s3"), boto3.client("stepfunctions"))
+
+
+def start_executions(event: dict, config: StartConfig, s3, sfn) -> dict:
+    """One execution per photo with a usable user id, named after the object version, so a
+    redelivered event gets ExecutionAlreadyExists instead of a second registration."""
     started, skipped, duplicates = [], [], 0
     for photo in created_objects(event):
         bucket, key = photo.bucket, photo.key
@@ -38,7 +37,9 @@ def lambda_handler(event, context):
             logger.warning("photo unreadable, not started", extra={"key": key, "error": str(exc)})
             skipped.append(key)
             continue
-        payload = execution_input(bucket, key, prefix, source, metadata)
+        payload = execution_input(
+            bucket, key, config.upload_prefix, config.user_id_source, metadata
+        )
         if payload is None:
             logger.warning("no usable user id, not started", extra={"bucket": bucket, "key": key})
             skipped.append(key)
@@ -46,7 +47,7 @@ def lambda_handler(event, context):
         name = execution_name(bucket, key, photo.etag, photo.version_id)
         try:
             response = sfn.start_execution(
-                stateMachineArn=state_machine_arn, name=name, input=json.dumps(payload)
+                stateMachineArn=config.state_machine_arn, name=name, input=json.dumps(payload)
             )
         except sfn.exceptions.ExecutionAlreadyExists:
             duplicates += 1  # S3 delivers at least once; the name makes a redelivery a no-op

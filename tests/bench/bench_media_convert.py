@@ -42,9 +42,9 @@ os.environ["AWS_DEFAULT_REGION"] = "us-east-1"
 
 import boto3  # noqa: E402
 import ffmpeg  # noqa: E402
-from lambda_common.config import EncodeConfig, MergeConfig, SplitConfig  # noqa: E402
-from lambda_common.tools import FFMPEG_GLOBAL_ARGS, run  # noqa: E402
-from lambda_common.transcode import output_size  # noqa: E402
+from media_common.ffmpeg_runner import FFMPEG_GLOBAL_ARGS, run_ffmpeg  # noqa: E402
+from media_common.settings import EncodeConfig, MergeConfig, SplitConfig  # noqa: E402
+from media_common.transcode import output_size  # noqa: E402
 from media_encode.handler import encode  # noqa: E402
 from media_merge.handler import merge  # noqa: E402
 from media_split.handler import split  # noqa: E402
@@ -186,7 +186,9 @@ def main() -> int:
         single, runs = [], []
         for index in range(args.rounds):  # alternated, so a load change hits both alike
             print(f"round {index + 1}/{args.rounds} ...", flush=True)
-            *single_time, _ = timed(lambda: run(single_pass_command(source, baseline_out, size)))
+            *single_time, _ = timed(
+                lambda: run_ffmpeg(single_pass_command(source, baseline_out, size))
+            )
             single.append(single_time)
             (tmp / f"round-{index}").mkdir()
             runs.append(run_workflow(source, args.segment, args.workers, tmp / f"round-{index}"))

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import importlib.metadata
 import importlib.util
 import json
 import os
+import re
 import struct
 import subprocess
 import sys
@@ -106,6 +108,159 @@ def test_zip_is_normalised_and_complete(src: Path, tmp_path: Path):
         expected = 0o755 if info.filename.endswith(".sh") else 0o644
         assert info.external_attr >> 16 == 0o100000 | expected, info.filename
     assert not (out / "lambda" / "not_a_function.zip").exists()
+
+
+def zip_names(out: Path, fn: str) -> list[str]:
+    with zipfile.ZipFile(out / "lambda" / f"{fn}.zip") as archive:
+        return archive.namelist()
+
+
+def test_zip_holds_only_the_shared_modules_its_function_imports(src: Path, tmp_path: Path):
+    # lambda_common.util reaches lambda_common.text (relative import) and media_common.units;
+    # lambda_common.unused and photo_common are imported by no module of hello.
+    write(src / "lambda_common" / "util.py", "from .text import greet as greet\n")
+    write(
+        src / "lambda_common" / "text.py",
+        "from media_common import units\n\n\ndef greet(name):\n    return f'hello {name}'\n",
+    )
+    write(src / "lambda_common" / "unused.py", "import photo_common.faces\n")
+    write(src / "media_common" / "__init__.py", "")
+    write(src / "media_common" / "units.py", "KB = 1024\n")
+    write(src / "media_common" / "ffmpeg_runner.py", "import ffmpeg\n")
+    write(src / "photo_common" / "__init__.py", "")
+    write(src / "photo_common" / "faces.py", "")
+    # A function importing a shared module only inside a function body still gets it.
+    write(
+        src / "other" / "handler.py",
+        "def lambda_handler(event, context):\n"
+        "    from photo_common import faces\n\n    return faces.__name__\n",
+    )
+    out = tmp_path / "out"
+    run_package(src, out)
+
+    assert zip_names(out, "hello") == [
+        "hello/data/tool.sh",
+        "hello/handler.py",
+        "lambda_common/__init__.py",
+        "lambda_common/text.py",
+        "lambda_common/util.py",
+        "media_common/__init__.py",
+        "media_common/units.py",
+    ]
+    assert zip_names(out, "other") == [
+        "other/handler.py",
+        "photo_common/__init__.py",
+        "photo_common/faces.py",
+    ]
+    # Shared packages are not functions: no zip of their own.
+    assert set(read_manifest(out)["functions"]) == {"hello", "other"}
+
+
+def test_changing_a_module_the_function_does_not_import_keeps_its_zip(src: Path, tmp_path: Path):
+    write(src / "lambda_common" / "unused.py", "X = 1\n")
+    out = tmp_path / "out"
+    run_package(src, out)
+    zip_path = out / "lambda" / "hello.zip"
+    before = (zip_path.read_bytes(), zip_path.stat().st_mtime_ns)
+
+    write(src / "lambda_common" / "unused.py", "X = 2\n")
+    proc = run_package(src, out)
+
+    assert (zip_path.read_bytes(), zip_path.stat().st_mtime_ns) == before
+    assert "built " not in proc.stdout
+
+
+@pytest.mark.parametrize(
+    "statement",
+    ["import lambda_common.missing", "from lambda_common.missing import greet"],
+)
+def test_import_of_a_missing_shared_module_is_an_error(src: Path, tmp_path: Path, statement):
+    write(src / "hello" / "handler.py", HANDLER + f"\n{statement}\n")
+    with pytest.raises(pkg.BuildError, match=r"no module lambda_common\.missing"):
+        pkg.build(src, tmp_path / "out", None, with_layer=False)
+
+
+# --- the project's own functions: what each zip holds of lambda_src's shared packages -----------
+
+LAMBDA_SRC = REPO_ROOT / "lambda_src"
+SHARED = pkg.discover_shared(LAMBDA_SRC)
+FUNCTIONS = pkg.discover_functions(LAMBDA_SRC)
+# "Your code runs in an environment that includes the SDK for Python (Boto3)" (Building Lambda
+# functions with Python, AWS Lambda Developer Guide): boto3 and botocore need no requirement.
+RUNTIME_PROVIDED = frozenset({"boto3", "botocore"})
+LOADED_SHARED_FILES = """
+import importlib, json, sys
+root, function, *shared = sys.argv[1:]
+sys.path.insert(0, root)
+importlib.import_module(function + ".handler")
+print(json.dumps([m.__file__ for n, m in sys.modules.items() if n.split(".")[0] in shared]))
+"""
+
+
+def zipped_shared_files(fn) -> dict[str, Path]:
+    return {
+        name: path for name, path in pkg.source_entries(fn, SHARED) if name.split("/")[0] in SHARED
+    }
+
+
+def test_lambda_src_has_the_shared_packages_and_functions():
+    assert set(SHARED) == {"lambda_common", "media_common", "photo_common"}
+    assert len(FUNCTIONS) == 15
+    assert not {fn.name for fn in FUNCTIONS} & set(SHARED)
+
+
+@pytest.mark.parametrize("fn", FUNCTIONS, ids=lambda fn: fn.name)
+def test_each_zip_holds_exactly_the_shared_modules_its_handler_loads(fn, tmp_path: Path):
+    """Python itself is the judge: the zip's sources alone (third-party packages from the test
+    environment) import the handler, and every shared file in the zip is one it loaded."""
+    for name, path in pkg.source_entries(fn, SHARED):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(path.read_bytes())
+    proc = subprocess.run(
+        # -I: not lambda_src (PYTHONPATH) nor the working directory, only the zip's sources.
+        [sys.executable, "-I", "-c", LOADED_SHARED_FILES, str(tmp_path), fn.name, *SHARED],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    loaded = {Path(file).relative_to(tmp_path).as_posix() for file in json.loads(proc.stdout)}
+    assert loaded == set(zipped_shared_files(fn))
+
+
+def test_media_and_photo_zips_carry_none_of_each_others_code():
+    for fn in FUNCTIONS:
+        packages = {name.split("/")[0] for name in zipped_shared_files(fn)}
+        other = "media_common" if fn.name.startswith("photo_") else "photo_common"
+        assert "lambda_common" in packages and other not in packages, (fn.name, packages)
+
+
+def canonical(distribution: str) -> str:
+    return re.sub(r"[-_.]+", "-", distribution).lower()
+
+
+@pytest.mark.parametrize("fn", FUNCTIONS, ids=lambda fn: fn.name)
+def test_each_third_party_import_is_in_the_functions_requirements(fn):
+    """A zipped module importing a package the function does not install (the photo zips used
+    to carry transcode.py without ffmpeg-python) would fail on Lambda, not here."""
+    lines = fn.requirements.read_text().splitlines() if fn.requirements else []
+    required = {canonical(re.split(r"[=<>~!; #]", line.strip())[0]) for line in lines}
+    distributions = importlib.metadata.packages_distributions()
+    missing = set()
+    for name, path in pkg.source_entries(fn, SHARED):
+        if not name.endswith(".py"):
+            continue
+        package = name.rpartition("/")[0].replace("/", ".")
+        for module in {m.split(".")[0] for m in pkg.imported_names(path, package)}:
+            if module in sys.stdlib_module_names or module in RUNTIME_PROVIDED:
+                continue
+            if module in SHARED or module == fn.name:
+                continue
+            provided_by = {canonical(d) for d in distributions.get(module, [module])}
+            if not provided_by & required:
+                missing.add(f"{name} imports {module}")
+    assert not missing, f"not in {fn.name}/requirements.txt: {sorted(missing)}"
 
 
 def test_manifest_matches_zip(src: Path, tmp_path: Path):

@@ -12,13 +12,9 @@ import pytest
 from botocore.stub import Stubber
 from fanout_publish.handler import publish_uploads
 from fanout_transcode import handler as transcode
-from lambda_common.config import RenditionConfig
-from lambda_common.errors import (
-    ConfigurationError,
-    EmptyInputError,
-    MissingPermissionError,
-    NotAVideoError,
-)
+from lambda_common.errors import ConfigurationError, MissingPermissionError
+from media_common.errors import EmptyInputError, NotAVideoError
+from media_common.settings import RenditionConfig
 from moto import mock_aws
 from sample_media import make_video, measure
 

@@ -14,8 +14,6 @@ import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
-from lambda_common import naming
-from lambda_common.manifest import Manifest, Part, write_manifest
 from localaws.mediaconvert import (
     SUPPORTED,
     frame_capture_command,
@@ -23,6 +21,8 @@ from localaws.mediaconvert import (
     rate_arguments,
     unsupported,
 )
+from media_common import job_keys
+from media_common.manifest import Manifest, Part, write_manifest
 from PIL import Image
 from sample_media import ffmpeg, make_video, measure
 
@@ -393,8 +393,8 @@ def iteration_machine(prepare_arn: str) -> dict:
 
 def job_files(local_aws, bucket: str, seconds: float, upload: bool, tmp_path) -> dict:
     """A one-part job as the split leaves it (manifest, video-only part): the Map's input."""
-    prefix = naming.job_prefix("jobs/", uuid.uuid4().hex[:16])
-    part = Part(0, naming.part_key(prefix, 0), seconds, int(seconds * 30))
+    prefix = job_keys.job_prefix("jobs/", uuid.uuid4().hex[:16])
+    part = Part(0, job_keys.part_key(prefix, 0), seconds, int(seconds * 30))
     manifest = Manifest(
         job_id=prefix.split("/")[1],
         source_bucket=bucket,
@@ -416,14 +416,14 @@ def job_files(local_aws, bucket: str, seconds: float, upload: bool, tmp_path) ->
         parts=(part,),
     )
     s3 = local_aws.client("s3")
-    write_manifest(s3, bucket, naming.manifest_key(prefix), manifest)
+    write_manifest(s3, bucket, job_keys.manifest_key(prefix), manifest)
     if upload:
         source = make_video(tmp_path / "src.mp4", seconds, "640x360", audio=None)
         ffmpeg("-i", str(source), "-c", "copy", "-an", str(tmp_path / "part.mp4"))
         s3.upload_file(str(tmp_path / "part.mp4"), bucket, part.key)
     return {
         "bucket": bucket,
-        "manifest": naming.manifest_key(prefix),
+        "manifest": job_keys.manifest_key(prefix),
         "parts": [{"index": 0, "key": part.key}],
     }
 
@@ -437,7 +437,7 @@ def test_map_iteration_runs_a_mediaconvert_job_per_part(
     )
     assert outcome.status == "SUCCEEDED", outcome.cause
     (data,) = outcome.output
-    prefix = naming.job_prefix_of(execution_input["manifest"])
+    prefix = job_keys.job_prefix_of(execution_input["manifest"])
     assert data["encodedPart"] == f"{prefix}encoded/00000.mp4"
     got = measure(download(local_aws, bucket, data["encodedPart"], tmp_path / "enc.mp4"))
     assert (got["width"], got["height"], got["frames"]) == (640, 360, 45)

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from lambda_common.errors import (
-    ConfigurationError,
+from lambda_common.errors import ConfigurationError
+from media_cleanup.handler import lambda_handler as cleanup_handler
+from media_common.errors import (
     CorruptInputError,
     EmptyInputError,
     InputTooLargeError,
     NotAVideoError,
     UnsupportedCodecError,
 )
-from media_cleanup.handler import lambda_handler as cleanup_handler
 from media_split.handler import lambda_handler as split_handler
 from media_testlib import OUTPUT_BUCKET, SOURCE_BUCKET, WORK_BUCKET, keys
 

@@ -1,22 +1,23 @@
-"""The split's input checks and the merge's verification, as pure functions."""
+"""The input checks (split, fan-out transcode) and the merge's verification, as pure functions."""
 
 from __future__ import annotations
 
 from fractions import Fraction
 
 import pytest
-from lambda_common.config import SplitConfig
-from lambda_common.errors import (
-    ConfigurationError,
+from lambda_common.errors import ConfigurationError
+from media_common.errors import (
     CorruptInputError,
     EmptyInputError,
     InputTooLargeError,
     MergeVerificationError,
 )
-from lambda_common.manifest import Manifest, Part
-from lambda_common.probe import MediaInfo
+from media_common.input_size import check_input_size
+from media_common.manifest import Manifest, Part
+from media_common.probe import MediaInfo
+from media_common.settings import SplitConfig
 from media_merge.handler import verify_output
-from media_split.handler import check_complete, check_locations, check_size
+from media_split.handler import check_complete, check_locations
 
 GB = 1 << 30
 
@@ -76,15 +77,17 @@ def test_manifest_round_trips_through_json():
         (0, None, GB, EmptyInputError, "s3://b/k is 0 bytes"),
         (2000, 1000, GB, InputTooLargeError, "2000 bytes, over MAX_INPUT_BYTES=1000"),
         (GB, None, 2 * GB, InputTooLargeError, "needs about 3221225472 bytes .* 2147483648 are"),
+        (GB, 2 * GB, 3 * GB - 1, InputTooLargeError, "splitting it needs about 3221225472"),
     ],
 )
-def test_check_size_rejects(size, max_bytes, free, error, message):
+def test_check_input_size_rejects(size, max_bytes, free, error, message):
     with pytest.raises(error, match=message):
-        check_size("s3://b/k", size, max_bytes, free)
+        check_input_size("s3://b/k", size, free, max_bytes, "splitting")
 
 
-def test_check_size_accepts():
-    check_size("s3://b/k", GB, 2 * GB, 3 * GB)
+def test_check_input_size_accepts():
+    check_input_size("s3://b/k", GB, 3 * GB, 2 * GB)
+    check_input_size("s3://b/k", GB, 3 * GB)  # no MAX_INPUT_BYTES
 
 
 CONFIG = SplitConfig("work", "jobs/", "out", "converted/", 60, None)

@@ -3,14 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from lambda_common.config import (
-    CleanupConfig,
-    EncodeConfig,
-    MergeConfig,
-    SplitConfig,
-    StartConfig,
-)
 from lambda_common.errors import ConfigurationError
+from media_common.settings import CleanupConfig, EncodeConfig, MergeConfig, SplitConfig, StartConfig
 
 SPLIT = {
     "WORK_BUCKET": "w",

@@ -9,10 +9,11 @@ import json
 import boto3
 import pytest
 from botocore.stub import Stubber
-from lambda_common import naming
-from lambda_common.config import JobConfig, MergeConfig
-from lambda_common.errors import ConfigurationError, JobSettingsError, MergeVerificationError
-from lambda_common.manifest import Manifest, Part, write_manifest
+from lambda_common.errors import ConfigurationError
+from media_common import job_keys
+from media_common.errors import JobSettingsError, MergeVerificationError
+from media_common.manifest import Manifest, Part, write_manifest
+from media_common.settings import JobConfig, MergeConfig
 from media_job.handler import prepare
 from media_job.settings import build_job
 from media_merge.handler import publish_frame_capture
@@ -20,12 +21,12 @@ from media_testlib import OUTPUT_BUCKET, WORK_BUCKET
 
 from tests.support.templates import MEDIA_CONVERT, mediaconvert_job_template, render
 
-PREFIX = naming.job_prefix("jobs/", "0123456789abcdef")
+PREFIX = job_keys.job_prefix("jobs/", "0123456789abcdef")
 
 
 def manifest(width=1920, height=1080, durations=(2.0, 2.0, 1.5), sar="1:1", rotation=0):
     parts = tuple(
-        Part(i, naming.part_key(PREFIX, i), duration, round(duration * 30))
+        Part(i, job_keys.part_key(PREFIX, i), duration, round(duration * 30))
         for i, duration in enumerate(durations)
     )
     return Manifest(
@@ -41,7 +42,7 @@ def manifest(width=1920, height=1080, durations=(2.0, 2.0, 1.5), sar="1:1", rota
         sar=sar,
         rotation=rotation,
         has_audio=True,
-        audio_key=naming.audio_key(PREFIX),
+        audio_key=job_keys.audio_key(PREFIX),
         video_offset=0.0,
         audio_offset=0.0,
         output_key="converted/incoming/clip.mp4",
@@ -154,7 +155,7 @@ def test_the_state_machine_passes_on_every_field_of_the_template():
 
 def test_handler_reads_the_manifest_and_returns_the_job_and_the_parts_data(s3, env):
     source = manifest()
-    key = naming.manifest_key(PREFIX)
+    key = job_keys.manifest_key(PREFIX)
     write_manifest(s3, WORK_BUCKET, key, source)
     event = {
         "bucket": WORK_BUCKET,

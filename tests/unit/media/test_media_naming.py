@@ -6,15 +6,18 @@ import re
 
 import pytest
 from lambda_common import naming
+from media_common import job_keys
 
 NAME = re.compile(r"[A-Za-z0-9_-]{1,80}")
 
 
 def test_job_id_is_deterministic_and_short():
-    job = naming.job_id("b", "videos/a.mp4", "abc")
-    assert job == naming.job_id("b", "videos/a.mp4", '"abc"')  # HeadObject quotes the ETag
+    job = job_keys.job_id("b", "videos/a.mp4", "abc")
+    assert job == job_keys.job_id("b", "videos/a.mp4", '"abc"')  # HeadObject quotes the ETag
     assert re.fullmatch(r"[0-9a-f]{16}", job)
-    assert len({job, naming.job_id("b", "videos/a.mp4", "abd"), naming.job_id("c", "a", "x")}) == 3
+    assert (
+        len({job, job_keys.job_id("b", "videos/a.mp4", "abd"), job_keys.job_id("c", "a", "x")}) == 3
+    )
 
 
 @pytest.mark.parametrize(
@@ -28,7 +31,7 @@ def test_job_id_is_deterministic_and_short():
 )
 def test_execution_name_is_a_readable_slug_and_the_job_hash(key, slug):
     name = naming.execution_name("bucket", key, "etag")
-    assert name == f"{slug}-{naming.job_id('bucket', key, 'etag')}"
+    assert name == f"{slug}-{job_keys.job_id('bucket', key, 'etag')}"
     assert NAME.fullmatch(name)
 
 
@@ -51,13 +54,13 @@ def test_execution_name_depends_on_the_object_version():
 
 
 def test_job_keys():
-    prefix = naming.job_prefix("work/parts/", "abc")  # a prefix may contain "parts" itself
-    part = naming.part_key(prefix, 3)
+    prefix = job_keys.job_prefix("work/parts/", "abc")  # a prefix may contain "parts" itself
+    part = job_keys.part_key(prefix, 3)
     assert part == "work/parts/abc/parts/00003.mp4"
-    assert naming.encoded_key_for(part) == "work/parts/abc/encoded/00003.mp4"
-    for key in (part, naming.encoded_key_for(part), naming.manifest_key(prefix)):
-        assert naming.job_prefix_of(key) == prefix
-    assert naming.job_prefix_of(naming.part_key("abc/", 0)) == "abc/"
+    assert job_keys.encoded_key_for(part) == "work/parts/abc/encoded/00003.mp4"
+    for key in (part, job_keys.encoded_key_for(part), job_keys.manifest_key(prefix)):
+        assert job_keys.job_prefix_of(key) == prefix
+    assert job_keys.job_prefix_of(job_keys.part_key("abc/", 0)) == "abc/"
 
 
 @pytest.mark.parametrize(
@@ -69,4 +72,4 @@ def test_job_keys():
     ],
 )
 def test_output_keys_drop_the_extension(key, expected):
-    assert naming.output_keys("out/", key) == expected
+    assert job_keys.output_keys("out/", key) == expected

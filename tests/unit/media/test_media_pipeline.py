@@ -10,8 +10,8 @@ import io
 import json
 
 import pytest
-from lambda_common.errors import MergeVerificationError
 from media_cleanup.handler import lambda_handler as cleanup_handler
+from media_common.errors import MergeVerificationError
 from media_encode.handler import lambda_handler as encode_handler
 from media_merge.handler import lambda_handler as merge_handler
 from media_split.handler import lambda_handler as split_handler

@@ -6,13 +6,9 @@ import shutil
 from fractions import Fraction
 
 import pytest
-from lambda_common.errors import (
-    CorruptInputError,
-    FFmpegError,
-    NotAVideoError,
-    UnsupportedCodecError,
-)
-from lambda_common.probe import parse_probe, probe, probe_failure
+from media_common.errors import CorruptInputError, NotAVideoError, UnsupportedCodecError
+from media_common.ffmpeg_runner import FFmpegError
+from media_common.probe import parse_probe, probe, probe_failure
 
 VIDEO = {
     "codec_type": "video",

@@ -11,6 +11,7 @@ from lambda_common import naming
 from lambda_common.errors import ConfigurationError
 from media_cleanup.handler import job_prefix_from_state
 from media_cleanup.handler import lambda_handler as cleanup_handler
+from media_common import job_keys
 from media_start.handler import lambda_handler as start_handler
 from media_testlib import WORK_BUCKET, keys
 from moto import mock_aws
@@ -85,7 +86,7 @@ def test_start_needs_a_state_machine_arn(env, context, monkeypatch):
         start_handler(s3_event(("a.mp4", "e")), context)
 
 
-JOB = naming.job_id("uploads", "in/a.mp4", "e1")
+JOB = job_keys.job_id("uploads", "in/a.mp4", "e1")
 
 
 @pytest.mark.parametrize(

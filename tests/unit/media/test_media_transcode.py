@@ -5,9 +5,9 @@ from __future__ import annotations
 from fractions import Fraction
 
 import pytest
-from lambda_common.probe import probe
-from lambda_common.tools import run
-from lambda_common.transcode import (
+from media_common.ffmpeg_runner import run_ffmpeg
+from media_common.probe import probe
+from media_common.transcode import (
     encode_command,
     output_size,
     part_spans,
@@ -73,7 +73,7 @@ def test_concat_list_has_each_part_and_its_span(tmp_path):
 def test_split_cuts_at_keyframes_only(media, tmp_path, name, seconds, parts):
     listing = tmp_path / "parts.csv"
     audio = tmp_path / "audio.m4a"
-    run(split_command(media / name, tmp_path, listing, 1, audio, copy_audio=True))
+    run_ffmpeg(split_command(media / name, tmp_path, listing, 1, audio, copy_audio=True))
     listed = read_segment_list(listing)
     assert [file for file, _ in listed] == [f"{i:05d}.mp4" for i in range(parts)]
     assert [start for _, start in listed] == pytest.approx([2.0 * i for i in range(parts)])
@@ -85,7 +85,9 @@ def test_split_cuts_at_keyframes_only(media, tmp_path, name, seconds, parts):
 
 def test_split_encodes_other_audio_to_aac(media, tmp_path):
     audio = tmp_path / "audio.m4a"
-    run(split_command(media / "odd.mkv", tmp_path, tmp_path / "l.csv", 10, audio, copy_audio=False))
+    run_ffmpeg(
+        split_command(media / "odd.mkv", tmp_path, tmp_path / "l.csv", 10, audio, copy_audio=False)
+    )
     assert probe(tmp_path / "00000.mp4", "part").video_codec == "h264"
     assert audio_stream(audio)["codec_name"] == "aac"
 
@@ -100,7 +102,7 @@ def test_encode_keeps_variable_frame_timing(tmp_path):
         *("-preset", "ultrafast", str(source)),
     )
     encoded = tmp_path / "encoded.mp4"
-    run(encode_command(source, encoded, (160, 90), "ultrafast", 30))
+    run_ffmpeg(encode_command(source, encoded, (160, 90), "ultrafast", 30))
     before, after = measure(source), measure(encoded)
     assert 0.111 in [round(t, 6) for t in before["frame_times"]]
     assert after["frame_times"] == pytest.approx(before["frame_times"], abs=1e-6)

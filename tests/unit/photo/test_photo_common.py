@@ -1,4 +1,4 @@
-"""lambda_common/photo.py: the execution input, settings, error mapping and photo checks."""
+"""photo_common: the execution input, settings, error mapping and photo checks."""
 
 from __future__ import annotations
 
@@ -9,19 +9,25 @@ import pytest
 import sample_photos as samples
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
-from lambda_common.config import env_bool, env_number, env_optional, env_text
 from lambda_common.errors import ConfigurationError
-from lambda_common.photo import (
+from moto import mock_aws
+from photo_common.errors import (
     ImageTooLargeError,
     InvalidImageError,
     InvalidPhotoRequestError,
-    PhotoRequest,
     TransientServiceError,
-    open_photo,
-    read_photo,
-    translate_client_error,
 )
-from moto import mock_aws
+from photo_common.image import open_photo, read_photo
+from photo_common.request import PhotoRequest, translate_client_error
+from photo_common.settings import (
+    DetectionConfig,
+    IndexConfig,
+    NotificationConfig,
+    PersistConfig,
+    SearchConfig,
+    StartConfig,
+    ThumbnailConfig,
+)
 from PIL import Image
 
 EVENT = {"userId": "user_a", "s3Bucket": "photos", "s3Key": "user_a/1_happy_face.jpg"}
@@ -57,21 +63,30 @@ def test_malformed_requests_are_named(event, message):
         PhotoRequest.from_event(event)
 
 
-def test_settings_are_validated():
-    assert env_text("A", env={"A": " x "}) == "x"
-    assert env_text("A", "d", env={}) == "d"
-    with pytest.raises(ConfigurationError, match="A is not set"):
-        env_text("A", env={})
-    assert env_optional("A", env={"A": "  "}) is None
-    assert env_number("N", 5, 0, 10, env={"N": "7.5"}) == 7.5
-    with pytest.raises(ConfigurationError, match="between 0 and 10"):
-        env_number("N", 5, 0, 10, env={"N": "11"})
-    with pytest.raises(ConfigurationError, match="not a number"):
-        env_number("N", 5, 0, 10, env={"N": "many"})
-    assert env_bool("B", True, env={}) is True
-    assert env_bool("B", True, env={"B": "FALSE"}) is False
-    with pytest.raises(ConfigurationError, match="true or false"):
-        env_bool("B", True, env={"B": "maybe"})
+def test_settings_are_read_and_validated():
+    env = {
+        "STATE_MACHINE_ARN": "arn:aws:states:us-east-1:123456789012:stateMachine:photo",
+        "COLLECTION_ID": "riders",
+        "RIDER_TABLE": "riders",
+        "THUMBNAIL_BUCKET": "thumbs",
+    }
+    start = StartConfig.from_env(env)
+    assert (start.user_id_source, start.upload_prefix) == ("key", "")
+    detection = DetectionConfig.from_env(env)
+    assert (detection.max_photo_bytes, detection.max_photo_pixels) == (15 * 1024**2, 40_000_000)
+    assert (detection.min_face_confidence, detection.require_eyes_open) == (90, True)
+    assert SearchConfig.from_env(env).threshold == 80
+    assert IndexConfig.from_env(env).quality_filter == "AUTO"
+    assert ThumbnailConfig.from_env(env).max_size == 250
+    assert NotificationConfig.from_env(env) == NotificationConfig(None, None)
+    with pytest.raises(ConfigurationError, match="USER_ID_SOURCE='path' must be one of"):
+        StartConfig.from_env({**env, "USER_ID_SOURCE": "path"})
+    with pytest.raises(ConfigurationError, match="QUALITY_FILTER='BEST' must be one of"):
+        IndexConfig.from_env({**env, "QUALITY_FILTER": "BEST"})
+    with pytest.raises(ConfigurationError, match="MAX_PHOTO_BYTES=20000000 must be between"):
+        DetectionConfig.from_env({**env, "MAX_PHOTO_BYTES": "20000000"})
+    with pytest.raises(ConfigurationError, match="RIDER_TABLE is not set"):
+        PersistConfig.from_env({})
 
 
 def client_error(code: str) -> ClientError:

@@ -12,22 +12,23 @@ from decimal import Decimal
 import boto3
 import pytest
 import sample_photos as samples
-from lambda_common.photo import (
+from moto import mock_aws
+from photo_common.errors import (
     FaceAlreadyExistsError,
     ImageTooLargeError,
     InvalidPhotoRequestError,
     PhotoDoesNotMeetRequirementError,
-    PhotoRequest,
     RiderAlreadyRegisteredError,
 )
-from moto import mock_aws
+from photo_common.request import PhotoRequest
+from photo_common.settings import ThumbnailConfig
 from photo_face_detection.handler import the_one_face
 from photo_face_search.handler import check_no_match
 from photo_index_face.handler import indexed_face
 from photo_notification import handler as notification
 from photo_persist_metadata.handler import rider_item, save_rider
 from photo_start.handler import execution_input
-from photo_thumbnail.handler import make_thumbnail, thumbnail_key
+from photo_thumbnail.handler import thumbnail_key, write_thumbnail
 from PIL import Image
 
 REQUEST = PhotoRequest("user_a", "photos", "user_a/1_happy_face.jpg")
@@ -103,6 +104,29 @@ def jpeg_size(data: bytes) -> tuple[str, tuple[int, int]]:
     return image.format, image.size
 
 
+THUMBNAILS = ThumbnailConfig("thumbs", 250, 15 * 1024 * 1024, 10**7)
+
+
+@pytest.fixture
+def photo_buckets():
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="us-east-1")
+        for bucket in ("photos", "thumbs"):
+            s3.create_bucket(Bucket=bucket)
+        yield s3
+
+
+def thumbnail_of(s3, photo: bytes, config: ThumbnailConfig = THUMBNAILS) -> tuple[dict, bytes]:
+    """write_thumbnail's result for `photo` uploaded as user_a/selfie.png, and the JPEG written."""
+    s3.put_object(Bucket="photos", Key="user_a/selfie.png", Body=photo)
+    event = {"userId": "user_a", "s3Bucket": "photos", "s3Key": "user_a/selfie.png"}
+    result = write_thumbnail(event, config, s3)["thumbnail"]
+    written = s3.get_object(Bucket=result["s3Bucket"], Key=result["s3Key"])
+    assert written["ContentType"] == "image/jpeg"
+    assert written["Metadata"] == {"user-id": "user_a", "source-key": "user_a/selfie.png"}
+    return result, written["Body"].read()
+
+
 @pytest.mark.parametrize(
     ("size", "expected"),
     [
@@ -113,28 +137,37 @@ def jpeg_size(data: bytes) -> tuple[str, tuple[int, int]]:
     ],
     ids=["square", "landscape", "portrait", "small-is-not-enlarged"],
 )
-def test_thumbnail_fits_the_box_keeping_the_aspect(size, expected):
+def test_thumbnail_fits_the_box_keeping_the_aspect(photo_buckets, size, expected):
     photo = samples.jpeg(samples.astronaut().resize(size))
-    body, got = make_thumbnail(photo, 250, 10**7, "s3://b/k")
-    assert got == expected
+    result, body = thumbnail_of(photo_buckets, photo)
+    assert result == {
+        "s3Bucket": "thumbs",
+        "s3Key": "user_a/selfie.jpg",
+        "width": expected[0],
+        "height": expected[1],
+    }
     assert jpeg_size(body) == ("JPEG", expected)
 
 
-def test_thumbnail_is_upright_per_exif():
+def test_thumbnail_is_upright_per_exif(photo_buckets):
     landscape = samples.astronaut().resize((400, 200))
-    _, size = make_thumbnail(samples.rotated_exif(landscape), 100, 10**7, "s3://b/k")
-    assert size == (100, 50)
+    config = ThumbnailConfig("thumbs", 100, THUMBNAILS.max_photo_bytes, 10**7)
+    _, body = thumbnail_of(photo_buckets, samples.rotated_exif(landscape), config)
+    assert jpeg_size(body) == ("JPEG", (100, 50))
 
 
-def test_thumbnail_of_a_large_jpeg_uses_a_reduced_decode():
+def test_thumbnail_of_a_large_jpeg_uses_a_reduced_decode(photo_buckets):
     big = samples.jpeg(samples.astronaut().resize((4000, 4000)))
-    _, size = make_thumbnail(big, 120, 10**8, "s3://b/k")
-    assert size == (120, 120)
+    config = ThumbnailConfig("thumbs", 120, THUMBNAILS.max_photo_bytes, 10**8)
+    _, body = thumbnail_of(photo_buckets, big, config)
+    assert jpeg_size(body) == ("JPEG", (120, 120))
 
 
-def test_thumbnail_refuses_a_decompression_bomb():
+def test_thumbnail_refuses_a_decompression_bomb(photo_buckets):
+    config = ThumbnailConfig("thumbs", 120, THUMBNAILS.max_photo_bytes, 40_000_000)
     with pytest.raises(ImageTooLargeError):
-        make_thumbnail(samples.huge_dimensions(), 120, 40_000_000, "s3://b/k")
+        thumbnail_of(photo_buckets, samples.huge_dimensions(), config)
+    assert "Contents" not in photo_buckets.list_objects_v2(Bucket="thumbs")
 
 
 def test_thumbnail_key_keeps_the_place_with_a_jpeg_extension():

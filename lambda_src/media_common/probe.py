@@ -8,13 +8,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-from lambda_common.errors import (
-    CorruptInputError,
-    FFmpegError,
-    NotAVideoError,
-    UnsupportedCodecError,
-)
-from lambda_common.tools import run
+from media_common.errors import CorruptInputError, NotAVideoError, UnsupportedCodecError
+from media_common.ffmpeg_runner import FFmpegError, run_ffmpeg
 
 # Decodable by the layer's ffmpeg and storable in MP4, which the split writes the parts as.
 # (VP8, ProRes, FFV1 and the like decode, but the MP4 muxer refuses them.)
@@ -72,7 +67,7 @@ def probe(path: Path, label: str) -> MediaInfo:
     file named .mp4 reads as "not media" instead of as a broken MP4.
     """
     try:
-        out = run(
+        out = run_ffmpeg(
             ["ffprobe", "-v", "error", "-of", "json", "-show_format", "-show_streams", str(path)]
         )
     except FFmpegError as exc:

@@ -1,4 +1,4 @@
-"""Each function's settings, read from environment variables and validated in one place.
+"""Each media function's settings, read from environment variables and validated in one place.
 
 A missing or invalid setting raises ConfigurationError naming the variable, on the first
 invocation, before any work is done.
@@ -11,6 +11,14 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from lambda_common.env import (
+    env_bool,
+    env_choice,
+    env_int,
+    env_optional_int,
+    env_prefix,
+    env_text,
+)
 from lambda_common.errors import ConfigurationError
 
 X264_PRESETS = (
@@ -26,68 +34,6 @@ X264_PRESETS = (
 )
 BITRATE = re.compile(r"[1-9][0-9]*(\.[0-9]+)?[kKM]?")
 TRANSCODERS = ("ffmpeg", "mediaconvert")
-TRUE = ("true", "1", "yes")
-FALSE = ("false", "0", "no")
-
-
-def env_text(name: str, default: str | None = None, env: Mapping[str, str] = os.environ) -> str:
-    value = env.get(name, "").strip()
-    if value:
-        return value
-    if default is None:
-        raise ConfigurationError(f"environment variable {name} is not set")
-    return default
-
-
-def env_optional(name: str, env: Mapping[str, str] = os.environ) -> str | None:
-    return env.get(name, "").strip() or None
-
-
-def env_number(
-    name: str,
-    default: float,
-    minimum: float,
-    maximum: float,
-    env: Mapping[str, str] = os.environ,
-) -> float:
-    raw = env_text(name, str(default), env)
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigurationError(f"{name}={raw!r} is not a number") from None
-    if not minimum <= value <= maximum:
-        raise ConfigurationError(f"{name}={raw} must be between {minimum:g} and {maximum:g}")
-    return value
-
-
-def env_bool(name: str, default: bool, env: Mapping[str, str] = os.environ) -> bool:
-    raw = env_text(name, "true" if default else "false", env).lower()
-    if raw not in TRUE + FALSE:
-        raise ConfigurationError(f"{name}={raw!r} must be true or false")
-    return raw in TRUE
-
-
-def _int(
-    env: Mapping[str, str],
-    name: str,
-    *,
-    default: int | None = None,
-    minimum: int = 1,
-    maximum: int | None = None,
-) -> int:
-    raw = env_text(name, None if default is None else str(default), env)
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigurationError(f"{name}={raw!r} is not an integer") from None
-    if value < minimum or (maximum is not None and value > maximum):
-        bounds = f"between {minimum} and {maximum}" if maximum is not None else f">= {minimum}"
-        raise ConfigurationError(f"{name}={value} must be {bounds}")
-    return value
-
-
-def _optional_int(env: Mapping[str, str], name: str) -> int | None:
-    return _int(env, name) if env.get(name, "").strip() else None
 
 
 def _bitrate(env: Mapping[str, str], name: str) -> str | None:
@@ -98,16 +44,7 @@ def _bitrate(env: Mapping[str, str], name: str) -> str | None:
 
 
 def _preset(env: Mapping[str, str]) -> str:
-    preset = env_text("X264_PRESET", "veryfast", env)
-    if preset not in X264_PRESETS:
-        raise ConfigurationError(f"X264_PRESET={preset!r} must be one of {X264_PRESETS}")
-    return preset
-
-
-def _prefix(env: Mapping[str, str], name: str) -> str:
-    """An S3 key prefix: "" (bucket root) or "dir/" (a missing trailing slash is added)."""
-    value = env.get(name, "").strip().strip("/")
-    return f"{value}/" if value else ""
+    return env_choice("X264_PRESET", "veryfast", X264_PRESETS, env)
 
 
 @dataclass(frozen=True)
@@ -135,11 +72,11 @@ class SplitConfig:
     def from_env(cls, env: Mapping[str, str] = os.environ) -> SplitConfig:
         return cls(
             work_bucket=env_text("WORK_BUCKET", env=env),
-            work_prefix=_prefix(env, "WORK_PREFIX"),
+            work_prefix=env_prefix("WORK_PREFIX", env),
             output_bucket=env_text("OUTPUT_BUCKET", env=env),
-            output_prefix=_prefix(env, "OUTPUT_PREFIX"),
-            segment_duration=_int(env, "SEGMENT_DURATION"),
-            max_input_bytes=_optional_int(env, "MAX_INPUT_BYTES"),
+            output_prefix=env_prefix("OUTPUT_PREFIX", env),
+            segment_duration=env_int("SEGMENT_DURATION", env=env),
+            max_input_bytes=env_optional_int("MAX_INPUT_BYTES", env),
         )
 
 
@@ -156,11 +93,11 @@ class EncodeConfig:
     def from_env(cls, env: Mapping[str, str] = os.environ) -> EncodeConfig:
         return cls(
             output_bucket=env_text("OUTPUT_BUCKET", env=env),
-            output_height=_int(env, "OUTPUT_HEIGHT", minimum=2),
-            crf=_int(env, "VIDEO_CRF", default=23, minimum=0, maximum=51),
+            output_height=env_int("OUTPUT_HEIGHT", minimum=2, env=env),
+            crf=env_int("VIDEO_CRF", default=23, minimum=0, maximum=51, env=env),
             bitrate=_bitrate(env, "VIDEO_BITRATE"),
             preset=_preset(env),
-            thumbnail_width=_int(env, "THUMBNAIL_WIDTH", minimum=16),
+            thumbnail_width=env_int("THUMBNAIL_WIDTH", minimum=16, env=env),
         )
 
 
@@ -173,8 +110,8 @@ class JobConfig:
     def from_env(cls, env: Mapping[str, str] = os.environ) -> JobConfig:
         # MediaConvert's smallest output side is 32 pixels.
         return cls(
-            output_height=_int(env, "OUTPUT_HEIGHT", minimum=32),
-            thumbnail_width=_int(env, "THUMBNAIL_WIDTH", minimum=32),
+            output_height=env_int("OUTPUT_HEIGHT", minimum=32, env=env),
+            thumbnail_width=env_int("THUMBNAIL_WIDTH", minimum=32, env=env),
         )
 
 
@@ -186,13 +123,10 @@ class MergeConfig:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> MergeConfig:
-        transcoder = env_text("TRANSCODER", "ffmpeg", env)
-        if transcoder not in TRANSCODERS:
-            raise ConfigurationError(f"TRANSCODER={transcoder!r} must be one of {TRANSCODERS}")
         return cls(
             output_bucket=env_text("OUTPUT_BUCKET", env=env),
             cleanup_intermediate=env_bool("CLEANUP_INTERMEDIATE", True, env),
-            transcoder=transcoder,
+            transcoder=env_choice("TRANSCODER", "ffmpeg", TRANSCODERS, env),
         )
 
 
@@ -206,7 +140,7 @@ class CleanupConfig:
     def from_env(cls, env: Mapping[str, str] = os.environ) -> CleanupConfig:
         return cls(
             work_bucket=env_text("WORK_BUCKET", env=env),
-            work_prefix=_prefix(env, "WORK_PREFIX"),
+            work_prefix=env_prefix("WORK_PREFIX", env),
             cleanup_intermediate=env_bool("CLEANUP_INTERMEDIATE", True, env),
         )
 
@@ -240,9 +174,9 @@ class RenditionConfig:
         return cls(
             name=env_text("RENDITION", env=env),
             output_bucket=env_text("OUTPUT_BUCKET", env=env),
-            output_prefix=_prefix(env, "OUTPUT_PREFIX"),
-            output_height=_int(env, "OUTPUT_HEIGHT", minimum=2),
-            crf=_int(env, "VIDEO_CRF", default=23, minimum=0, maximum=51),
+            output_prefix=env_prefix("OUTPUT_PREFIX", env),
+            output_height=env_int("OUTPUT_HEIGHT", minimum=2, env=env),
+            crf=env_int("VIDEO_CRF", default=23, minimum=0, maximum=51, env=env),
             bitrate=_bitrate(env, "VIDEO_BITRATE"),
             audio_bitrate=_bitrate(env, "AUDIO_BITRATE") or "128k",
             preset=_preset(env),

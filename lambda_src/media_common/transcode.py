@@ -14,10 +14,10 @@ from pathlib import Path
 import ffmpeg
 
 # Re-exported: the encoders size their output with it.
-from lambda_common.geometry import output_size as output_size
-from lambda_common.tools import FFMPEG_GLOBAL_ARGS
+from media_common.ffmpeg_runner import FFMPEG_GLOBAL_ARGS
+from media_common.geometry import output_size as output_size
 
-PART_PATTERN = "%05d.mp4"  # same numbering as naming.part_key
+PART_PATTERN = "%05d.mp4"  # same numbering as job_keys.part_key
 AUDIO_BITRATE = "192k"  # when the source audio is not AAC and has to be encoded
 
 

@@ -1,0 +1,6 @@
+"""Shared by the rider-photo functions (lambda_src/photo_*).
+
+settings (each function's settings), request (the execution input), errors (named errors and
+the mapping of AWS errors onto them), image (reading and checking the photo; needs pillow in the
+function's requirements).
+"""
