@@ -126,18 +126,19 @@ class S3Mirror:
 
     def local_uri(self, uri: str) -> str:
         bucket, key = split_s3_uri(uri)
-        self.pull(bucket, key.rstrip("/"))
+        self.pull(bucket, key.rstrip("/"), folder=uri.endswith("/"))
         path = self.root / bucket / key
         return path.as_uri() + ("/" if uri.endswith("/") and key else "")
 
-    def pull(self, bucket: str, prefix: str) -> None:
+    def pull(self, bucket: str, prefix: str, folder: bool) -> None:
+        """Copies what a job can read at s3://bucket/prefix: a folder argument (ending in /) is
+        listed; any other path is resolved as Hadoop's S3 file systems do, HEAD as a file then
+        list as a folder, so the job's role needs on the local AWS what it needs on Glue."""
         if (bucket, prefix) in self.prefixes:
             return
         self.prefixes.add((bucket, prefix))
         (self.root / bucket / prefix).parent.mkdir(parents=True, exist_ok=True)
-        # As Hadoop's S3 file systems resolve a path: HEAD it as a file, then list it as a
-        # directory, so the job's role needs the grants it needs on Glue.
-        if prefix and self._is_file(bucket, prefix):
+        if prefix and not folder and self._is_file(bucket, prefix):
             self._download(bucket, prefix)
             return
         listed = f"{prefix}/" if prefix else ""
