@@ -107,22 +107,34 @@ def _sts(account: str):
 
 
 def identity_policies(principal: Principal) -> list[Policy]:
-    """The principal's inline and attached policies, read afresh (Terraform may change them)."""
-    iam = _iam(principal.account)
+    """The principal's inline and attached policies (a user's groups' too), read afresh:
+    Terraform may change them between calls. A deleted role or user has none."""
+    from moto.iam.exceptions import NotFoundException
+
     if principal.role_name is None and principal.user_name is None:
         return []  # the account root: allowed what no policy denies
-    if principal.role_name is not None:
-        name, kind = principal.role_name, "role"
-        inline = [(n, iam.get_role_policy(name, n)[1]) for n in iam.list_role_policies(name)]
-        attached, _ = iam.list_attached_role_policies(name)
-    else:
-        name, kind = principal.user_name, "user"
-        inline = [
-            (n, iam.get_user_policy(name, n)["policy_document"])
-            for n in iam.list_user_policies(name)
-        ]
-        attached, _ = iam.list_attached_user_policies(name)
-    policies = [Policy(doc, f"inline policy {n!r} of {kind} {name}") for n, doc in inline]
+    iam = _iam(principal.account)
+    try:
+        if principal.role_name is not None:
+            return _policies_of(iam, "role", principal.role_name)
+        policies = _policies_of(iam, "user", principal.user_name)
+        for group in iam.get_groups_for_user(principal.user_name):
+            policies += _policies_of(iam, "group", group.name)
+        return policies
+    except NotFoundException:
+        return []
+
+
+def _policies_of(iam, kind: str, name: str) -> list[Policy]:
+    inline_names = getattr(iam, f"list_{kind}_policies")(name)
+    documents = [getattr(iam, f"get_{kind}_policy")(name, n) for n in inline_names]
+    # moto answers get_role_policy with (name, document), the others with a dict
+    documents = [d[1] if isinstance(d, tuple) else d["policy_document"] for d in documents]
+    policies = [
+        Policy(doc, f"inline policy {n!r} of {kind} {name}")
+        for n, doc in zip(inline_names, documents, strict=True)
+    ]
+    attached, *_ = getattr(iam, f"list_attached_{kind}_policies")(name)
     for managed in attached:
         version = iam.get_policy_version(managed.arn, managed.default_version_id)
         policies.append(Policy(version.document, f"managed policy {managed.arn} of {kind} {name}"))

@@ -407,3 +407,37 @@ def test_delete_objects_authorizes_each_key(local_aws, bucket):
     )
     assert [d["Key"] for d in result["Deleted"]] == ["in/a.txt"]
     assert [(e["Key"], e["Code"]) for e in result["Errors"]] == [("out/b.txt", "AccessDenied")]
+
+
+def test_a_users_group_policies_count_and_a_deleted_roles_session_has_none(local_aws, bucket):
+    """IAM users get their groups' policies; a session outliving its role is denied, not an
+    error."""
+    import boto3
+
+    iam = local_aws.client("iam")
+    user, group = unique("reader"), unique("readers")
+    iam.create_user(UserName=user)
+    iam.create_group(GroupName=group)
+    iam.add_user_to_group(GroupName=group, UserName=user)
+    read = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/*"}
+    iam.put_group_policy(
+        GroupName=group,
+        PolicyName="read",
+        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [read]}),
+    )
+    keys = iam.create_access_key(UserName=user)["AccessKey"]
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=local_aws.endpoint,
+        region_name="us-east-1",
+        aws_access_key_id=keys["AccessKeyId"],
+        aws_secret_access_key=keys["SecretAccessKey"],
+    )
+    assert s3.get_object(Bucket=bucket, Key="in/a.txt")["Body"].read() == b"a"
+
+    role = role_with(local_aws, [read])
+    as_role_s3 = as_role(local_aws, role, "s3")
+    iam.delete_role_policy(RoleName=role, PolicyName="grants")
+    iam.delete_role(RoleName=role)
+    denied = error_of(lambda: as_role_s3.get_object(Bucket=bucket, Key="in/a.txt"))
+    assert denied["Error"]["Code"] == "AccessDenied"
