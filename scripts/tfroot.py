@@ -16,6 +16,10 @@ CLI_CONFIG = ROOT / "build" / "terraform" / "cli.tfrc"
 WARM_ROOT = ROOT / "build" / "terraform" / "warm"
 
 
+# Planned actions that are not resources being applied (data sources are read while planning).
+SILENT = {"noop", "read"}
+
+
 class TerraformError(AssertionError):
     pass
 
@@ -131,9 +135,9 @@ class TerraformRoot:
                 if kind == "change_summary" and event["changes"]["operation"] == "apply":
                     changes = event["changes"]
                     total = changes["add"] + changes["change"] + changes["remove"]
-                elif kind == "planned_change" and event["change"]["action"] != "noop":
+                elif kind == "planned_change" and event["change"]["action"] not in SILENT:
                     total += 1
-                elif kind == "apply_complete":
+                elif kind == "apply_complete" and event["hook"].get("action") not in SILENT:
                     done += 1
                     address = event["hook"]["resource"]["addr"]
                     progress(done, max(total, done), time.monotonic() - started, address)

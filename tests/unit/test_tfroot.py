@@ -10,10 +10,17 @@ import tfroot
 from tfroot import TerraformError, TerraformRoot
 
 EVENTS = [
+    {"type": "apply_complete", "hook": {"action": "read", "resource": {"addr": "data.x.y"}}},
     {"type": "planned_change", "change": {"action": "create"}},
     {"type": "planned_change", "change": {"action": "create"}},
-    {"type": "apply_complete", "hook": {"resource": {"addr": "aws_s3_bucket.a"}}},
-    {"type": "apply_complete", "hook": {"resource": {"addr": "aws_s3_bucket.b"}}},
+    {
+        "type": "apply_complete",
+        "hook": {"action": "create", "resource": {"addr": "aws_s3_bucket.a"}},
+    },
+    {
+        "type": "apply_complete",
+        "hook": {"action": "create", "resource": {"addr": "aws_s3_bucket.b"}},
+    },
     {
         "type": "change_summary",
         "changes": {"operation": "apply", "add": 2, "change": 0, "remove": 0},
