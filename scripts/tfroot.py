@@ -16,7 +16,7 @@ CLI_CONFIG = ROOT / "build" / "terraform" / "cli.tfrc"
 WARM_ROOT = ROOT / "build" / "terraform" / "warm"
 
 
-# Planned actions that are not resources being applied (data sources are read while planning).
+# Hook actions that are not resources being applied (data sources are read while planning).
 SILENT = {"noop", "read"}
 
 
@@ -132,11 +132,9 @@ class TerraformRoot:
                     continue
                 event = json.loads(line)
                 kind = event.get("type")
-                if kind == "change_summary" and event["changes"]["operation"] == "apply":
+                if kind == "change_summary":  # the plan's, before any resource is applied
                     changes = event["changes"]
                     total = changes["add"] + changes["change"] + changes["remove"]
-                elif kind == "planned_change" and event["change"]["action"] not in SILENT:
-                    total += 1
                 elif kind == "apply_complete" and event["hook"].get("action") not in SILENT:
                     done += 1
                     address = event["hook"]["resource"]["addr"]

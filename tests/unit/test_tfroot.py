@@ -12,7 +12,10 @@ from tfroot import TerraformError, TerraformRoot
 EVENTS = [
     {"type": "apply_complete", "hook": {"action": "read", "resource": {"addr": "data.x.y"}}},
     {"type": "planned_change", "change": {"action": "create"}},
-    {"type": "planned_change", "change": {"action": "create"}},
+    {
+        "type": "change_summary",
+        "changes": {"operation": "plan", "add": 2, "change": 0, "remove": 0},
+    },
     {
         "type": "apply_complete",
         "hook": {"action": "create", "resource": {"addr": "aws_s3_bucket.a"}},
