@@ -58,3 +58,13 @@ def test_every_written_reason_names_a_statement_and_an_action():
         for action, reason in actions.items():
             grant = Grant("r", POLICY, sid, action, ())
             assert reason_for(grant, reasons) == reason and len(reason) > 20
+
+
+def test_every_reason_is_for_a_statement_a_module_grants():
+    """A reason outliving its statement would hide nothing but mislead: each Sid exists."""
+    from pathlib import Path
+
+    modules = Path(__file__).resolve().parents[2] / "terraform" / "modules"
+    sources = "\n".join(p.read_text() for p in modules.rglob("*.tf"))
+    for sid in json.loads(REASONS.read_text()):
+        assert f'"{sid}"' in sources, sid

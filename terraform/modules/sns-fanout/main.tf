@@ -250,7 +250,7 @@ module "transcoder" {
       resources  = [module.output_bucket[local.outputs[each.key].bucket].arn]
       conditions = local.outputs[each.key].prefix == "" ? [] : [{ test = "StringLike", variable = "s3:prefix", values = ["${local.outputs[each.key].prefix}*"] }]
     },
-    { sid = "ConsumeOwnQueue", actions = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"], resources = [aws_sqs_queue.work[each.key].arn] },
+    { sid = "ConsumeOwnQueue", actions = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"], resources = [aws_sqs_queue.work[each.key].arn] },
   ], local.kms_statements)
   tags = var.tags
 }

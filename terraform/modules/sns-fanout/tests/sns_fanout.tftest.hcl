@@ -194,7 +194,7 @@ run "defaults" {
       {
         Sid      = "ConsumeOwnQueue"
         Effect   = "Allow"
-        Action   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"]
+        Action   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"]
         Resource = ["arn:aws:sqs:eu-west-1:111122223333:orders-video-720p"]
       },
     ]
