@@ -62,6 +62,13 @@ class Principal:
     def root(cls, account: str) -> Principal:
         return cls(f"arn:aws:iam::{account}:root", account)
 
+    @classmethod
+    def session(cls, role_arn: str, session_name: str) -> Principal:
+        """A session of the role, named as STS names it."""
+        account, role_name = role_arn.split(":")[4], role_arn.split("/")[-1]
+        arn = f"arn:aws:sts::{account}:assumed-role/{role_name}/{session_name}"
+        return cls(arn, account, role_name=role_name)
+
     @property
     def role_arn(self) -> str | None:
         if self.role_name is None:
@@ -92,6 +99,11 @@ class Usage:
                 {"principal": p, "action": a, "resource": r, "statements": s}
                 for (p, a, r), s in sorted(self.records.items())
             ]
+
+
+def sts_session_name(name: str) -> str:
+    """A role session name as STS accepts it (2-64 of [\\w+=,.@-])."""
+    return re.sub(r"[^\w+=,.@-]", "-", name)[:64]
 
 
 def _iam(account: str):
@@ -226,7 +238,7 @@ class Authorizer:
 
     def session_credentials(self, role_arn: str, session_name: str) -> dict[str, str]:
         """Keys of a session of the role, as a service that assumes it gets them (cached)."""
-        session_name = re.sub(r"[^\w+=,.@-]", "-", session_name)[:64]
+        session_name = sts_session_name(session_name)
         with self._lock:
             cached = self._sessions.get((role_arn, session_name))
             if cached:
@@ -246,11 +258,7 @@ class Authorizer:
                 "SessionToken": session.session_token,
             }
             self._sessions[(role_arn, session_name)] = keys
-            self._by_key[session.access_key_id] = Principal(
-                f"arn:aws:sts::{account}:assumed-role/{role_arn.split('/')[-1]}/{session_name}",
-                account,
-                role_name=role_arn.split("/")[-1],
-            )
+            self._by_key[session.access_key_id] = Principal.session(role_arn, session_name)
             return keys
 
     def principal_for_key(self, access_key: str, account: str) -> Principal | None:
@@ -262,12 +270,7 @@ class Authorizer:
             return known
         session = _sts(account).get_assumed_role_from_access_key(access_key)
         if session is not None:
-            role_name = session.role_arn.split("/")[-1]
-            return Principal(
-                f"arn:aws:sts::{account}:assumed-role/{role_name}/{session.session_name}",
-                account,
-                role_name=role_name,
-            )
+            return Principal.session(session.role_arn, session.session_name)
         for user in _iam(account).users.values():
             if any(k.access_key_id == access_key for k in user.access_keys):
                 return Principal(user.arn, account, user_name=user.name)
@@ -339,7 +342,7 @@ class Authorizer:
         if decision.allowed:
             return True
         message = denial_message(request, decision)
-        self._record_denial(request, message, [], policy)
+        self._record_denial(request, message, [], policy, decision)
         return self.mode == "soft"
 
     def role_may(
@@ -354,12 +357,7 @@ class Authorizer:
         """Whether a service acting with a session of the role may do this (for the work services
         do with a role outside any API call: polling a queue, writing a function's logs, sending
         to its dead-letter queue). Logs the denial."""
-        name = role_arn.split("/")[-1]
-        account = role_arn.split(":")[4]
-        session = re.sub(r"[^\w+=,.@-]", "-", session_name)[:64]
-        principal = Principal(
-            f"arn:aws:sts::{account}:assumed-role/{name}/{session}", account, role_name=name
-        )
+        principal = Principal.session(role_arn, sts_session_name(session_name))
         try:
             self.check(principal, action, [resource], region, context)
         except AccessDenied:
@@ -389,17 +387,17 @@ class Authorizer:
 
     def _refuse(self, request, decision, identity, policy, code: str) -> None:
         message = denial_message(request, decision)
-        self._record_denial(request, message, identity, policy)
+        self._record_denial(request, message, identity, policy, decision)
         if self.mode == "enforce":
             raise AccessDenied(message, code)
 
-    def _record_denial(self, request, message: str, identity, policy) -> None:
+    def _record_denial(self, request, message: str, identity, policy, decision=None) -> None:
         sources = [p.source for p in identity] + ([policy.source] if policy else [])
         log.warning(
-            "IAM %s: %s. Policies evaluated: %s",
+            "IAM %s: %s. To allow it: %s",
             "denied" if self.mode == "enforce" else "would deny (soft mode)",
             message,
-            "; ".join(sources) or "none",
+            remedy(request, identity, policy, decision),
         )
         with self._lock:
             self.denials.append(
@@ -411,6 +409,23 @@ class Authorizer:
                     "policies": sources,
                 }
             )
+
+
+def remedy(request: AuthzRequest, identity, policy, decision) -> str:
+    """Which policy would have to change for the request to be allowed."""
+    what = f"{request.action} on {request.resource}"
+    if decision is not None and decision.denied_by is not None:
+        return f"remove or narrow the Deny in {decision.denied_by}"
+    if not request.principal.startswith("arn:"):  # a service principal: the resource decides
+        where = policy.source if policy else f"the resource policy of {request.resource}"
+        return f"allow {request.principal} {what} in {where}"
+    names = [p.source for p in identity] or ["an identity policy of the caller (it has none)"]
+    if policy is not None and policy.source.startswith(("key policy", "trust policy")):
+        return (
+            f"allow {what} in {policy.source} (and, if it delegates to IAM, in one of: "
+            f"{'; '.join(names)})"
+        )
+    return f"allow {what} in one of: {'; '.join(names)}"
 
 
 # --- requests through moto ----------------------------------------------------------------------
