@@ -682,7 +682,7 @@ def install(authorizer: Authorizer) -> None:
     the authorizer."""
     global AUTHORIZER
     AUTHORIZER = authorizer
-    from moto.core.authorization import ActionAuthenticatorMixin
+    from .moto_internals import replace
 
     def authorize(self, iam_request_cls, resource: str = "*") -> None:
         try:
@@ -691,21 +691,20 @@ def install(authorizer: Authorizer) -> None:
             _, _, signing_name = credential_scope(self.headers, self.querystring)
             raise DeniedResponse(signing_name, denied) from None
 
-    ActionAuthenticatorMixin._authenticate_and_authorize_action = authorize
+    replace("ActionAuthenticatorMixin._authenticate_and_authorize_action", authorize)
 
     # moto asks the bucket for object requests and for each key of a DeleteObjects; its own
     # evaluation knows few operators and no request context. Object requests are authorized
     # above; each key of a DeleteObjects is authorized here (AWS reports a denied key as an
     # AccessDenied error in the response, as moto does with DENIED).
     from moto.iam.access_control import PermissionResult
-    from moto.s3.models import FakeBucket
 
     def get_permission(self, action: str, resource: str):
         if action == "s3:DeleteObject" and not caller_may(action, resource, "us-east-1"):
             return PermissionResult.DENIED
         return PermissionResult.NEUTRAL
 
-    FakeBucket.get_permission = get_permission
+    replace("FakeBucket.get_permission", get_permission)
 
 
 def session_client(

@@ -13,12 +13,11 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from moto.awslambda.models import lambda_backends
-from moto.s3 import notifications as s3_notifications
-from moto.sqs import models as sqs_models
 from moto.sqs.models import sqs_backends
 
 from . import authorization
 from .lambda_service import LambdaService
+from .moto_internals import replace
 from .sqs import customer_managed_key
 
 log = logging.getLogger("localaws.events")
@@ -52,7 +51,7 @@ def install_s3_notifications(service: LambdaService) -> None:
             return
         service.invoke_async(fn, json.dumps(event_body))
 
-    s3_notifications._invoke_awslambda = invoke_awslambda
+    replace("s3.notifications._invoke_awslambda", invoke_awslambda)
 
 
 def sqs_record(message, queue_arn: str, region: str) -> dict:
@@ -112,13 +111,11 @@ class SqsPoller:
         self._thread = threading.Thread(target=self._loop, name="sqs-poller", daemon=True)
 
     def start(self) -> None:
-        original_init = sqs_models.Queue.__init__
-
         def queue_init(queue, *args, **kwargs):
             original_init(queue, *args, **kwargs)
             queue.lambda_event_source_mappings = _PolledMappings()
 
-        sqs_models.Queue.__init__ = queue_init
+        original_init = replace("Queue.__init__", queue_init)
         self._thread.start()
 
     def stop(self) -> None:

@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import authorization
+from .moto_internals import replace
 
 log = logging.getLogger("localaws.glue")
 
@@ -445,10 +446,6 @@ class LocalJobRunner:
 
 
 def _run_job_runs(runner: LocalJobRunner) -> None:
-    from moto.glue.models import FakeJob
-
-    start = FakeJob.start_job_run
-
     def start_job_run(self, *args, **kwargs) -> str:
         run_id = start(self, *args, **kwargs)  # moto checks MaxConcurrentRuns and merges arguments
         job_run = next(r for r in self.job_runs if r.job_run_id == run_id)
@@ -458,14 +455,10 @@ def _run_job_runs(runner: LocalJobRunner) -> None:
         runner.submit(self, job_run)
         return run_id
 
-    FakeJob.start_job_run = start_job_run
+    start = replace("FakeJob.start_job_run", start_job_run)
 
 
 def _show_job_runs() -> None:
-    from moto.glue.models import FakeJobRun
-
-    as_dict = FakeJobRun.as_dict
-
     def view(self) -> dict:
         data = as_dict(self)
         record = getattr(self, "local", None)
@@ -474,7 +467,7 @@ def _show_job_runs() -> None:
             data.update(record.view(data["JobRunState"]))
         return data
 
-    FakeJobRun.as_dict = view
+    as_dict = replace("FakeJobRun.as_dict", view)
 
 
 # --- crawlers ----------------------------------------------------------------------------------
@@ -692,9 +685,6 @@ def crawl(s3, glue, crawler) -> list[str]:
 def _run_crawls(endpoint: str) -> None:
     from moto.core.utils import utcnow
     from moto.glue.exceptions import CrawlerRunningException
-    from moto.glue.models import FakeCrawler
-
-    original_start = FakeCrawler.start_crawler
 
     def client(service: str, crawler):
         # A crawler reads the data and writes the catalog with a session of its role.
@@ -729,14 +719,11 @@ def _run_crawls(endpoint: str) -> None:
             target=work, args=(self, record), daemon=True, name=f"crawler-{self.name}"
         ).start()
 
-    FakeCrawler.start_crawler = start_crawler
+    original_start = replace("FakeCrawler.start_crawler", start_crawler)
 
 
 def _show_crawlers() -> None:
     from moto.core.utils import utcnow
-    from moto.glue.models import FakeCrawler
-
-    as_dict = FakeCrawler.as_dict
 
     def view(self) -> dict:
         data = as_dict(self)
@@ -761,18 +748,13 @@ def _show_crawlers() -> None:
             data["CrawlElapsedTime"] = int(elapsed.total_seconds() * 1000)
         return {k: v for k, v in data.items() if v is not None}
 
-    FakeCrawler.as_dict = view
+    as_dict = replace("FakeCrawler.as_dict", view)
 
 
 # --- Terraform --------------------------------------------------------------
 
 
 def _fix_unset_execution_class() -> None:
-    from moto.glue.models import FakeJob, GlueBackend
-
-    create_job = GlueBackend.create_job
-    as_dict = FakeJob.as_dict
-
     def create(self, *args, **kwargs) -> None:
         create_job(self, *args, **kwargs)
         self.jobs[kwargs["name"]].execution_class_set = kwargs.get("execution_class") is not None
@@ -785,5 +767,5 @@ def _fix_unset_execution_class() -> None:
             data.pop("ExecutionClass", None)
         return data
 
-    GlueBackend.create_job = create
-    FakeJob.as_dict = view
+    create_job = replace("GlueBackend.create_job", create)
+    as_dict = replace("FakeJob.as_dict", view)

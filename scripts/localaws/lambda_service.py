@@ -17,6 +17,7 @@ from moto.awslambda.models import LambdaFunction, lambda_backends
 
 from . import authorization
 from .lambda_runtime import LocalLambdaRuntime, Result
+from .moto_internals import replace
 from .sqs import customer_managed_key
 
 log = logging.getLogger("localaws.lambda")
@@ -216,18 +217,11 @@ def install(service: LambdaService) -> None:
         response_headers["x-amz-executed-version"] = str(self.version)
         return too_large or payload
 
-    LambdaFunction.invoke = invoke
-    from moto.awslambda import responses
-
+    replace("LambdaFunction.invoke", invoke)
     # moto replaced any response whose sys.getsizeof (length + 33) passed 6,000,000 with
     # Function.ResponseSizeTooLarge, so 5.7 to 6 MiB responses that AWS returns failed locally;
     # invoke above applies the quota itself. `sys` is used by nothing else in that module.
-    responses.sys = types.SimpleNamespace(getsizeof=lambda payload: 0)
-
-    original_init = LambdaFunction.__init__
-    original_update = LambdaFunction.update_configuration
-    original_update_code = LambdaFunction.update_function_code
-    original_config = LambdaFunction.get_configuration
+    replace("awslambda.responses.sys", types.SimpleNamespace(getsizeof=lambda payload: 0))
 
     def __init__(self, account_id, spec, *args, **kwargs):
         original_init(self, account_id, spec, *args, **kwargs)
@@ -265,7 +259,7 @@ def install(service: LambdaService) -> None:
         config.update({k: v for k, v in self.extra_config.items() if v})
         return config
 
-    LambdaFunction.__init__ = __init__
-    LambdaFunction.update_configuration = update_configuration
-    LambdaFunction.update_function_code = update_function_code
-    LambdaFunction.get_configuration = get_configuration
+    original_init = replace("LambdaFunction.__init__", __init__)
+    original_update = replace("LambdaFunction.update_configuration", update_configuration)
+    original_update_code = replace("LambdaFunction.update_function_code", update_function_code)
+    original_config = replace("LambdaFunction.get_configuration", get_configuration)

@@ -53,6 +53,7 @@ from botocore.validate import ParamValidator
 from werkzeug.wrappers import Request, Response
 
 from . import REGION, authorization
+from .moto_internals import replace
 
 log = logging.getLogger("localaws.mediaconvert")
 
@@ -743,17 +744,13 @@ class MediaConvertApi:
 
 
 def _route_requests(api: MediaConvertApi) -> None:
-    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
-
-    dispatch = DomainDispatcherApplication.__call__
-
     def __call__(self, environ, start_response):
         # moto has no MediaConvert backend to dispatch to: requests signed for it come here.
         if signing_service(environ)[0] == "mediaconvert":
             return api(environ, start_response)
         return dispatch(self, environ, start_response)
 
-    DomainDispatcherApplication.__call__ = __call__
+    dispatch = replace("DomainDispatcherApplication.__call__", __call__)
 
 
 # --- Step Functions' optimised integration ----------------------------------------------------
@@ -789,10 +786,6 @@ def _serve_step_functions_integration() -> None:
     )
     from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
         StatesErrorNameType,
-    )
-    from moto.stepfunctions.parser.asl.component.state.exec.state_task import state_task_factory
-    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
-        state_task_service_factory as factory,
     )
     from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.resource import (
         ResourceCondition,
@@ -905,15 +898,15 @@ def _serve_step_functions_integration() -> None:
                 )
             return super()._from_error(env, ex)
 
-    service_for = factory.state_task_service_for
-
     def state_task_service_for(service_name: str):
         if service_name == "mediaconvert":
             return StateTaskServiceMediaConvert()
         return service_for(service_name)
 
-    factory.state_task_service_for = state_task_service_for
-    state_task_factory.state_task_service_for = state_task_service_for  # imported by name
+    service_for = replace(
+        "state_task_service_factory.state_task_service_for", state_task_service_for
+    )
+    replace("state_task_factory.state_task_service_for", state_task_service_for)  # imported by name
 
 
 def install(endpoint: str) -> None:

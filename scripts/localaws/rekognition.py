@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from moto.core.exceptions import ServiceException
 
 from . import authorization
+from .moto_internals import add
 
 FACE_MODEL_VERSION = "6.0"
 MAX_BYTES_INLINE = 5 * 1024 * 1024  # Image.Bytes limit
@@ -793,7 +794,5 @@ ACTIONS = (
 
 
 def install() -> None:
-    from moto.rekognition.responses import RekognitionResponse
-
     for action in ACTIONS:
-        setattr(RekognitionResponse, action.__name__, action)
+        add(f"RekognitionResponse.{action.__name__}", action)

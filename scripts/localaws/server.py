@@ -19,6 +19,7 @@ from werkzeug.wrappers import Request, Response
 
 from . import apigateway, authorization
 from .lambda_runtime import Fault, LocalLambdaRuntime
+from .moto_internals import replace
 
 log = logging.getLogger("localaws")
 CONTROL_PREFIX = "/_localaws/"
@@ -28,12 +29,10 @@ def _install_unsupported_fast_fail() -> None:
     """moto answers an unimplemented call with HTTP 500, which SDKs (and so Terraform) retry for
     minutes; answer 400 with a clear error instead so the caller fails at once."""
     from moto.core.exceptions import ServiceException
-    from moto.core.responses import ActionResult, BaseResponse
+    from moto.core.responses import ActionResult
 
     class UnsupportedByLocalAws(ServiceException):
         code = "UnsupportedByLocalAws"
-
-    original = BaseResponse.call_action
 
     def call_action(self):
         try:
@@ -43,7 +42,7 @@ def _install_unsupported_fast_fail() -> None:
             _, headers, body = self.serialized(ActionResult(error))
             return 400, headers, body
 
-    BaseResponse.call_action = call_action
+    original = replace("BaseResponse.call_action", call_action)
 
 
 class ControlApi:

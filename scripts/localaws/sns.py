@@ -9,6 +9,8 @@ key) must let it.
 
 from __future__ import annotations
 
+from .moto_internals import replace
+
 PROTOCOLS = ("Application", "Firehose", "HTTP", "Lambda", "SQS")
 DELIVERY_STATUS = tuple(
     f"{protocol}{setting}"
@@ -58,12 +60,9 @@ def maximum_message_size(topic) -> int:
 
 def _enforce_message_size() -> None:
     from moto.sns.exceptions import InvalidParameterValue, SNSException
-    from moto.sns.models import SNSBackend
 
     class BatchRequestTooLong(SNSException):
         code = "BatchRequestTooLong"
-
-    publish, publish_batch = SNSBackend.publish, SNSBackend.publish_batch
 
     def publish_checked(self, message, arn, *args, **kwargs):
         attributes = kwargs.get("message_attributes")
@@ -83,16 +82,12 @@ def _enforce_message_size() -> None:
             )
         return publish_batch(self, topic_arn, entries)
 
-    SNSBackend.publish = publish_checked
-    SNSBackend.publish_batch = publish_batch_checked
+    publish = replace("SNSBackend.publish", publish_checked)
+    publish_batch = replace("SNSBackend.publish_batch", publish_batch_checked)
 
 
 def install() -> None:
-    from moto.sns.responses import SNSResponse
-
     _enforce_message_size()
-
-    original = SNSResponse.get_topic_attributes
 
     def get_topic_attributes(self):
         response = original(self)
@@ -100,18 +95,14 @@ def install() -> None:
         response.result["Attributes"].update(delivery_status_attributes(topic))
         return response
 
-    SNSResponse.get_topic_attributes = get_topic_attributes
-
-    from moto.sns.models import Subscription
-
-    original_publish = Subscription.publish
+    original = replace("SNSResponse.get_topic_attributes", get_topic_attributes)
 
     def publish(self, message, message_id, *args, **kwargs):
         if self.protocol == "sqs" and not may_deliver_to_queue(self.topic.arn, self.endpoint):
             return  # SNS retries, then drops the message (no subscription DLQ here)
         return original_publish(self, message, message_id, *args, **kwargs)
 
-    Subscription.publish = publish
+    original_publish = replace("Subscription.publish", publish)
 
 
 def may_deliver_to_queue(topic_arn: str, queue_arn: str) -> bool:

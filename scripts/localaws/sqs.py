@@ -11,6 +11,8 @@ from __future__ import annotations
 import base64
 import json
 
+from .moto_internals import add, in_place, replace
+
 # Attributes whose empty value means "remove it", as SetQueueAttributes treats them.
 CLEARABLE = ("Policy", "RedriveAllowPolicy")
 
@@ -44,9 +46,6 @@ def message_size(body: str, attributes: dict | None) -> int:
 def _enforce_message_size() -> None:
     from moto.sqs.constants import MAXIMUM_MESSAGE_LENGTH
     from moto.sqs.exceptions import BatchRequestTooLong, InvalidParameterValue
-    from moto.sqs.models import SQSBackend
-
-    send, send_batch = SQSBackend.send_message, SQSBackend.send_message_batch
 
     def send_message(self, queue_name, message_body, message_attributes=None, *args, **kwargs):
         limit = int(self.get_queue(queue_name).maximum_message_size)
@@ -66,28 +65,23 @@ def _enforce_message_size() -> None:
             raise BatchRequestTooLong(total)
         return send_batch(self, queue_name, entries)
 
-    SQSBackend.send_message = send_message
-    SQSBackend.send_message_batch = send_message_batch
+    send = replace("SQSBackend.send_message", send_message)
+    send_batch = replace("SQSBackend.send_message_batch", send_message_batch)
 
 
 def install() -> None:
-    from moto.sqs.models import Queue
-
     _enforce_message_size()
 
-    if "RedriveAllowPolicy" not in Queue.BASE_ATTRIBUTES:
-        Queue.BASE_ATTRIBUTES.append("RedriveAllowPolicy")
+    base_attributes = in_place("Queue.BASE_ATTRIBUTES")
+    if "RedriveAllowPolicy" not in base_attributes:
+        base_attributes.append("RedriveAllowPolicy")
     # moto stores every attribute it is given under its snake_case name; this is the default.
-    Queue.redrive_allow_policy = None
-
-    original = Queue._set_attributes
+    add("Queue.redrive_allow_policy", None)
 
     def _set_attributes(self, attributes, now=None):
         return original(self, merged_attributes(getattr(self, "policy", None), attributes), now)
 
-    Queue._set_attributes = _set_attributes
-
-    attributes = Queue.attributes
+    original = replace("Queue._set_attributes", _set_attributes)
 
     @property
     def compact_attributes(self):
@@ -96,7 +90,7 @@ def install() -> None:
             result["RedrivePolicy"] = json.dumps(self.redrive_policy, separators=(",", ":"))
         return result
 
-    Queue.attributes = compact_attributes
+    attributes = replace("Queue.attributes", compact_attributes)
 
 
 def customer_managed_key(queue, region: str) -> str | None:

@@ -12,12 +12,12 @@ import re
 import time
 import uuid
 
+from .moto_internals import add, in_place, replace
+
 
 def install() -> None:
-    from moto.core.config import default_user_config
-
     # moto only records executions unless told to run them.
-    default_user_config["stepfunctions"]["execute_state_machine"] = True
+    in_place("default_user_config")["stepfunctions"]["execute_state_machine"] = True
     _fix_start_execution()
     _fix_json_path()
     _fix_timestamps()
@@ -39,29 +39,19 @@ def _call_tasks_with_the_role() -> None:
     """Tasks call other services with a session of the state machine's role (or the state's
     `Credentials`), as Step Functions does; moto signs them with fixed keys, which IAM would
     take for the deployer's."""
-    import sys
-
     import boto3
     from botocore.config import Config
     from moto.settings import moto_server_port
-    from moto.stepfunctions.parser.asl.component.state.exec.state_task import (  # noqa: F401
-        lambda_eval_utils,
-    )
-    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (  # noqa: F401
-        state_task_service_factory,
-    )
-    from moto.stepfunctions.parser.asl.utils import boto_client
+    from moto.stepfunctions.parser.asl.utils.boto_client import TimeoutSeconds
 
     from . import authorization
-
-    original = boto_client.boto_client_for
 
     def boto_client_for(region: str, service: str, state_credentials=None):
         role_arn = getattr(state_credentials, "role_arn", None)
         if authorization.AUTHORIZER is None or not role_arn:
             return original(region, service, state_credentials)
         keys = authorization.AUTHORIZER.session_credentials(role_arn, "StepFunctions")
-        timeout = boto_client.TimeoutSeconds.DEFAULT_TIMEOUT_SECONDS
+        timeout = TimeoutSeconds.DEFAULT_TIMEOUT_SECONDS
         return boto3.client(
             service,
             region_name=region,
@@ -77,20 +67,13 @@ def _call_tasks_with_the_role() -> None:
             ),
         )
 
-    boto_client.boto_client_for = boto_client_for
-    for name, module in list(sys.modules.items()):
-        if (
-            name.startswith("moto.stepfunctions")
-            and vars(module).get("boto_client_for") is original
-        ):
-            module.boto_client_for = boto_client_for
+    original = replace("boto_client.boto_client_for", boto_client_for, imported_by_name=True)
 
 
 def _fix_start_execution() -> None:
     from moto.stepfunctions.exceptions import ValidationException
     from moto.stepfunctions.models import StateMachine
     from moto.stepfunctions.parser.backend.execution import Execution
-    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
     def start_execution(
         self, state_machine_arn, name=None, execution_input=None, trace_header=None
@@ -137,17 +120,14 @@ def _fix_start_execution() -> None:
         execution.start()
         return execution
 
-    StepFunctionsParserBackend.start_execution = start_execution
+    replace("StepFunctionsParserBackend.start_execution", start_execution)
 
 
 def _fix_json_path() -> None:
-    import sys
-
     from jsonpath_ng.ext import parse
     from jsonpath_ng.jsonpath import Child, Fields, Index, Root, This
-    from moto.stepfunctions.parser.asl.utils import json_path
+    from moto.stepfunctions.parser.asl.utils.json_path import NoSuchJsonPathError
 
-    original = json_path.extract_json
     parse = functools.lru_cache(maxsize=1024)(parse)
 
     def is_definite(node) -> bool:
@@ -167,13 +147,10 @@ def _fix_json_path() -> None:
         if not is_definite(expression):
             return matches
         if not matches:
-            raise json_path.NoSuchJsonPathError(json_path=path, data=data)
+            raise NoSuchJsonPathError(json_path=path, data=data)
         return matches[0]
 
-    json_path.extract_json = extract_json
-    for module in list(sys.modules.values()):  # modules that imported the function by name
-        if getattr(module, "extract_json", None) is original:
-            module.extract_json = extract_json
+    replace("json_path.extract_json", extract_json, imported_by_name=True)
 
 
 def aws_timestamp(value: datetime.datetime, millis: bool = False) -> str:
@@ -200,24 +177,13 @@ def _json_safe(value):
 
 
 def _fix_timestamps() -> None:
-    from moto.stepfunctions.parser.asl.component.state import state
-    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
-        state_task_service,
-    )
-    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
-
-    task_service = state_task_service.StateTaskService
-    after_eval = task_service._after_eval_execution
-
     def _after_eval_execution(self, env, *args, **kwargs):
         # SDK results hold datetimes (which broke DescribeExecution) and streamed bodies (output as
         # "<StreamingBody object>"); AWS puts ISO timestamps and the body's text there.
         env.stack[-1] = _json_safe(env.stack[-1])
         return after_eval(self, env, *args, **kwargs)
 
-    task_service._after_eval_execution = _after_eval_execution
-
-    get_environment = ExecutionWorker._get_evaluation_environment
+    after_eval = replace("StateTaskService._after_eval_execution", _after_eval_execution)
 
     def _get_evaluation_environment(self):
         # $$.Execution.StartTime was a datetime (same failure); AWS gives "...T20:14:13.192Z".
@@ -226,21 +192,20 @@ def _fix_timestamps() -> None:
         execution["StartTime"] = aws_timestamp(execution["StartTime"], millis=True)
         return env
 
-    ExecutionWorker._get_evaluation_environment = _get_evaluation_environment
+    get_environment = replace(
+        "ExecutionWorker._get_evaluation_environment", _get_evaluation_environment
+    )
 
     def state_data(**fields):
         # $$.State.EnteredTime in the same format as StartTime (moto: "+00:00", microseconds).
         entered = datetime.datetime.fromisoformat(fields["EnteredTime"])
         return {**fields, "EnteredTime": aws_timestamp(entered, millis=True)}
 
-    state.StateData = state_data
+    replace("state.StateData", state_data)
 
 
 def _fix_execution_output() -> None:
     from moto.stepfunctions.parser.api import ExecutionStatus
-    from moto.stepfunctions.parser.backend.execution import BaseExecutionWorkerCommunication
-
-    reflect = BaseExecutionWorkerCommunication._reflect_execution_status
 
     def _reflect_execution_status(self):
         # DescribeExecution passed a str output through unquoted ("hi", not "\"hi\""), dropped a
@@ -252,7 +217,9 @@ def _fix_execution_output() -> None:
                 execution.output, separators=(",", ":"), ensure_ascii=False
             )
 
-    BaseExecutionWorkerCommunication._reflect_execution_status = _reflect_execution_status
+    reflect = replace(
+        "BaseExecutionWorkerCommunication._reflect_execution_status", _reflect_execution_status
+    )
 
 
 def _fix_no_choice_matched() -> None:
@@ -267,7 +234,6 @@ def _fix_no_choice_matched() -> None:
     from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
         StatesErrorNameType,
     )
-    from moto.stepfunctions.parser.asl.component.state.choice.state_choice import StateChoice
     from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
 
     def _eval_state(self, env) -> None:
@@ -296,14 +262,11 @@ def _fix_no_choice_matched() -> None:
             )
         )
 
-    StateChoice._eval_state = _eval_state
+    replace("StateChoice._eval_state", _eval_state)
 
 
 def _fix_runtime_errors() -> None:
     from moto.stepfunctions.parser.api import HistoryEventType, TaskFailedEventDetails
-    from moto.stepfunctions.parser.asl.component.common.error_name.error_equals_decl import (
-        ErrorEqualsDecl,
-    )
     from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
         FailureEvent,
         FailureEventException,
@@ -314,12 +277,10 @@ def _fix_runtime_errors() -> None:
     from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
         StatesErrorNameType,
     )
-    from moto.stepfunctions.parser.asl.component.state.exec.execute_state import ExecutionState
     from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
     from moto.stepfunctions.parser.asl.utils.json_path import NoSuchJsonPathError
 
     runtime = StatesErrorNameType.StatesRuntime
-    evaluate = ExecutionState._evaluate_with_timeout
 
     def _evaluate_with_timeout(self, env) -> None:
         # A path missing from a Task/Map/Parallel input is States.Runtime on AWS, as in a Pass
@@ -342,9 +303,7 @@ def _fix_runtime_errors() -> None:
                 )
             ) from exc
 
-    ExecutionState._evaluate_with_timeout = _evaluate_with_timeout
-
-    matches = ErrorEqualsDecl._eval_body
+    evaluate = replace("ExecutionState._evaluate_with_timeout", _evaluate_with_timeout)
 
     def _eval_body(self, env) -> None:
         # AWS never retries or catches States.Runtime, not even with States.ALL; moto matched it
@@ -356,7 +315,7 @@ def _fix_runtime_errors() -> None:
             return
         matches(self, env)
 
-    ErrorEqualsDecl._eval_body = _eval_body
+    matches = replace("ErrorEqualsDecl._eval_body", _eval_body)
 
 
 # Step Functions quotas: "Maximum input or output size for a task, state, or execution: 256 KiB of
@@ -380,19 +339,12 @@ def _fix_payload_quota() -> None:
     handling guide says States.ALL does not, but the recorded executions were caught); a
     state's own output over it (a Pass state's Result, a ResultPath merge) fails the execution
     at once, past any Catch, which is the "terminal" error the guide describes."""
-    import sys
-
-    from moto.stepfunctions.parser import quotas
-
-    original = quotas.is_within_size_quota
 
     def is_within_size_quota(value) -> bool:
         return payload_size(value) <= MAX_PAYLOAD_BYTES
 
-    quotas.is_within_size_quota = is_within_size_quota
-    for module in list(sys.modules.values()):  # state.py and the task modules import it by name
-        if getattr(module, "is_within_size_quota", None) is original:
-            module.is_within_size_quota = is_within_size_quota
+    # state.py and the task modules import it by name
+    replace("quotas.is_within_size_quota", is_within_size_quota, imported_by_name=True)
 
 
 # aws-sdk service names (the Java SDK's) that are not botocore's.
@@ -434,30 +386,28 @@ def service_error_prefix(sfn_service: str) -> str:
 
 
 def _fix_aws_sdk_error_names() -> None:
-    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
-        state_task_service_aws_sdk as aws_sdk,
-    )
-
-    task = aws_sdk.StateTaskServiceAwsSdk
     # moto named errors after the lower-case ARN service ("s3.NoSuchKeyException"); AWS uses
     # PascalCase ("S3.NoSuchKeyException"), so Retry/Catch on the documented names never matched.
-    task._normalise_service_error_name = staticmethod(service_error_prefix)
-    # moto built clients from the ARN's name, so acmpca, cloudwatchlogs or eventbridge failed.
-    task._get_boto_service_name = lambda self, name=None: boto_service_name(
-        name or self.resource.api_name
+    replace(
+        "StateTaskServiceAwsSdk._normalise_service_error_name", staticmethod(service_error_prefix)
     )
+
+    # moto built clients from the ARN's name, so acmpca, cloudwatchlogs or eventbridge failed.
+    def _get_boto_service_name(self, name=None):
+        return boto_service_name(name or self.resource.api_name)
+
+    replace("StateTaskServiceAwsSdk._get_boto_service_name", _get_boto_service_name)
 
 
 def _fix_parser_error_codes() -> None:
     from moto.stepfunctions.exceptions import AWSError
-    from moto.stepfunctions.parser import api
 
     def __init__(self, message: str = "", exception_type=None, status=None):
         AWSError.__init__(self, message, exception_type, status)
 
     # The executor's errors (InvalidDefinition, TaskDoesNotExist, ...) declare `code` where moto's
     # serialiser reads TYPE, so they went out with an empty error code; some took no message.
-    for error in vars(api).values():
+    for error in vars(in_place("moto.stepfunctions.parser.api")).values():
         if isinstance(error, type) and issubclass(error, AWSError) and error is not AWSError:
             error.TYPE = error.__dict__.get("code", error.TYPE)
             error.__init__ = __init__
@@ -466,8 +416,6 @@ def _fix_parser_error_codes() -> None:
 def _serve_definition_validation() -> None:
     from moto.core.responses import ActionResult
     from moto.stepfunctions.parser.api import InvalidDefinition
-    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
-    from moto.stepfunctions.responses import StepFunctionResponse
 
     from . import asl_validation
 
@@ -479,7 +427,7 @@ def _serve_definition_validation() -> None:
             )
         )
 
-    StepFunctionResponse.validate_state_machine_definition = validate_state_machine_definition
+    add("StepFunctionResponse.validate_state_machine_definition", validate_state_machine_definition)
 
     def validate_definition(definition: str) -> None:
         # Create/UpdateStateMachine reject what validation fails, with AWS's InvalidDefinition.
@@ -487,12 +435,11 @@ def _serve_definition_validation() -> None:
         if found:
             raise InvalidDefinition(asl_validation.invalid_definition_message(found))
 
-    StepFunctionsParserBackend._validate_definition = staticmethod(validate_definition)
+    replace("StepFunctionsParserBackend._validate_definition", staticmethod(validate_definition))
 
 
 def _serve_list_state_machine_versions() -> None:
     from moto.core.responses import ActionResult
-    from moto.stepfunctions.responses import StepFunctionResponse
 
     def list_state_machine_versions(self):
         # moto lacks the action, and Terraform's aws_sfn_state_machine reads it on every refresh.
@@ -508,7 +455,7 @@ def _serve_list_state_machine_versions() -> None:
             }
         )
 
-    StepFunctionResponse.list_state_machine_versions = list_state_machine_versions
+    add("StepFunctionResponse.list_state_machine_versions", list_state_machine_versions)
 
 
 def _jsonata_partition(items, size):
@@ -539,7 +486,6 @@ def _enable_jsonata() -> None:
         import jsonata  # the jsonata-python package
     except ImportError:
         return  # QueryLanguage JSONata states then fail with States.Runtime (README divergence)
-    from moto.stepfunctions.parser.asl.jsonata import jsonata as moto_jsonata
 
     def evaluate(expression: str):
         program = jsonata.Jsonata(expression)
@@ -548,19 +494,16 @@ def _enable_jsonata() -> None:
         return _json_safe(program.evaluate(None))
 
     # moto dropped LocalStack's JVM-based evaluator and left this hook empty.
-    moto_jsonata._eval_jsonata = evaluate
+    replace("jsonata._eval_jsonata", evaluate)
 
 
 def _fix_sync_without_task_token() -> None:
-    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
-        state_task_service_callback as callback,
-    )
     from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.resource import (
         ResourceCondition,
     )
-
-    task = callback.StateTaskServiceCallback
-    evaluate = task._eval_integration_pattern
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_callback import (  # noqa: E501
+        _DELAY_SECONDS_SYNC_CONDITION_CHECK,
+    )
 
     def _eval_integration_pattern(
         self, env, resource_runtime_part, normalised_parameters, state_credentials
@@ -580,10 +523,12 @@ def _fix_sync_without_task_token() -> None:
             result = resolver()
             if result:
                 break
-            time.sleep(callback._DELAY_SECONDS_SYNC_CONDITION_CHECK)
+            time.sleep(_DELAY_SECONDS_SYNC_CONDITION_CHECK)
         env.stack.append(result)
 
-    task._eval_integration_pattern = _eval_integration_pattern
+    evaluate = replace(
+        "StateTaskServiceCallback._eval_integration_pattern", _eval_integration_pattern
+    )
 
 
 def _fix_states_errors_of_branches() -> None:
@@ -597,15 +542,11 @@ def _fix_states_errors_of_branches() -> None:
     from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import (
         StatesErrorName,
     )
-    from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration import (
-        iteration_worker,
-    )
-    from moto.stepfunctions.parser.asl.component.state.exec.state_parallel import branches_decl
 
     def error_name(error_name: str | None):
         if error_name is not None and error_name.startswith("States."):
             return StatesErrorName.from_name(error_name)
         return CustomErrorName(error_name=error_name)
 
-    branches_decl.CustomErrorName = error_name
-    iteration_worker.CustomErrorName = error_name
+    replace("branches_decl.CustomErrorName", error_name)
+    replace("iteration_worker.CustomErrorName", error_name)
