@@ -140,16 +140,23 @@ def bench_requests(server: LocalAwsProcess, rounds: int, calls: int, tag: str) -
 def wait_for_execution(server: LocalAwsProcess, arn: str, timeout: float = 300) -> dict:
     """Polled every 0.1 s (workflow_runs polls every 0.5 s, too coarse to time a short run)."""
     sfn = server.client("stepfunctions")
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    start = time.monotonic()
+    while time.monotonic() < start + timeout:
         try:
             execution = sfn.describe_execution(executionArn=arn)
         except sfn.exceptions.ExecutionDoesNotExist:
-            execution = {"status": "NOT STARTED"}  # the start function runs asynchronously
-        if execution["status"] not in ("RUNNING", "NOT STARTED"):
+            # The start function runs asynchronously; a minute without it is a failure.
+            if time.monotonic() > start + 60:
+                raise RuntimeError(f"no execution {arn} started") from None
+            execution = {"status": "RUNNING"}
+        if execution["status"] != "RUNNING":
             return execution
         time.sleep(0.1)
     raise RuntimeError(f"{arn} not finished after {timeout} s")
+
+
+def denials(server: LocalAwsProcess) -> list[str]:
+    return [denial["message"] for denial in server.control("GET", "iam")["denied"]]
 
 
 def bench_workflow(server: LocalAwsProcess, rounds: int, work: Path, tag: str) -> Comparison:
@@ -178,10 +185,17 @@ def bench_workflow(server: LocalAwsProcess, rounds: int, work: Path, tag: str) -
         for extension in (".mp4", ".jpg"):
             s3.head_object(Bucket=outputs["output_bucket"], Key=stem_key + extension)
 
+    denied_before = len(denials(server))  # the apply's (Terraform retries some)
+
     def arm(mode: str):
         def run() -> float:
             set_mode(server, mode)
-            seconds = timed(run_workflow)
+            try:
+                seconds = timed(run_workflow)
+            finally:
+                # The cost of enforcement is measured on a workflow IAM allows whole.
+                if denied := denials(server)[denied_before:]:
+                    raise RuntimeError(f"IAM denied the workflow: {denied}")
             print(f"    IAM {mode:<8}{seconds:6.2f} s", flush=True)
             return seconds
 

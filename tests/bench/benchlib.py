@@ -12,6 +12,7 @@ import datetime
 import json
 import os
 import platform
+import signal
 import statistics
 import subprocess
 import sys
@@ -40,6 +41,8 @@ _add_import_paths()
 # ffmpeg/ffprobe from the dev requirements sit next to the interpreter in .venv/bin (the tests'
 # conftest puts them on PATH the same way).
 os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+# A benchmark that is terminated unwinds, so its `finally` stops the local AWS it started.
+signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
 
 
 def timed(action: Callable[[], object]) -> float:
