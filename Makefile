@@ -72,7 +72,7 @@ BENCHES ?= foundation media_convert glue_medallion iam
 
 # Each writes build/bench/<name>.json; one failing does not stop the others, make bench fails.
 bench: bootstrap package ## Benchmarks, ratios against a same-run baseline (BENCHES=iam for one)
-	@rm -rf build/bench; failed=; \
+	@rm -f $(BENCHES:%=build/bench/%.json); failed=; \
 	for name in $(BENCHES); do \
 	  echo "== tests/bench/bench_$$name.py"; \
 	  $(PY) tests/bench/bench_$$name.py || failed="$$failed $$name"; \

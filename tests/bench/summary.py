@@ -20,6 +20,7 @@ def main() -> int:
     rows = [(r["benchmark"], c) for r in records for c in r["comparisons"]]
     print(f"\nbenchmarks (ratio = subject / baseline seconds), from {RECORDS.relative_to(ROOT)}/")
     print(table(rows))
+    print("  recorded: " + ", ".join(f"{r['benchmark']} {r['started']}" for r in records))
     return 0
 
 
