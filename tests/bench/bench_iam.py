@@ -12,7 +12,7 @@ default) and off, in one run, the mode switched between interleaved rounds with 
    from the upload to the execution's stop time; its MP4 and thumbnail are then checked. Any IAM
    denial fails the benchmark. Target: enforcement adds under 10 % here.
 
-    .venv/bin/python tests/bench/bench_iam.py [--rounds 8] [--request-rounds 9] [--calls 200]
+    .venv/bin/python tests/bench/bench_iam.py [--rounds 15] [--request-rounds 15] [--calls 200]
         [--micro-only]
 """
 
@@ -220,9 +220,11 @@ def bench_workflow(server: LocalAwsProcess, rounds: int, work: Path, tag: str) -
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=8, help="workflows in each mode (default 8)")
     parser.add_argument(
-        "--request-rounds", type=int, default=9, help="rounds of requests (default 9)"
+        "--rounds", type=int, default=15, help="workflows in each mode (default 15)"
+    )
+    parser.add_argument(
+        "--request-rounds", type=int, default=15, help="rounds of requests (default 15)"
     )
     parser.add_argument("--calls", type=int, default=200, help="requests a round (default 200)")
     parser.add_argument("--micro-only", action="store_true", help="skip the workflow")
