@@ -22,7 +22,14 @@ import sys
 import tempfile
 from pathlib import Path
 
-from benchlib import ROOT, Comparison, Record, interleave, timed  # first: sets sys.path
+from benchlib import (  # first: sets sys.path
+    ROOT,
+    Comparison,
+    Record,
+    interleave,
+    run_benchmark,
+    timed,
+)
 
 # isort: split
 from localaws.process import LocalAwsProcess
@@ -107,4 +114,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_benchmark(main)

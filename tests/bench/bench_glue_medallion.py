@@ -24,7 +24,14 @@ import tempfile
 import uuid
 from pathlib import Path
 
-from benchlib import ROOT, Comparison, Record, interleave, timed  # first: sets sys.path
+from benchlib import (  # first: sets sys.path
+    ROOT,
+    Comparison,
+    Record,
+    interleave,
+    run_benchmark,
+    timed,
+)
 
 sys.path.insert(0, str(ROOT / "terraform" / "modules" / "glue-medallion" / "jobs"))
 
@@ -166,4 +173,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_benchmark(main)

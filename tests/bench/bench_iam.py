@@ -20,13 +20,19 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import tempfile
 import time
 import uuid
 from pathlib import Path
 
-from benchlib import ROOT, Comparison, Record, interleave, timed  # first: sets sys.path
+from benchlib import (  # first: sets sys.path
+    ROOT,
+    Comparison,
+    Record,
+    interleave,
+    run_benchmark,
+    timed,
+)
 
 # isort: split
 from lambda_common.naming import execution_name
@@ -248,4 +254,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_benchmark(main)

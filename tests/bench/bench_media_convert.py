@@ -26,13 +26,12 @@ import argparse
 import os
 import resource
 import statistics
-import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from benchlib import Comparison, Record, interleave  # first: sets sys.path and PATH
+from benchlib import Comparison, Record, interleave, run_benchmark  # first: sets sys.path and PATH
 
 # Before the handlers are imported: their Powertools loggers read the level once.
 os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"
@@ -285,4 +284,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_benchmark(main)

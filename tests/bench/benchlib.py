@@ -21,7 +21,7 @@ import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import NoReturn, TypeVar
 
 ROOT = Path(__file__).resolve().parents[2]
 RECORDS = ROOT / "build" / "bench"
@@ -41,8 +41,13 @@ _add_import_paths()
 # ffmpeg/ffprobe from the dev requirements sit next to the interpreter in .venv/bin (the tests'
 # conftest puts them on PATH the same way).
 os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
-# A benchmark that is terminated unwinds, so its `finally` stops the local AWS it started.
-signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+
+
+def run_benchmark(main: Callable[[], int]) -> NoReturn:
+    """Runs a benchmark's main; when terminated, it unwinds, so that its `finally` blocks stop
+    the local AWS it started."""
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    sys.exit(main())
 
 
 def timed(action: Callable[[], object]) -> float:
@@ -168,5 +173,5 @@ class Record:
             f"  (ratio = subject / baseline seconds: min of each, median of each; "
             f"load {data['machine']['load_before']:.1f} -> {data['machine']['load_after']:.1f})"
         )
-        print(f"  recorded in {path.relative_to(ROOT)}")
+        print(f"  recorded in {path}")
         return path
