@@ -172,7 +172,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3, help="runs of each (default 3)")
     args = parser.parse_args()
 
-    load_before = os.getloadavg()[0]
+    record = Record("media_convert", vars(args))
     with tempfile.TemporaryDirectory(prefix="bench-media-") as tmp_dir:
         tmp = Path(tmp_dir)
         source = tmp / "input.mp4"
@@ -212,7 +212,7 @@ def main() -> int:
         f"\n{args.seconds} s 1080p30 -> {size[0]}x{size[1]} H.264 (veryfast, CRF 23), "
         f"audio copied; {runs[-1]['parts']} parts of {args.segment} s, "
         f"{args.workers} encodes at once; "
-        f"{os.cpu_count()} CPUs, load {load_before:.1f} -> {os.getloadavg()[0]:.1f}; "
+        f"{os.cpu_count()} CPUs, load {record.load_before:.1f} -> {os.getloadavg()[0]:.1f}; "
         f"median of {args.rounds} (rounds interleaved)\n"
     )
     print(f"  {'':<32}{'wall s':>8}{'x single':>10}{'CPU s':>9}{'x single':>10}{'ffmpeg':>9}")
@@ -262,7 +262,6 @@ def main() -> int:
     )
     print(f"  workflow output {'matches' if exact else 'DOES NOT match'} the input")
 
-    record = Record("media_convert", vars(args))
     wall, cpu = ([t[i] for t in single] for i in (0, 1))
     total = [sum(r[step][0] for step in ("split", "encode", "merge")) for r in runs]
     overhead_wall, overhead_cpu = ([r["split"][i] + r["merge"][i] for r in runs] for i in (0, 1))
