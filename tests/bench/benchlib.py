@@ -115,13 +115,13 @@ def seconds_text(seconds: float) -> str:
 def table(rows: list[tuple[str, dict]]) -> str:
     """(benchmark, comparison as_dict) rows: baseline and subject min/median, the ratios."""
     lines = [
-        f"  {'benchmark':<14}{'comparison':<30}{'baseline min/median':>22}"
+        f"  {'benchmark':<16}{'comparison':<30}{'baseline min/median':>22}"
         f"{'subject min/median':>22}{'ratio min':>10}{'median':>8}  target"
     ]
     for bench, c in rows:
         base, subject = c["baseline"], c["subject"]
         lines.append(
-            f"  {bench:<14}{c['name']:<30}"
+            f"  {bench:<16}{c['name']:<30}"
             f"{seconds_text(base['min_s']) + ' / ' + seconds_text(base['median_s']):>22}"
             f"{seconds_text(subject['min_s']) + ' / ' + seconds_text(subject['median_s']):>22}"
             f"{c['ratio']['min']:>9.3f}x{c['ratio']['median']:>7.3f}x  {c['target']}"
