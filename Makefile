@@ -76,10 +76,17 @@ docs: $(VENV)/.installed ## Regenerate the Inputs/Outputs tables of the module R
 demo: bootstrap package ## Run the workflows on the local AWS and show the results
 	$(PY) scripts/demo.py
 
-bench: bootstrap package ## Benchmarks (ratios against a baseline measured in the same run)
-	$(PY) tests/bench/bench_foundation.py
-	$(PY) tests/bench/bench_media_convert.py
-	$(PY) tests/bench/bench_glue_medallion.py
+BENCHES ?= foundation media_convert glue_medallion iam
+
+# Each writes build/bench/<name>.json; one failing does not stop the others, make bench fails.
+bench: bootstrap package ## Benchmarks, ratios against a same-run baseline (BENCHES=iam for one)
+	@rm -f $(BENCHES:%=build/bench/%.json); failed=; \
+	for name in $(BENCHES); do \
+	  echo "== tests/bench/bench_$$name.py"; \
+	  $(PY) tests/bench/bench_$$name.py || failed="$$failed $$name"; \
+	done; \
+	$(PY) tests/bench/summary.py; \
+	if [ -n "$$failed" ]; then echo "benchmarks failed:$$failed" >&2; exit 1; fi
 
 clean: ## Remove build artefacts (keeps .venv)
 	rm -rf build .pytest_cache .ruff_cache

@@ -1,13 +1,15 @@
-"""glue-medallion throughput: sales rows per second end to end on the local AWS, against the
-baseline of the same job code run directly in this process, measured in the same run.
+"""glue-medallion end to end on the local AWS against the same job code run directly in this
+process, rounds interleaved in the same run; also sales rows per second.
 
-End to end: terraform applies tests/terraform/glue_medallion, the raw CSV of one date is
-uploaded, and an execution runs all seven jobs (local Spark through the S3 mirror), the seven
-crawlers and the polls until SUCCEEDED. Baseline: the jobs' pure transforms on the same CSV
-from local disk to local Parquet, one after the other in one warm Spark session (no Step
-Functions, no S3, no crawlers). Each side first runs a small date, so Spark is warm in both.
+End to end: terraform applies tests/terraform/glue_medallion once and the raw CSV is uploaded;
+a round is an execution for one date: all seven jobs (local Spark through the S3 mirror), the
+seven crawlers and the polls until SUCCEEDED. Baseline: the jobs' pure transforms on the same
+CSV from local disk to local Parquet, one after the other in one warm Spark session with the
+local Glue driver's settings (no Step Functions, no S3, no crawlers). Both sides run once
+unmeasured, so Spark is warm in both (the local Glue starts a driver for each job running at
+once), then alternate (each round replaces the date's partitions, as a re-run does).
 
-    .venv/bin/python tests/bench/bench_glue_medallion.py [--sizes 100000 1000000]
+    .venv/bin/python tests/bench/bench_glue_medallion.py [--rows 100000] [--rounds 3]
 """
 
 from __future__ import annotations
@@ -15,25 +17,33 @@ from __future__ import annotations
 import argparse
 import datetime
 import os
+import shlex
+import statistics
 import sys
 import tempfile
-import time
 import uuid
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-JOBS = ROOT / "terraform" / "modules" / "glue-medallion" / "jobs"
-sys.path[:0] = [str(ROOT / "scripts"), str(JOBS)]
+from benchlib import (  # first: sets sys.path
+    ROOT,
+    Comparison,
+    Record,
+    interleave,
+    run_benchmark,
+    timed,
+)
 
-import medallion as m  # noqa: E402
-import retail_data  # noqa: E402
-from localaws.process import LocalAwsProcess  # noqa: E402
-from tfroot import TerraformRoot  # noqa: E402
-from workflow_runs import run_execution  # noqa: E402
+sys.path.insert(0, str(ROOT / "terraform" / "modules" / "glue-medallion" / "jobs"))
+
+# isort: split
+import medallion as m
+import retail_data
+from localaws.process import LocalAwsProcess
+from tfroot import TerraformRoot
+from workflow_runs import run_execution
 
 DIMENSIONS = {"customer_count": 5000, "product_count": 200}
-WARM_UP_ROWS = 1000
-FIRST_DAY = datetime.date(2024, 6, 1)
+DATE = "2024-06-01"
 
 
 def baseline_pipeline(spark, raw: Path, lake: Path, date: str) -> None:
@@ -56,85 +66,110 @@ def baseline_pipeline(spark, raw: Path, lake: Path, date: str) -> None:
         m.write_partition(transform(purchases), f"{lake}/gold/{mart}", date, files=1)
 
 
-def bench_baseline(dates: dict[str, int], raw: Path, lake: Path) -> dict[str, float]:
-    # The local Glue driver's settings (scripts/localaws/glue.py), in this process.
+def baseline_spark(home: Path):
+    """A Spark session in this process with the local Glue driver's settings (scripts/localaws/
+    glue.py, LocalJobRunner._spawn)."""
     cores = min(4, os.cpu_count() or 2)
-    os.environ["PYSPARK_SUBMIT_ARGS"] = (
-        f"--master local[{cores}] --driver-memory 2g --conf spark.ui.enabled=false "
-        f"--conf spark.ui.showConsoleProgress=false "
-        f"--conf spark.sql.shuffle.partitions={cores * 2} pyspark-shell"
+    os.environ["PYSPARK_SUBMIT_ARGS"] = shlex.join(
+        [
+            *("--master", f"local[{cores}]", "--driver-memory", "2g"),
+            *("--conf", "spark.ui.enabled=false", "--conf", "spark.ui.showConsoleProgress=false"),
+            *("--conf", f"spark.sql.shuffle.partitions={cores * 2}"),
+            *("--conf", f"spark.sql.warehouse.dir={home / 'warehouse'}"),
+            "--driver-java-options",
+            f"-XX:TieredStopAtLevel=1 -Dderby.system.home={home}",
+            "pyspark-shell",
+        ]
     )
+    os.environ["SPARK_LOCAL_IP"] = "127.0.0.1"  # as the driver: Spark binds loopback only
     spark = m.spark_session("bench-baseline")
     spark.sparkContext.setLogLevel("ERROR")
-    seconds = {}
-    try:
-        for date, rows in dates.items():
-            spark.catalog.clearCache()
-            start = time.perf_counter()
-            baseline_pipeline(spark, raw, lake, date)
-            seconds[date] = time.perf_counter() - start
-            print(f"  baseline {rows:>9,} rows: {seconds[date]:6.1f} s", flush=True)
-    finally:
-        spark.stop()
-    return seconds
+    return spark
 
 
-def bench_end_to_end(dates: dict[str, int], raw: Path, state: Path) -> dict[str, float]:
-    server = LocalAwsProcess(state / "localaws").start()
+def deploy(server: LocalAwsProcess, raw: Path, work: Path) -> dict:
     root = TerraformRoot(
         ROOT / "tests" / "terraform" / "glue_medallion",
-        state / "terraform",
+        work / "terraform",
         server.environ(),
         {"endpoint": server.endpoint, "name": f"gb-{uuid.uuid4().hex[:6]}"},
     )
-    seconds = {}
-    try:
-        root.init()
-        module = root.apply()["glue_medallion"]
-        s3 = server.client("s3")
-        for path in sorted(raw.rglob("*.csv")):
-            key = module["source_prefix"] + path.relative_to(raw).as_posix()
-            s3.upload_file(str(path), module["source_bucket"], key)
-        for date, rows in dates.items():
-            start = time.perf_counter()
-            execution = run_execution(
-                server, module["state_machine_arn"], {"run_date": date}, timeout=3600
-            )
-            seconds[date] = time.perf_counter() - start
-            if execution["status"] != "SUCCEEDED":
-                raise RuntimeError(f"{date}: {execution['status']} {execution.get('cause')}")
-            print(f"  end to end {rows:>9,} rows: {seconds[date]:6.1f} s", flush=True)
-    finally:
-        server.stop()  # the whole local AWS goes: no destroy needed
-    return seconds
+    root.init()
+    module = root.apply()["glue_medallion"]
+    s3 = server.client("s3")
+    for path in sorted(raw.rglob("*.csv")):
+        key = module["source_prefix"] + path.relative_to(raw).as_posix()
+        s3.upload_file(str(path), module["source_bucket"], key)
+    return module
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--rows", type=int, default=100_000, help="sales rows (default 100000)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of each (default 3)")
     args = parser.parse_args()
 
-    # One date per size, after a small warm-up date.
-    dates = {
-        (FIRST_DAY + datetime.timedelta(days=index)).isoformat(): rows
-        for index, rows in enumerate([WARM_UP_ROWS, *args.sizes])
-    }
-    with tempfile.TemporaryDirectory() as work:
+    record = Record("glue_medallion", vars(args))
+    with tempfile.TemporaryDirectory(prefix="bench-glue-") as work:
         work = Path(work)
-        raw = work / "raw"
-        for date, rows in dates.items():
-            retail_data.write_dataset(
-                str(raw), datetime.date.fromisoformat(date), sales_count=rows, **DIMENSIONS
-            )
-        print("glue-medallion, sales rows per date (all seven jobs and crawlers)")
-        baseline = bench_baseline(dates, raw, work / "lake")
-        end_to_end = bench_end_to_end(dates, raw, work)
-    print(f"  {'sales rows':>12} {'baseline rows/s':>16} {'end to end rows/s':>18} {'ratio':>7}")
-    for date, rows in list(dates.items())[1:]:
-        base, e2e = rows / baseline[date], rows / end_to_end[date]
-        print(f"  {rows:>12,} {base:>16,.0f} {e2e:>18,.0f} {e2e / base:>6.2f}x")
+        raw, lake = work / "raw", work / "lake"
+        retail_data.write_dataset(
+            str(raw), datetime.date.fromisoformat(DATE), sales_count=args.rows, **DIMENSIONS
+        )
+        print(f"glue-medallion, {args.rows:,} sales rows (all seven jobs and crawlers)", flush=True)
+        server = LocalAwsProcess(work / "localaws").start()
+        spark = baseline_spark(work / "spark")
+        try:
+            module = deploy(server, raw, work)
+
+            def baseline() -> float:
+                spark.catalog.clearCache()
+                seconds = timed(lambda: baseline_pipeline(spark, raw, lake, DATE))
+                print(f"  baseline   {seconds:6.1f} s", flush=True)
+                return seconds
+
+            def end_to_end() -> float:
+                def run() -> None:
+                    execution = run_execution(
+                        server, module["state_machine_arn"], {"run_date": DATE}, timeout=3600
+                    )
+                    if execution["status"] != "SUCCEEDED":
+                        raise RuntimeError(
+                            f"{DATE}: {execution['status']} {execution.get('cause')}"
+                        )
+
+                seconds = timed(run)
+                print(f"  end to end {seconds:6.1f} s", flush=True)
+                return seconds
+
+            print("  warm-up", flush=True)
+            baseline()
+            end_to_end()
+            times = interleave({"baseline": baseline, "end to end": end_to_end}, args.rounds)
+        finally:
+            spark.stop()
+            server.stop()  # the whole local AWS goes: no destroy needed
+    comparison = record.add(
+        Comparison(
+            f"{args.rows:,} sales rows",
+            "transforms in one Spark session",
+            "end to end on the local AWS",
+            times["baseline"],
+            times["end to end"],
+        )
+    )
+    record.extra["rows_per_second"] = {
+        side: {"best": args.rows / min(seconds), "median": args.rows / statistics.median(seconds)}
+        for side, seconds in (
+            ("baseline", comparison.baseline_s),
+            ("end_to_end", comparison.subject_s),
+        )
+    }
+    for side, rates in record.extra["rows_per_second"].items():
+        print(f"  {side:<11} {rates['median']:>9,.0f} rows/s (median), {rates['best']:>9,.0f} best")
+    record.write()
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_benchmark(main)

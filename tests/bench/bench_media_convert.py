@@ -6,8 +6,10 @@ Baseline: one ffmpeg run doing the workflow's encode on the whole file (H.264 at
 veryfast, CRF 23, audio copied). Workflow: the functions' own code in process against moto's
 in-process S3: media_split's split(), media_encode's encode() for every part on a pool of
 `--workers` threads (each runs ffmpeg as a subprocess), then media_merge's merge(), which also
-verifies the output against the source. Timings are medians over `--rounds`, in wall and CPU
-seconds (the CPU of the ffmpeg/ffprobe processes shown apart from Python and moto's S3).
+verifies the output against the source. The two alternate, `--rounds` of each, their order
+reversed every other round; timings in wall and CPU seconds (the CPU of the ffmpeg/ffprobe
+processes shown apart from Python and moto's S3), medians in the table, min and median of the
+ratios in the record (build/bench/media_convert.json).
 
 Reported: the split + merge overhead as a fraction of the single pass (target <= 5 %), the
 parallel speedup on this machine (single pass / workflow), and a projection for one function
@@ -24,16 +26,13 @@ import argparse
 import os
 import resource
 import statistics
-import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path[:0] = [str(ROOT / "lambda_src"), str(ROOT / "scripts")]
-# ffmpeg/ffprobe from the dev requirements sit next to the interpreter in .venv/bin.
-os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+from benchlib import Comparison, Record, interleave, run_benchmark  # first: sets sys.path and PATH
+
 # Before the handlers are imported: their Powertools loggers read the level once.
 os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"
 for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
@@ -173,7 +172,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3, help="runs of each (default 3)")
     args = parser.parse_args()
 
-    load_before = os.getloadavg()[0]
+    record = Record("media_convert", vars(args))
     with tempfile.TemporaryDirectory(prefix="bench-media-") as tmp_dir:
         tmp = Path(tmp_dir)
         source = tmp / "input.mp4"
@@ -183,15 +182,20 @@ def main() -> int:
 
         size = output_size(source_info["width"], source_info["height"], int(ENV["OUTPUT_HEIGHT"]))
         baseline_out = tmp / "single_pass.mp4"
-        single, runs = [], []
-        for index in range(args.rounds):  # alternated, so a load change hits both alike
-            print(f"round {index + 1}/{args.rounds} ...", flush=True)
-            *single_time, _ = timed(
-                lambda: run_ffmpeg(single_pass_command(source, baseline_out, size))
-            )
-            single.append(single_time)
-            (tmp / f"round-{index}").mkdir()
-            runs.append(run_workflow(source, args.segment, args.workers, tmp / f"round-{index}"))
+        rounds = iter(range(1_000_000))
+
+        def single_pass() -> list[float]:
+            *seconds, _ = timed(lambda: run_ffmpeg(single_pass_command(source, baseline_out, size)))
+            return seconds
+
+        def workflow() -> dict:
+            workdir = tmp / f"round-{next(rounds)}"
+            workdir.mkdir()
+            return run_workflow(source, args.segment, args.workers, workdir)
+
+        print(f"{args.rounds} rounds of each, interleaved ...", flush=True)
+        measured = interleave({"single": single_pass, "workflow": workflow}, args.rounds)
+        single, runs = measured["single"], measured["workflow"]
         baseline_info = measure(baseline_out)
         workflow_info = measure(runs[-1]["output"])
 
@@ -208,8 +212,8 @@ def main() -> int:
         f"\n{args.seconds} s 1080p30 -> {size[0]}x{size[1]} H.264 (veryfast, CRF 23), "
         f"audio copied; {runs[-1]['parts']} parts of {args.segment} s, "
         f"{args.workers} encodes at once; "
-        f"{os.cpu_count()} CPUs, load {load_before:.1f} -> {os.getloadavg()[0]:.1f}; "
-        f"median of {args.rounds}\n"
+        f"{os.cpu_count()} CPUs, load {record.load_before:.1f} -> {os.getloadavg()[0]:.1f}; "
+        f"median of {args.rounds} (rounds interleaved)\n"
     )
     print(f"  {'':<32}{'wall s':>8}{'x single':>10}{'CPU s':>9}{'x single':>10}{'ffmpeg':>9}")
     rows = [
@@ -257,8 +261,26 @@ def main() -> int:
         abs(workflow_info["duration"] - source_info["duration"]) <= source_info["frame"]
     )
     print(f"  workflow output {'matches' if exact else 'DOES NOT match'} the input")
+
+    wall, cpu = ([t[i] for t in single] for i in (0, 1))
+    total = [sum(r[step][0] for step in ("split", "encode", "merge")) for r in runs]
+    overhead_wall, overhead_cpu = ([r["split"][i] + r["merge"][i] for r in runs] for i in (0, 1))
+    record.add(Comparison("workflow total, wall", "single pass", "workflow", wall, total))
+    for unit, baseline, overhead in (("wall", wall, overhead_wall), ("CPU", cpu, overhead_cpu)):
+        record.add(
+            Comparison(
+                f"split + merge, {unit}",
+                "single pass",
+                "split + merge",
+                baseline,
+                overhead,
+                "<= 0.05",
+            )
+        )
+    record.extra["exact"] = exact
+    record.write()
     return 0 if exact else 1
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_benchmark(main)

@@ -1,0 +1,28 @@
+"""The table of every benchmark recorded under build/bench/ (what `make bench` prints last).
+
+.venv/bin/python tests/bench/summary.py
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from benchlib import RECORDS, ROOT, table
+
+
+def main() -> int:
+    records = [json.loads(path.read_text()) for path in sorted(RECORDS.glob("*.json"))]
+    if not records:
+        print(f"no benchmark recorded in {RECORDS.relative_to(ROOT)}", file=sys.stderr)
+        return 1
+    records.sort(key=lambda record: record["started"])
+    rows = [(r["benchmark"], c) for r in records for c in r["comparisons"]]
+    print(f"\nbenchmarks (ratio = subject / baseline seconds), from {RECORDS.relative_to(ROOT)}/")
+    print(table(rows))
+    print("  recorded: " + ", ".join(f"{r['benchmark']} {r['started']}" for r in records))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
