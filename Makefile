@@ -54,10 +54,13 @@ terraform-config: ## Point terraform at the local provider mirror (TF_PROVIDER_M
 package: $(VENV)/.installed ## Build deterministic Lambda zips and the ffmpeg layer into build/
 	$(PY) scripts/package.py
 
-test: bootstrap package ## The whole suite: unit, terraform and end-to-end
+# One pytest run, fastest tier first (tests/conftest.py): unit, local AWS and Spark, static checks
+# and terraform test, end to end.
+test: bootstrap package ## The whole suite: unit, local AWS, Spark, static checks, terraform and end-to-end
 	$(PY) -m pytest
 
-test-unit: bootstrap ## Unit tests only (no terraform)
+# Needs neither java nor terraform (nor the rest of bootstrap): tests/unit/conftest.py refuses them.
+test-unit: $(VENV)/.installed $(PARLIAMENT_VENV)/.installed ## Unit tests only: no local AWS, Spark or terraform
 	$(PY) -m pytest tests/unit
 
 lint: bootstrap ## ruff (lint, format), terraform fmt/validate, checkov and the IAM policy lint; also part of make test

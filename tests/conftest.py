@@ -1,16 +1,74 @@
-"""Session-wide fixtures: one local AWS server for the whole run."""
+"""Session-wide fixtures (one local AWS server for the whole run) and the order of the tiers.
+
+`make test` is one pytest run (one summary line); its tests run fastest tier first, so that a
+failure shows within the first minute instead of after the end-to-end applies:
+
+1. tests/unit: in process, no server, Spark or terraform (tests/unit/conftest.py checks it);
+2. tests/localaws, tests/conformance, tests/spark: the local AWS, local Spark;
+3. the static checks (ruff, terraform fmt/validate, checkov, the IAM policy lint) and
+   tests/terraform: terraform at plan level, no AWS;
+4. tests/e2e: terraform applies to the local AWS.
+
+Within a tier, tests keep pytest's order (by path), but for the e2e modules (see
+tests/support/deployments.py). The e2e roots are applied all at once, in the
+background (tests/support/deployments.py), from the first test after the last one that uses the
+local AWS: their applies, mostly the AWS provider's fixed waits, overlap Spark, the static checks
+and terraform test instead of adding to them.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from localaws.process import ROOT, LocalAwsProcess
 
+from tests.support.deployments import Deployments, module_rank, tested_roots
+
 # ffmpeg/ffprobe (the layer's static build, from the dev requirements) for making test media.
 os.environ["PATH"] = f"{ROOT / '.venv' / 'bin'}{os.pathsep}{os.environ['PATH']}"
+
+
+TESTS = Path(__file__).resolve().parent
+TIERS = (
+    {"unit"},
+    {"localaws", "conformance", "spark"},
+    {"test_static_checks.py", "test_checkov.py", "test_policy_lint.py", "terraform"},
+    {"e2e"},
+)
+E2E_TIER = len(TIERS) - 1
+
+
+def tier(item: pytest.Item) -> int:
+    """The index in TIERS of the directory (or top-level file) under tests/ holding the test."""
+    try:
+        top = item.path.relative_to(TESTS).parts[0]
+    except ValueError:
+        return len(TIERS)
+    return next((index for index, names in enumerate(TIERS) if top in names), len(TIERS))
+
+
+E2E_START = pytest.StashKey[pytest.Item]()
+
+
+def pytest_collection_modifyitems(session: pytest.Session, items: list[pytest.Item]) -> None:
+    # Stable: pytest's order within a tier, but e2e modules in the order of their roots.
+    items.sort(key=lambda item: (tier(item), module_rank(item) if tier(item) == E2E_TIER else 0))
+    if not tested_roots(items):
+        return
+    # The applies start after the last test before the e2e tier that uses the local AWS (some
+    # switch its IAM mode, some time its functions) and after the unit tests (which must not
+    # start it).
+    e2e = next(index for index, item in enumerate(items) if tier(item) == E2E_TIER)
+    start = next(index for index, item in enumerate(items) if tier(item) > 0)
+    for index, item in enumerate(items[:e2e]):
+        if "local_aws" in getattr(item, "fixturenames", ()):
+            start = max(start, index + 1)
+    session.stash[E2E_START] = items[start]
 
 
 @pytest.fixture(scope="session")
@@ -18,6 +76,23 @@ def local_aws(tmp_path_factory):
     server = LocalAwsProcess(tmp_path_factory.mktemp("localaws")).start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def deployments(request, local_aws, tmp_path_factory):
+    """The e2e roots: applying in the background from the first request, destroyed in the
+    background from each module's end; the session's end waits for the destroys."""
+    deployed = Deployments(request, local_aws, tmp_path_factory)
+    yield deployed
+    deployed.destroy()
+
+
+@pytest.fixture(autouse=True)
+def start_e2e_applies(request):
+    """Starts the applies at the test chosen by pytest_collection_modifyitems."""
+    if request.session.stash.get(E2E_START, None) is request.node:
+        with contextlib.suppress(Exception):  # an e2e test asking for them reports the error
+            request.getfixturevalue("deployments")
 
 
 @pytest.fixture(scope="session")

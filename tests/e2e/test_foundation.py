@@ -5,33 +5,18 @@ from __future__ import annotations
 
 import json
 import time
-import uuid
 
 import pytest
-from localaws.process import ROOT
-from tfroot import TerraformRoot
 from workflow_runs import run_execution, wait_for_object
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def foundation(local_aws, layer_zip, fixture_build_dir, tmp_path_factory):
-    root = TerraformRoot(
-        ROOT / "tests" / "terraform" / "foundation",
-        tmp_path_factory.mktemp("tf-foundation"),
-        local_aws.environ(),
-        {
-            "endpoint": local_aws.endpoint,
-            "build_dir": str(fixture_build_dir),
-            "layer_zip": str(layer_zip),
-            "prefix": f"fdn-{uuid.uuid4().hex[:6]}",
-        },
-    )
-    root.init()
-    outputs = root.apply()
-    yield root, outputs
-    root.destroy()
+def foundation(deployments):
+    """The root applied (tests/support/deployments.py applies every root at once)."""
+    yield deployments.wait("foundation")
+    deployments.release("foundation")
 
 
 def test_layer_puts_static_ffmpeg_and_ffprobe_on_path(local_aws, foundation):

@@ -7,14 +7,11 @@ from __future__ import annotations
 
 import datetime
 import json
-import uuid
 from pathlib import Path
 
 import duckdb
 import pytest
 import retail_data
-from localaws.process import ROOT
-from tfroot import TerraformRoot
 from workflow_runs import run_execution
 
 from tests.support.asl_checks import assert_deployed_definition_is_sound
@@ -113,17 +110,10 @@ MARTS_SQL = {
 
 
 @pytest.fixture(scope="module")
-def workflow(local_aws, tmp_path_factory):
-    root = TerraformRoot(
-        ROOT / "tests" / "terraform" / "glue_medallion",
-        tmp_path_factory.mktemp("tf-glue-medallion"),
-        local_aws.environ(),
-        {"endpoint": local_aws.endpoint, "name": f"gm-{uuid.uuid4().hex[:6]}"},
-    )
-    root.init()
-    outputs = root.apply()
-    yield root, outputs
-    root.destroy()
+def workflow(deployments):
+    """The root applied (tests/support/deployments.py applies every root at once)."""
+    yield deployments.wait("glue_medallion")
+    deployments.release("glue_medallion")
 
 
 def lake_objects(local_aws, bucket: str, date: str) -> dict[str, tuple[str, datetime.datetime]]:

@@ -10,10 +10,8 @@ import time
 import uuid
 
 import pytest
-from localaws.process import ROOT
 from PIL import Image
 from sample_media import audio_stream, make_video, measure
-from tfroot import TerraformRoot
 from workflow_runs import wait_for_execution
 
 from tests.support.asl_checks import assert_deployed_definition_is_sound
@@ -23,24 +21,10 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def deployed(local_aws, tmp_path_factory):
-    build = ROOT / "build"
-    if not (build / "lambda" / "media_split.zip").exists():
-        pytest.fail("build/lambda/media_*.zip missing: run 'make package'")
-    root = TerraformRoot(
-        ROOT / "tests" / "terraform" / "media_convert",
-        tmp_path_factory.mktemp("tf-media-convert"),
-        local_aws.environ(),
-        {
-            "endpoint": local_aws.endpoint,
-            "artifacts_dir": str(build),
-            "name": f"mc-{uuid.uuid4().hex[:6]}",
-        },
-    )
-    root.init()
-    outputs = root.apply()
-    yield root, outputs
-    root.destroy()
+def deployed(deployments):
+    """The root applied (tests/support/deployments.py applies every root at once)."""
+    yield deployments.wait("media_convert")
+    deployments.release("media_convert")
 
 
 @pytest.fixture(scope="module")

@@ -16,9 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import sample_photos as samples
 from lambda_common.naming import execution_name
-from localaws.process import ROOT
 from PIL import Image
-from tfroot import TerraformRoot
 from workflow_runs import wait_for_execution
 
 from tests.support.asl_checks import assert_deployed_definition_is_sound
@@ -45,24 +43,11 @@ def assert_happy_path(states: list[str]) -> None:
 
 
 @pytest.fixture(scope="module")
-def workflow(local_aws, tmp_path_factory):
-    build = ROOT / "build"
-    if not (build / "lambda" / "photo_face_detection.zip").exists():
-        pytest.fail("build/lambda/photo_*.zip missing: run 'make package'")
-    root = TerraformRoot(
-        ROOT / "tests" / "terraform" / "rider_photo",
-        tmp_path_factory.mktemp("tf-rider-photo"),
-        local_aws.environ(),
-        {
-            "endpoint": local_aws.endpoint,
-            "artifacts_dir": str(build),
-            "name": f"rp-{uuid.uuid4().hex[:6]}",
-        },
-    )
-    root.init()
-    outputs = root.apply()
+def workflow(deployments):
+    """The root's outputs (tests/support/deployments.py applies every root at once)."""
+    _, outputs = deployments.wait("rider_photo")
     yield outputs
-    root.destroy()
+    deployments.release("rider_photo")
 
 
 class Run:

@@ -9,9 +9,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from localaws.process import ROOT
 from sample_media import make_video, measure
-from tfroot import TerraformRoot
 from workflow_runs import wait_for_object
 
 from tests.support.dead_letters import assert_failed_event_is_dead_lettered
@@ -22,21 +20,11 @@ HEIGHTS = {"240p": 240, "360p": 360}
 
 
 @pytest.fixture(scope="module")
-def fanout(local_aws, tmp_path_factory):
-    root = TerraformRoot(
-        ROOT / "tests" / "terraform" / "sns_fanout",
-        tmp_path_factory.mktemp("tf-sns-fanout"),
-        local_aws.environ(),
-        {
-            "endpoint": local_aws.endpoint,
-            "artifacts_dir": str(ROOT / "build"),
-            "name": f"vc-{uuid.uuid4().hex[:6]}",
-        },
-    )
-    root.init()
-    outputs = root.apply()["sns_fanout"]
-    yield root, outputs
-    root.destroy()
+def fanout(deployments):
+    """The root applied (tests/support/deployments.py applies every root at once)."""
+    root, outputs = deployments.wait("sns_fanout")
+    yield root, outputs["sns_fanout"]
+    deployments.release("sns_fanout")
 
 
 @pytest.fixture(scope="module")

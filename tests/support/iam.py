@@ -1,6 +1,6 @@
 """Roles for tests of the local AWS's services rather than of IAM: trusted by the service and
 allowed everything, so a test exercises the service's behaviour. IAM itself is tested in
-tests/unit/localaws/test_iam_enforcement.py; the e2e tests run the modules' own roles."""
+tests/localaws/test_iam_enforcement.py; the e2e tests run the modules' own roles."""
 
 from __future__ import annotations
 

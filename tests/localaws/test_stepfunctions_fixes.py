@@ -16,7 +16,7 @@ from tests.conformance.sfn_harness import StepFunctions, machine, single
 from tests.support.lambdas import create_function
 from tests.support.templates import MEDIA_CONVERT, mediaconvert_job_template, render
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[2]
 ISO_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?Z$")
 
 

@@ -30,7 +30,7 @@ from tests.conformance.sfn_harness import StepFunctions, machine
 from tests.support.iam import service_role
 from tests.support.templates import MEDIA_CONVERT, mediaconvert_job_template, render
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[2]
 ROLE = "arn:aws:iam::123456789012:role/mediaconvert"
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from pyspark.sql import SparkSession
 
-JOBS = Path(__file__).resolve().parents[3] / "terraform" / "modules" / "glue-medallion" / "jobs"
+JOBS = Path(__file__).resolve().parents[2] / "terraform" / "modules" / "glue-medallion" / "jobs"
 sys.path.insert(0, str(JOBS))  # the jobs import their shared module as Glue's --extra-py-files does
 
 
