@@ -10,7 +10,7 @@ and checks that the local AWS imports nothing from moto that is not listed below
 
 On a moto upgrade: set MOTO_VERSION to the new pin in requirements-dev.txt, run that test, and
 for each name it reports read what moto changed there and adapt the fix (or drop it if moto now
-does it right); then run tests/unit/localaws and tests/conformance.
+does it right); then run tests/localaws and tests/conformance.
 """
 
 from __future__ import annotations
