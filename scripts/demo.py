@@ -20,6 +20,7 @@ import least_privilege
 import pyarrow.parquet as pq
 import retail_data
 import sample_photos
+import timings
 from execution_report import write_report
 from localaws.process import ROOT, LocalAwsProcess
 from sample_media import make_video, measure
@@ -338,10 +339,12 @@ def main() -> int:
         {"endpoint": aws.endpoint, "artifacts_dir": str(ROOT / "build")},
     )
     summary: list[str] = []
+    started, seconds = time.monotonic(), {}
     try:
         print(f"terraform apply {EXAMPLE.relative_to(ROOT)} …")
         root.init()
         outputs = root.apply(progress=ApplyProgress())
+        seconds["apply"] = time.monotonic() - started
         with tempfile.TemporaryDirectory() as work:
             summary += run_media_convert(aws, outputs["media_convert"], Path(work))
             summary += run_sns_fanout(aws, outputs["sns_fanout"], Path(work))
@@ -357,6 +360,8 @@ def main() -> int:
                 root.destroy()
             finally:
                 aws.stop()
+    seconds["total"] = time.monotonic() - started
+    timings.record("demo", seconds)
     print("\nSummary")
     print("\n".join(summary))
     print(f"\nExecution reports: {(REPORT_DIR / 'index.html').relative_to(ROOT)}")

@@ -22,9 +22,11 @@ import contextlib
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
+import timings
 from localaws.process import ROOT, LocalAwsProcess
 
 from tests.support.deployments import Deployments, module_rank, tested_roots
@@ -69,6 +71,28 @@ def pytest_collection_modifyitems(session: pytest.Session, items: list[pytest.It
         if "local_aws" in getattr(item, "fixturenames", ()):
             start = max(start, index + 1)
     session.stash[E2E_START] = items[start]
+
+
+TIER_LABELS = ("unit", "local AWS and Spark", "static and terraform", "e2e", "other")
+TIER_SECONDS = pytest.StashKey[dict]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem):
+    """Each tier's wall time (its tests' setup, call and teardown), for make bench's table."""
+    started = time.monotonic()
+    try:
+        return (yield)
+    finally:
+        seconds = item.session.stash.setdefault(TIER_SECONDS, {})
+        label = TIER_LABELS[tier(item)]
+        seconds[label] = seconds.get(label, 0.0) + time.monotonic() - started
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    seconds = session.stash.get(TIER_SECONDS, {})
+    if len(seconds) >= 3:  # a whole suite's run, not a few tests
+        timings.record("test", {label: seconds[label] for label in TIER_LABELS if label in seconds})
 
 
 @pytest.fixture(scope="session")
