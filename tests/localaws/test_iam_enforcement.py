@@ -36,26 +36,18 @@ def role_with(local_aws, statements: list[dict], service: str = "lambda.amazonaw
     return name
 
 
-def session(local_aws, role_name: str) -> dict:
+def as_role(local_aws, role_name: str, service: str):
+    """A client calling with a session of the role."""
     keys = local_aws.client("sts").assume_role(
         RoleArn=f"arn:aws:iam::{ACCOUNT}:role/{role_name}", RoleSessionName="test"
     )["Credentials"]
-    return {
-        "aws_access_key_id": keys["AccessKeyId"],
-        "aws_secret_access_key": keys["SecretAccessKey"],
-        "aws_session_token": keys["SessionToken"],
-    }
+    return local_aws.client(service, credentials=keys)
 
 
-def as_role(local_aws, role_name: str, service: str):
-    import boto3
-
-    return boto3.client(
-        service,
-        endpoint_url=local_aws.endpoint,
-        region_name="us-east-1",
-        **session(local_aws, role_name),
-    )
+def as_user(local_aws, user_name: str, service: str):
+    """A client calling with a new access key of the IAM user."""
+    keys = local_aws.client("iam").create_access_key(UserName=user_name)["AccessKey"]
+    return local_aws.client(service, credentials=keys)
 
 
 def error_of(call) -> dict:
@@ -166,18 +158,9 @@ def test_pass_role_is_needed_to_create_a_function(local_aws):
         PolicyName="create",
         PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [create]}),
     )
-    keys = iam.create_access_key(UserName=user)["AccessKey"]
-    import boto3
-
     from tests.support.lambdas import zip_source
 
-    lam = boto3.client(
-        "lambda",
-        endpoint_url=local_aws.endpoint,
-        region_name="us-east-1",
-        aws_access_key_id=keys["AccessKeyId"],
-        aws_secret_access_key=keys["SecretAccessKey"],
-    )
+    lam = as_user(local_aws, user, "lambda")
     role_arn = f"arn:aws:iam::{ACCOUNT}:role/{role_with(local_aws, [])}"
 
     def create_function():
@@ -412,8 +395,6 @@ def test_delete_objects_authorizes_each_key(local_aws, bucket):
 def test_a_users_group_policies_count_and_a_deleted_roles_session_has_none(local_aws, bucket):
     """IAM users get their groups' policies; a session outliving its role is denied, not an
     error."""
-    import boto3
-
     iam = local_aws.client("iam")
     user, group = unique("reader"), unique("readers")
     iam.create_user(UserName=user)
@@ -425,14 +406,7 @@ def test_a_users_group_policies_count_and_a_deleted_roles_session_has_none(local
         PolicyName="read",
         PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [read]}),
     )
-    keys = iam.create_access_key(UserName=user)["AccessKey"]
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=local_aws.endpoint,
-        region_name="us-east-1",
-        aws_access_key_id=keys["AccessKeyId"],
-        aws_secret_access_key=keys["SecretAccessKey"],
-    )
+    s3 = as_user(local_aws, user, "s3")
     assert s3.get_object(Bucket=bucket, Key="in/a.txt")["Body"].read() == b"a"
 
     role = role_with(local_aws, [read])
