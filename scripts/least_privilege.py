@@ -49,24 +49,20 @@ def role_grants(role: str, policies: dict[str, dict]) -> list[Grant]:
 
 
 def unused(grants: list[Grant], allowed: list[dict]) -> list[Grant]:
-    """The grants no allowed call used."""
-    used: set[tuple[str, str]] = set()
+    """The grants no allowed call used: no call its statement allowed is for an action its
+    pattern covers (a NotAction grant is used by any call its statement allowed)."""
     calls: dict[tuple[str, str], list[str]] = {}
     for record in allowed:
         for ref in record["statements"]:
             calls.setdefault((ref["policy"], ref["statement"]), []).append(record["action"])
-    for grant in grants:
+
+    def used(grant: Grant) -> bool:
         actions = calls.get((grant.policy, grant.statement), [])
-        if grant.action.startswith("NotAction: ") and actions:
-            used.add((grant.policy, grant.statement))
-        if any(fnmatchcase(a.lower(), grant.action.lower()) for a in actions):
-            used.add((grant.policy, grant.statement + "\0" + grant.action))
-    return [
-        g
-        for g in grants
-        if (g.policy, g.statement + "\0" + g.action) not in used
-        and not (g.action.startswith("NotAction: ") and (g.policy, g.statement) in used)
-    ]
+        if grant.action.startswith("NotAction: "):
+            return bool(actions)
+        return any(fnmatchcase(a.lower(), grant.action.lower()) for a in actions)
+
+    return [grant for grant in grants if not used(grant)]
 
 
 def reason_for(grant: Grant, reasons: dict[str, dict[str, str]]) -> str | None:

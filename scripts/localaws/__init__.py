@@ -2,6 +2,7 @@
 and the fixes the workflows need (see server.py and the README's list of divergences)."""
 
 REGION = "us-east-1"
+ACCOUNT = "123456789012"  # moto's account for every access key
 
 
 def client(

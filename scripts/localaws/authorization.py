@@ -32,7 +32,7 @@ from xml.sax.saxutils import escape
 
 from werkzeug.exceptions import HTTPException
 
-from . import iam_catalog
+from . import ACCOUNT, iam_catalog
 from .iam_policy import AuthzRequest, Decision, Policy, denial_message, evaluate
 
 log = logging.getLogger("localaws.iam")
@@ -165,7 +165,7 @@ def resource_policy(arn: str, action: str, region: str) -> tuple[Policy | None, 
         if service == "s3":
             from moto.s3.models import s3_backends
 
-            bucket = s3_backends[account or "123456789012"]["aws"].buckets.get(rest.split("/")[0])
+            bucket = s3_backends[account or ACCOUNT]["aws"].buckets.get(rest.split("/")[0])
             text = bucket.policy if bucket else None
             text = text.decode() if isinstance(text, bytes) else text
             return (Policy(text, f"bucket policy of {bucket.name}") if text else None), False
@@ -334,7 +334,7 @@ class Authorizer:
         if self.mode == "off":
             return True
         policy, _ = resource_policy(resource, action, region)
-        account = resource.split(":")[4] or "123456789012"
+        account = resource.split(":")[4] or ACCOUNT
         request = AuthzRequest(
             service, action, resource, {"aws:SecureTransport": True, **(context or {})}, account
         )
@@ -358,6 +358,17 @@ class Authorizer:
         do with a role outside any API call: polling a queue, writing a function's logs, sending
         to its dead-letter queue). Logs the denial."""
         principal = Principal.session(role_arn, sts_session_name(session_name))
+        return self.may(principal, action, resource, region, context)
+
+    def may(
+        self,
+        principal: Principal,
+        action: str,
+        resource: str,
+        region: str,
+        context: Mapping | None = None,
+    ) -> bool:
+        """`check` as a yes or no (the denial is logged and recorded all the same)."""
         try:
             self.check(principal, action, [resource], region, context)
         except AccessDenied:
@@ -508,9 +519,14 @@ def passed_role(action: str, params: Mapping, account: str) -> tuple[str, str] |
     """(role ARN, service) when the call passes a role."""
     parameter, service = PASSED_ROLES.get(action, (None, None))
     role = params.get(parameter) if parameter else None
-    if not role:
-        return None
-    return (role if role.startswith("arn:") else f"arn:aws:iam::{account}:role/{role}"), service
+    return (role_arn(role, account), service) if role else None
+
+
+def role_arn(role: str | None, account: str) -> str | None:
+    """A role given by name or ARN (Glue takes either), as its ARN."""
+    if not role or role.startswith("arn:"):
+        return role
+    return f"arn:aws:iam::{account}:role/{role}"
 
 
 def authorize_moto_request(response, resource: str) -> None:
@@ -551,32 +567,27 @@ def authorize_call(headers: Mapping, query: Mapping, operation: str, params: Map
     if AUTHORIZER is None or AUTHORIZER.mode == "off":
         return
     access_key, region, signing_name = credential_scope(headers, query)
-    principal = AUTHORIZER.principal_for_key(access_key, "123456789012")
+    principal = AUTHORIZER.principal_for_key(access_key, ACCOUNT)
     if principal is not None:
         check_operation(principal, signing_name, operation, params, region)
 
 
 # Services that refuse a role they cannot assume when it is handed to them: the role's trust
 # policy must let their principal call sts:AssumeRole. Action -> (error code, message).
+_LAMBDA_REFUSES = (
+    "InvalidParameterValueException",
+    "The role defined for the function cannot be assumed by Lambda.",
+)
+_STATES_REFUSES = (
+    "AccessDeniedException",
+    "Neither the global service principal states.amazonaws.com, nor the regional one is "
+    "authorized to assume the provided role.",
+)
 TRUST_REFUSALS = {
-    "lambda:CreateFunction": (
-        "InvalidParameterValueException",
-        "The role defined for the function cannot be assumed by Lambda.",
-    ),
-    "lambda:UpdateFunctionConfiguration": (
-        "InvalidParameterValueException",
-        "The role defined for the function cannot be assumed by Lambda.",
-    ),
-    "states:CreateStateMachine": (
-        "AccessDeniedException",
-        "Neither the global service principal states.amazonaws.com, nor the regional one is "
-        "authorized to assume the provided role.",
-    ),
-    "states:UpdateStateMachine": (
-        "AccessDeniedException",
-        "Neither the global service principal states.amazonaws.com, nor the regional one is "
-        "authorized to assume the provided role.",
-    ),
+    "lambda:CreateFunction": _LAMBDA_REFUSES,
+    "lambda:UpdateFunctionConfiguration": _LAMBDA_REFUSES,
+    "states:CreateStateMachine": _STATES_REFUSES,
+    "states:UpdateStateMachine": _STATES_REFUSES,
 }
 
 
@@ -747,8 +758,4 @@ def caller_may(action: str, resource: str, region: str) -> bool:
     the caller's permissions, as Rekognition reads an S3Object); True for the deployer."""
     if AUTHORIZER is None or AUTHORIZER.current is None:
         return True
-    try:
-        AUTHORIZER.check(AUTHORIZER.current, action, [resource], region)
-    except AccessDenied:
-        return False
-    return True
+    return AUTHORIZER.may(AUTHORIZER.current, action, resource, region)

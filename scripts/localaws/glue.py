@@ -105,13 +105,6 @@ class RunRecord:
         return fields
 
 
-def role_arn(role: str | None, account: str) -> str | None:
-    """Glue takes a role's name or ARN."""
-    if not role or role.startswith("arn:"):
-        return role
-    return f"arn:aws:iam::{account}:role/{role}"
-
-
 def split_s3_uri(uri: str) -> tuple[str, str]:
     bucket, _, key = uri.removeprefix("s3://").partition("/")
     return bucket, key
@@ -262,7 +255,7 @@ class LocalJobRunner:
             "s3",
             self.endpoint,
             region,
-            role_arn(job.role, job.backend.account_id),
+            authorization.role_arn(job.role, job.backend.account_id),
             "GlueJobRunnerSession",
         )
         mirror = S3Mirror(s3, workdir / "s3")
@@ -688,7 +681,7 @@ def _run_crawls(endpoint: str) -> None:
 
     def client(service: str, crawler):
         # A crawler reads the data and writes the catalog with a session of its role.
-        role = role_arn(crawler.role, crawler.backend.account_id)
+        role = authorization.role_arn(crawler.role, crawler.backend.account_id)
         region = crawler.backend.region_name
         return authorization.session_client(service, endpoint, region, role, "AWS-Crawler")
 

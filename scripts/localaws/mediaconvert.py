@@ -52,13 +52,12 @@ from botocore.exceptions import ClientError
 from botocore.validate import ParamValidator
 from werkzeug.wrappers import Request, Response
 
-from . import REGION, authorization
+from . import ACCOUNT, REGION, authorization
 from .moto_internals import replace
 
 log = logging.getLogger("localaws.mediaconvert")
 
 API_PREFIX = "/2017-08-29/"
-ACCOUNT_ID = "123456789012"  # moto's account for every access key
 SYNC_POLL_SECONDS = 0.5
 ERROR_INPUT = 1010  # MediaConvert: "Unable to open input file"
 ERROR_TRANSCODE = 1999
@@ -478,8 +477,8 @@ class LocalMediaConvert:
             job = {
                 **{k: v for k, v in request.items() if k not in ("ClientRequestToken", "Tags")},
                 "Id": job_id,
-                "Arn": f"arn:aws:mediaconvert:{region}:{ACCOUNT_ID}:jobs/{job_id}",
-                "Queue": f"arn:aws:mediaconvert:{region}:{ACCOUNT_ID}:queues/Default",
+                "Arn": f"arn:aws:mediaconvert:{region}:{ACCOUNT}:jobs/{job_id}",
+                "Queue": f"arn:aws:mediaconvert:{region}:{ACCOUNT}:queues/Default",
                 "Status": "SUBMITTED",
                 "CreatedAt": created,
                 "Timing": {"SubmitTime": created},
