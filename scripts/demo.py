@@ -1,5 +1,6 @@
-"""`make demo`: start the local AWS, apply terraform/examples/local, run each workflow on sample
-inputs it generates, show progress while they run and a summary at the end, then tear down.
+"""`make demo`: start the local AWS, apply terraform/examples/local, run the four workflows at once
+on sample inputs it generates, show progress while they run and a summary at the end, then tear
+down.
 
     .venv/bin/python scripts/demo.py [--keep]   # --keep leaves the stack and server running
 """
@@ -13,7 +14,9 @@ import json
 import os
 import sys
 import tempfile
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import least_privilege
@@ -32,6 +35,13 @@ DEMO_DIR = ROOT / "build" / "demo"
 REPORT_DIR = DEMO_DIR / "report"
 # ffmpeg/ffprobe for the sample media and the measurements: the dev build linked into .venv/bin.
 os.environ["PATH"] = f"{ROOT / '.venv' / 'bin'}{os.pathsep}{os.environ['PATH']}"
+_print_lock = threading.Lock()
+
+
+def say(workflow: str, text: str) -> None:
+    """One progress line, labelled: the four workflows run at the same time."""
+    with _print_lock:
+        print(f"[{workflow}] {text}", flush=True)
 
 
 def media_convert_inputs(work: Path) -> dict[str, Path]:
@@ -67,7 +77,7 @@ def entered_states(sfn, execution_arn: str) -> list[str]:
     ]
 
 
-def follow(sfn, executions: dict[str, str]) -> dict[str, dict]:
+def follow(workflow: str, sfn, executions: dict[str, str]) -> dict[str, dict]:
     """Print each execution's states as it enters them, until all have ended."""
     shown = {key: 0 for key in executions}
     done: dict[str, dict] = {}
@@ -77,12 +87,12 @@ def follow(sfn, executions: dict[str, str]) -> dict[str, dict]:
                 continue
             states = entered_states(sfn, arn)
             for state in states[shown[key] :]:
-                print(f"  {key:<34} → {state}")
+                say(workflow, f"{key:<34} → {state}")
             shown[key] = len(states)
             described = sfn.describe_execution(executionArn=arn)
             if described["status"] != "RUNNING":
                 done[key] = described
-                print(f"  {key:<34} ■ {described['status']}")
+                say(workflow, f"{key:<34} ■ {described['status']}")
         time.sleep(1)
     return done
 
@@ -90,12 +100,12 @@ def follow(sfn, executions: dict[str, str]) -> dict[str, dict]:
 def run_media_convert(aws: LocalAwsProcess, outputs: dict, work: Path) -> list[str]:
     s3, sfn = aws.client("s3"), aws.client("stepfunctions")
     inputs = media_convert_inputs(work)
-    print("\nmedia-convert: uploading", ", ".join(inputs))
+    say("media-convert", f"uploading {', '.join(inputs)}")
     started = time.time()
     for key, path in inputs.items():
         s3.upload_file(str(path), outputs["source_bucket"], key)
     executions = {key: find_execution(sfn, outputs["state_machine_arn"], key) for key in inputs}
-    results = follow(sfn, executions)
+    results = follow("media-convert", sfn, executions)
     elapsed = time.time() - started
 
     lines = [f"media-convert ({elapsed:.0f} s for {len(inputs)} uploads)"]
@@ -162,7 +172,7 @@ def run_sns_fanout(aws: LocalAwsProcess, outputs: dict, work: Path) -> list[str]
     corrupt = work / "broken.mp4"
     corrupt.write_bytes(clip.read_bytes()[:20000])
     uploads = {"holiday.mp4": clip, "broken.mp4": corrupt, "readme.txt": work / "fanout.mp4"}
-    print("\nsns-fanout: uploading", ", ".join(uploads))
+    say("sns-fanout", f"uploading {', '.join(uploads)}")
     started = time.time()
     for key, path in uploads.items():
         s3.upload_file(str(path), outputs["input_bucket"], key)
@@ -172,7 +182,7 @@ def run_sns_fanout(aws: LocalAwsProcess, outputs: dict, work: Path) -> list[str]
         local = work / f"{name}.mp4"
         local.write_bytes(wait_for_object(s3, rendition["output_bucket"], key, timeout=600))
         result = measure(local)
-        print(f"  {name:<6} → s3://{rendition['output_bucket']}/{key}")
+        say("sns-fanout", f"{name:<6} → s3://{rendition['output_bucket']}/{key}")
         lines.append(
             f"  ✓ holiday.mp4 → {name}: {result['width']}x{result['height']}"
             f" {result['duration']:.3f} s, audio {result['audio_codec']}"
@@ -199,7 +209,7 @@ def run_rider_photo(aws: LocalAwsProcess, outputs: dict) -> list[str]:
         "rider-dee/group.jpg": sample_photos.several_faces(),
         "rider-eve/cat.jpg": sample_photos.no_face(),
     }
-    print("\nrider-photo: uploading", ", ".join(photos))
+    say("rider-photo", f"uploading {', '.join(photos)}")
     started = time.time()
     # The duplicate check needs Ann indexed first: her photo goes alone, then the others.
     first, *others = photos
@@ -213,7 +223,7 @@ def run_rider_photo(aws: LocalAwsProcess, outputs: dict) -> list[str]:
             key: find_execution(sfn, outputs["state_machine_arn"], keys[key], field="s3Key")
             for key in batch
         }
-        results.update(follow(sfn, executions))
+        results.update(follow("rider-photo", sfn, executions))
     lines = [f"rider-photo ({time.time() - started:.0f} s for {len(photos)} photos)"]
     runs = []
     for key, described in results.items():
@@ -265,7 +275,7 @@ def run_glue_medallion(aws: LocalAwsProcess, outputs: dict) -> list[str]:
     dates = ["2024-05-01", "2024-05-02"]
     for date in dates:
         retail_data.write_dataset(source, datetime.date.fromisoformat(date), s3, sales_count=20_000)
-    print(f"\nglue-medallion: 20,000 sales a day for {', '.join(dates)} in {source}")
+    say("glue-medallion", f"20,000 sales a day for {', '.join(dates)} in {source}")
     lines = ["glue-medallion"]
     runs = {}
     for date in dates:
@@ -274,6 +284,7 @@ def run_glue_medallion(aws: LocalAwsProcess, outputs: dict) -> list[str]:
         runs[date] = {"title": f"run date {date}", "execution_arn": execution["executionArn"]}
         runs[date]["outputs"] = []
         took = f"{execution['status']} in {time.time() - started:.0f} s"
+        say("glue-medallion", f"run date {date} ■ {took}")
         if execution["status"] == "SUCCEEDED":
             lines.append(f"  ✓ run date {date}: {took}, every tier written and cataloged")
         else:
@@ -345,21 +356,27 @@ def main() -> int:
         root.init()
         outputs = root.apply(progress=ApplyProgress())
         seconds["apply"] = time.monotonic() - started
-        with tempfile.TemporaryDirectory() as work:
-            summary += run_media_convert(aws, outputs["media_convert"], Path(work))
-            summary += run_sns_fanout(aws, outputs["sns_fanout"], Path(work))
-        summary += run_rider_photo(aws, outputs["rider_photo"])
-        summary += run_glue_medallion(aws, outputs["glue_medallion"])
+        print("\nrunning the four workflows at once")
+        with tempfile.TemporaryDirectory() as work, ThreadPoolExecutor(4) as pool:
+            runs = [
+                pool.submit(run_media_convert, aws, outputs["media_convert"], Path(work)),
+                pool.submit(run_sns_fanout, aws, outputs["sns_fanout"], Path(work)),
+                pool.submit(run_rider_photo, aws, outputs["rider_photo"]),
+                pool.submit(run_glue_medallion, aws, outputs["glue_medallion"]),
+            ]
+            for run in runs:
+                summary += run.result()
+        seconds["workflows"] = time.monotonic() - started - seconds["apply"]
         summary += least_privilege_summary(aws)
     finally:
         if args.keep:
             print(f"\n--keep: the local AWS stays up at {aws.endpoint}")
         else:
-            print("\ntearing down …")
-            try:
-                root.destroy()
-            finally:
-                aws.stop()
+            # Everything applied lives in the server's memory: stopping it removes the stack,
+            # and the state describing it goes with it (the e2e tests check destroys).
+            print("\ntearing down (stopping the local AWS) …")
+            aws.stop()
+            root.forget_state()
     seconds["total"] = time.monotonic() - started
     timings.record("demo", seconds)
     print("\nSummary")
