@@ -611,6 +611,9 @@ def _name_the_field_of_undefined_jsonata() -> None:
     from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
         StatesErrorNameType,
     )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.tolerated_failure import (
+        ToleratedFailureCountStringJSONata,
+    )
     from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
 
     def visit_string_jsonata(self, ctx):
@@ -619,6 +622,17 @@ def _name_the_field_of_undefined_jsonata() -> None:
         return string_jsonata
 
     visit = replace("Preprocessor.visitString_jsonata", visit_string_jsonata)
+
+    def visit_tolerated_failure_count(self, ctx):
+        # moto built a ToleratedFailurePercentage from a JSONata ToleratedFailureCount, so a Map
+        # with both failed to parse ("Redefinition of type").
+        return ToleratedFailureCountStringJSONata(
+            string_jsonata=self.visitString_jsonata(ctx=ctx.string_jsonata())
+        )
+
+    replace(
+        "Preprocessor.visitTolerated_failure_count_string_jsonata", visit_tolerated_failure_count
+    )
 
     def _eval_body(self, env) -> None:
         token = _JSONATA_FIELD.set(getattr(self, "field_path", None))

@@ -439,4 +439,4 @@ def test_the_engine_refuses_what_aws_accepts_but_it_cannot_run():
     express = json.dumps(VALID["Distributed Map with EXPRESS children, reader, batcher and writer"])
     assert validate(express)["result"] == "OK"
     assert "EXPRESS" in engine_refusal(express)
-    assert engine_refusal(json.dumps(VALID["JSONata Map fields"])) is None
+    assert engine_refusal(json.dumps(VALID["JSONata Wait Seconds"])) is None
