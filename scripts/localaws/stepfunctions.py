@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import copy
 import datetime
 import functools
@@ -32,6 +33,11 @@ def install() -> None:
     _serve_definition_validation()
     _serve_list_state_machine_versions()
     _enable_jsonata()
+    _name_the_field_of_undefined_jsonata()
+    _accept_null_intrinsic_arguments()
+    _lambda_invoke_sdk_metadata()
+    _stop_execution_answers_the_stop_date()
+    _aws_sdk_pascal_case()
     _call_tasks_with_the_role()
 
 
@@ -212,6 +218,10 @@ def _fix_execution_output() -> None:
         # null one and spaced the rest; AWS returns the output as compact JSON text.
         reflect(self)
         execution = self.execution
+        if execution.exec_status == ExecutionStatus.ABORTED:
+            # The date StopExecution answered with, not the moment the worker noticed the stop.
+            stopped = execution.exec_worker.env.program_state()
+            execution.stop_date = getattr(stopped, "stop_date", None) or execution.stop_date
         if execution.exec_status == ExecutionStatus.SUCCEEDED:
             execution.output = json.dumps(
                 execution.output, separators=(",", ":"), ensure_ascii=False
@@ -430,10 +440,17 @@ def _serve_definition_validation() -> None:
     add("StepFunctionResponse.validate_state_machine_definition", validate_state_machine_definition)
 
     def validate_definition(definition: str) -> None:
-        # Create/UpdateStateMachine reject what validation fails, with AWS's InvalidDefinition.
+        # Create/UpdateStateMachine reject what validation fails, with AWS's InvalidDefinition;
+        # then what AWS accepts but the local engine cannot run, saying so (a README divergence).
         found = asl_validation.diagnostics(definition)
         if found:
             raise InvalidDefinition(asl_validation.invalid_definition_message(found))
+        refusal = asl_validation.engine_refusal(definition)
+        if refusal:
+            raise InvalidDefinition(
+                "The definition is valid on AWS, but the local AWS's Step Functions engine"
+                f" cannot run it: {refusal}"
+            )
 
     replace("StepFunctionsParserBackend._validate_definition", staticmethod(validate_definition))
 
@@ -550,3 +567,293 @@ def _fix_states_errors_of_branches() -> None:
 
     replace("branches_decl.CustomErrorName", error_name)
     replace("iteration_worker.CustomErrorName", error_name)
+
+
+_JSONATA_FIELD: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "jsonata_field", default=None
+)
+
+
+def jsonata_field_path(ctx) -> str:
+    """Where a JSONata expression sits in its state, as AWS names it in errors: `/` before each
+    object key, `[i]` for an array index ("Arguments/Input/pushLocation", "Output/a/b[0]",
+    "Choices[1]/Condition"), read from the parse tree up to the state."""
+    from antlr4 import ParserRuleContext
+    from moto.stepfunctions.parser.asl.antlr.runtime.ASLParser import ASLParser
+
+    parts, child, node = [], ctx, ctx.parentCtx
+    while node is not None and not isinstance(node, ASLParser.State_declContext):
+        children = node.children or []
+        texts = [c.getText() for c in children]
+        part = ""
+        if "[" in texts and child in children:
+            rules = [c for c in children if isinstance(c, ParserRuleContext)]
+            part = f"[{rules.index(child)}]" if child in rules else ""
+        if len(children) >= 3 and texts[1] == ":" and texts[0].startswith('"'):
+            part = "/" + json.loads(texts[0]) + part
+        parts.append(part)
+        child, node = node, node.parentCtx
+    return "".join(reversed(parts)).lstrip("/")
+
+
+def _name_the_field_of_undefined_jsonata() -> None:
+    """AWS names the field of a JSONata expression that returned nothing: "The JSONata expression
+    '$states.input.x' specified for the field 'Arguments/Input/x' returned nothing (undefined)."
+    (States.QueryEvaluationError); moto left the field out."""
+    from moto.stepfunctions.parser.api import EvaluationFailedEventDetails, HistoryEventType
+    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
+        FailureEvent,
+        FailureEventException,
+    )
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import (
+        StatesErrorName,
+    )
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
+        StatesErrorNameType,
+    )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.tolerated_failure import (
+        ToleratedFailureCountStringJSONata,
+    )
+    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+
+    def visit_string_jsonata(self, ctx):
+        string_jsonata = visit(self, ctx)
+        string_jsonata.field_path = jsonata_field_path(ctx)
+        return string_jsonata
+
+    visit = replace("Preprocessor.visitString_jsonata", visit_string_jsonata)
+
+    def visit_tolerated_failure_count(self, ctx):
+        # moto built a ToleratedFailurePercentage from a JSONata ToleratedFailureCount, so a Map
+        # with both failed to parse ("Redefinition of type").
+        return ToleratedFailureCountStringJSONata(
+            string_jsonata=self.visitString_jsonata(ctx=ctx.string_jsonata())
+        )
+
+    replace(
+        "Preprocessor.visitTolerated_failure_count_string_jsonata", visit_tolerated_failure_count
+    )
+
+    def _eval_body(self, env) -> None:
+        token = _JSONATA_FIELD.set(getattr(self, "field_path", None))
+        try:
+            eval_body(self, env)
+        finally:
+            _JSONATA_FIELD.reset(token)
+
+    eval_body = replace("StringJSONata._eval_body", _eval_body)
+
+    def _validate_null_output(env, expression: str, rich_jsonata_expression: str) -> None:
+        if evaluate_jsonata(f"$exists({rich_jsonata_expression})"):
+            return
+        field = _JSONATA_FIELD.get()
+        where = f" specified for the field '{field}'" if field else ""
+        error = StatesErrorName(typ=StatesErrorNameType.StatesQueryEvaluationError)
+        raise FailureEventException(
+            failure_event=FailureEvent(
+                env=env,
+                error_name=error,
+                event_type=HistoryEventType.EvaluationFailed,
+                event_details=EventDetails(
+                    evaluationFailedEventDetails=EvaluationFailedEventDetails(
+                        error=error.error_name,
+                        cause=f"The JSONata expression '{expression}'{where} returned nothing"
+                        " (undefined).",
+                        location=field,
+                    )
+                ),
+            )
+        )
+
+    replace("validations._validate_null_output", _validate_null_output)
+
+    def evaluate_jsonata(expression: str):
+        from moto.stepfunctions.parser.asl.jsonata import jsonata
+
+        return jsonata._eval_jsonata(expression)
+
+
+def _accept_null_intrinsic_arguments() -> None:
+    """`States.Array('a', null)`: moto's intrinsic grammar has no null literal (ANTLR dropped the
+    argument, or the call failed). The lexer's `null` identifier becomes a string token marked
+    as null, which the preprocessor turns into a None argument."""
+    from antlr4 import CommonTokenStream, InputStream
+    from moto.stepfunctions.parser.asl.antlr.runtime.ASLIntrinsicLexer import ASLIntrinsicLexer
+    from moto.stepfunctions.parser.asl.antlr.runtime.ASLIntrinsicParser import (
+        ASLIntrinsicParser,
+    )
+    from moto.stepfunctions.parser.asl.component.intrinsic.argument.argument import (
+        ArgumentLiteral,
+    )
+    from moto.stepfunctions.parser.asl.parse.intrinsic.preprocessor import Preprocessor
+
+    class NullLiteralLexer(ASLIntrinsicLexer):
+        def nextToken(self):
+            token = super().nextToken()
+            if token.type == ASLIntrinsicLexer.IDENTIFIER and token.text == "null":
+                token.type = ASLIntrinsicLexer.STRING
+                token.is_null = True
+            return token
+
+    def parse(src: str):
+        tree = ASLIntrinsicParser(CommonTokenStream(NullLiteralLexer(InputStream(src)))).func_decl()
+        return Preprocessor().visit(tree), tree
+
+    replace("IntrinsicParser.parse", staticmethod(parse))
+
+    def visit_func_arg_string(self, ctx):
+        if getattr(ctx.STRING().getSymbol(), "is_null", False):
+            return ArgumentLiteral(definition_value=None)
+        return visit(self, ctx)
+
+    visit = replace("Preprocessor.visitFunc_arg_string", visit_func_arg_string)
+
+
+# The headers of a Lambda Invoke response, as AWS spells them in SdkHttpMetadata (developer
+# guide, "Invoke an AWS Lambda function with Step Functions": the optimised integration's result).
+LAMBDA_INVOKE_HEADERS = (
+    "Connection",
+    "Content-Length",
+    "Content-Type",
+    "Date",
+    "X-Amz-Executed-Version",
+    "X-Amz-Function-Error",
+    "X-Amz-Log-Result",
+    "x-amzn-Remapped-Content-Length",
+    "x-amzn-RequestId",
+    "X-Amzn-Trace-Id",
+)
+
+
+def sdk_metadata(response_metadata: dict) -> dict:
+    """`SdkHttpMetadata` and `SdkResponseMetadata` of an optimised integration's result (the Java
+    SDK's response metadata) from botocore's `ResponseMetadata`."""
+    received = {k.lower(): v for k, v in response_metadata.get("HTTPHeaders", {}).items()}
+    request_id = response_metadata.get("RequestId") or received.get("x-amzn-requestid", "")
+    received.setdefault("x-amzn-requestid", request_id)
+    received.setdefault("connection", "keep-alive")
+    headers = {h: received[h.lower()] for h in LAMBDA_INVOKE_HEADERS if h.lower() in received}
+    return {
+        "SdkHttpMetadata": {
+            "AllHttpHeaders": {name: [value] for name, value in headers.items()},
+            "HttpHeaders": headers,
+            "HttpStatusCode": response_metadata.get("HTTPStatusCode", 200),
+        },
+        "SdkResponseMetadata": {"RequestId": request_id},
+    }
+
+
+def _lambda_invoke_sdk_metadata() -> None:
+    from moto.stepfunctions.parser.api import InvocationResponse
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
+    from moto.utilities.collections import select_from_typed_dict
+
+    def execute_lambda_function_integration(env, parameters, region, state_credentials) -> None:
+        if env.is_mocked_mode():
+            return original(env, parameters, region, state_credentials)
+        response = lambda_eval_utils._invoke_lambda_function(
+            parameters=parameters, region=region, state_credentials=state_credentials
+        )
+        if response.get("FunctionError"):
+            payload = json.dumps(response["Payload"], separators=(",", ":"))
+            raise lambda_eval_utils.LambdaFunctionErrorException(response["FunctionError"], payload)
+        # moto kept the InvocationResponse fields only; AWS adds the SDK's response metadata.
+        result = select_from_typed_dict(typed_dict=InvocationResponse, obj=response)
+        env.stack.append({**result, **sdk_metadata(response.get("ResponseMetadata", {}))})
+        return None
+
+    original = replace(
+        "lambda_eval_utils.execute_lambda_function_integration",
+        execute_lambda_function_integration,
+    )
+
+
+def _stop_execution_answers_the_stop_date() -> None:
+    def stop(self, stop_date, error, cause):
+        stop_original(self, stop_date, error, cause)
+        # StopExecution answers with stopDate; moto's worker set it only after the run ended, so
+        # the answer had none. The worker later records this same date.
+        self.stop_date = self.stop_date or stop_date
+
+    stop_original = replace("Execution.stop", stop)
+
+
+def _members(shape) -> dict:
+    return getattr(shape, "members", None) or {}
+
+
+def to_api_case(value, shape):
+    """aws-sdk parameters (PascalCase) with the member names of the service's model: `RestApiId`
+    is `restApiId` for API Gateway, `Bucket` stays `Bucket` for S3."""
+    if shape is None:
+        return value
+    if isinstance(value, dict) and shape.type_name == "structure":
+        members, named = _members(shape), {}
+        for key, item in value.items():
+            camel = key[:1].lower() + key[1:]
+            member = camel if key not in members and camel in members else key
+            named[member] = to_api_case(item, members.get(member))
+        return named
+    if isinstance(value, dict) and shape.type_name == "map":
+        return {key: to_api_case(item, shape.value) for key, item in value.items()}
+    if isinstance(value, list) and shape.type_name == "list":
+        return [to_api_case(item, shape.member) for item in value]
+    return value
+
+
+def to_sfn_case(value, shape):
+    """A service's answer with the PascalCase names Step Functions gives (`id` -> `Id`); names
+    already PascalCase in the model (S3's `ETag`, `SSEKMSKeyId`) are left as they are."""
+    if shape is None:
+        return value
+    if isinstance(value, dict) and shape.type_name == "structure":
+        members = _members(shape)
+        return {
+            (key[:1].upper() + key[1:] if key in members else key): to_sfn_case(
+                item, members.get(key)
+            )
+            for key, item in value.items()
+        }
+    if isinstance(value, dict) and shape.type_name == "map":
+        return {key: to_sfn_case(item, shape.value) for key, item in value.items()}
+    if isinstance(value, list) and shape.type_name == "list":
+        return [to_sfn_case(item, shape.member) for item in value]
+    return value
+
+
+@functools.cache
+def _operation_model(boto_service: str, snake_action: str):
+    import botocore.session
+    from botocore import xform_name
+
+    model = botocore.session.get_session().get_service_model(boto_service)
+    names = {xform_name(name): name for name in model.operation_names}
+    return model.operation_model(names[snake_action]) if snake_action in names else None
+
+
+def _aws_sdk_pascal_case() -> None:
+    """aws-sdk integrations take and give PascalCase field names even where the service's API is
+    camelCase (developer guide, "Using AWS SDK service integrations": "Parameters in Step
+    Functions are expressed in PascalCase, even if the native service API is in camelCase", e.g.
+    `StateMachineArn` for sfn:startSyncExecution). moto passed names through, so a camelCase API
+    (apigateway, sfn, ecs, ...) got unknown parameters and answered camelCase fields."""
+
+    def operation(self):
+        return _operation_model(self._get_boto_service_name(), self._get_boto_service_action())
+
+    def _normalise_parameters(self, parameters, boto_service_name=None, service_action_name=None):
+        model = operation(self)
+        if model is not None and model.input_shape is not None:
+            named = to_api_case(parameters, model.input_shape)
+            parameters.clear()
+            parameters.update(named)
+
+    def _normalise_response(self, response, boto_service_name=None, service_action_name=None):
+        model = operation(self)
+        if model is not None and model.output_shape is not None and isinstance(response, dict):
+            named = to_sfn_case(response, model.output_shape)
+            response.clear()
+            response.update(named)
+
+    replace("StateTaskServiceAwsSdk._normalise_parameters", _normalise_parameters)
+    replace("StateTaskServiceAwsSdk._normalise_response", _normalise_response)

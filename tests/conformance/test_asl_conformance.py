@@ -197,16 +197,12 @@ def test_context_object_fields(sfn):
             {"someJson": {"random": "abcdefg"}},
             ["Foo", 2020, {"random": "abcdefg"}],
         ),
-        pytest.param(
+        (
             "States.Array('Foo', 2020, $.someJson, null)",
             {"someJson": {"random": "abcdefg"}},
             ["Foo", 2020, {"random": "abcdefg"}, None],
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="divergence: moto's intrinsic grammar "
-                "has no null literal and drops the argument",
-            ),
         ),
+        ("States.Format('a{}b', null)", {}, "anullb"),
         (
             "States.ArrayPartition($.inputArray, 4)",
             {"inputArray": [1, 2, 3, 4, 5, 6, 7, 8, 9]},
@@ -546,3 +542,83 @@ def test_parallel_outputs_an_array_of_branch_outputs_in_order(sfn):
     }
     outcome = sfn.run(single(state), {"n": 5})
     assert outcome.output == {"n": 5, "parallel": {"results": ["first", 5, {"n": 5}]}}
+
+
+# --- JSONata (guide: "Transforming data with JSONata in Step Functions") ---------------------
+
+UNDEFINED = "{% $states.input.absent %}"
+
+
+@pytest.mark.parametrize(
+    ("state", "field"),
+    [
+        ({"Type": "Pass", "Output": UNDEFINED}, "Output"),
+        ({"Type": "Pass", "Output": {"result": UNDEFINED}}, "Output/result"),
+        ({"Type": "Pass", "Output": {"a": {"b": [1, UNDEFINED]}}}, "Output/a/b[1]"),
+        ({"Type": "Pass", "Assign": {"x": UNDEFINED}}, "Assign/x"),
+        ({"Type": "Wait", "Seconds": UNDEFINED}, "Seconds"),
+        ({"Type": "Fail", "Error": UNDEFINED}, "Error"),
+        (
+            {
+                "Type": "Map",
+                "Items": UNDEFINED,
+                "ItemProcessor": {"StartAt": "X", "States": {"X": {"Type": "Pass", "End": True}}},
+            },
+            "Items",
+        ),
+    ],
+)
+def test_jsonata_returning_nothing_names_the_field(sfn, state, field):
+    """AWS: States.QueryEvaluationError, "The JSONata expression '$states.input.absent'
+    specified for the field 'Output/result' returned nothing (undefined)." (as recorded on AWS;
+    nested fields joined by "/", array items as "[i]")."""
+    outcome = sfn.run({**single(state), "QueryLanguage": "JSONata"}, {"a": 1})
+    assert (outcome.status, outcome.error) == ("FAILED", "States.QueryEvaluationError")
+    assert outcome.cause.endswith(
+        f"The JSONata expression '$states.input.absent' specified for the field '{field}'"
+        " returned nothing (undefined)."
+    )
+
+
+def test_jsonata_choice_names_the_rule_of_an_undefined_condition(sfn):
+    definition = machine(
+        (
+            "Route",
+            {
+                "Type": "Choice",
+                "Choices": [
+                    {"Condition": False, "Next": "Done"},
+                    {"Condition": UNDEFINED, "Next": "Done"},
+                ],
+                "Default": "Done",
+            },
+        ),
+        ("Done", {"Type": "Succeed"}),
+        QueryLanguage="JSONata",
+    )
+    outcome = sfn.run(definition)
+    assert outcome.error == "States.QueryEvaluationError"
+    assert "for the field 'Choices[1]/Condition' returned nothing" in outcome.cause
+
+
+def test_jsonata_constant_condition_and_computed_map_settings(sfn):
+    definition = machine(
+        ("Route", {"Type": "Choice", "Choices": [{"Condition": True, "Next": "Each"}]}),
+        (
+            "Each",
+            {
+                "Type": "Map",
+                "Items": "{% $states.input.xs %}",
+                "MaxConcurrency": "{% $count($states.input.xs) %}",
+                "ItemProcessor": {
+                    "StartAt": "Double",
+                    "States": {
+                        "Double": {"Type": "Pass", "Output": "{% $states.input * 2 %}", "End": True}
+                    },
+                },
+                "End": True,
+            },
+        ),
+        QueryLanguage="JSONata",
+    )
+    assert sfn.run(definition, {"xs": [1, 2, 3]}).output == [2, 4, 6]

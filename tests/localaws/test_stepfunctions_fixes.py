@@ -497,3 +497,108 @@ def test_jsonata_states(sfn):
     )
     outcome = sfn.run(definition, {"xs": [1, 2, 3]})
     assert outcome.output == {"total": 6, "parts": [[1, 2], [3]]}
+
+
+# --- 8. answers shaped as AWS's --------------------------------------------------------------
+
+
+def test_lambda_invoke_result_carries_the_sdk_metadata(sfn, failing):
+    """Developer guide, "Invoke an AWS Lambda function with Step Functions": the optimised
+    integration's result holds SdkHttpMetadata and SdkResponseMetadata next to the Payload."""
+    state = {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::lambda:invoke",
+        "Parameters": {"FunctionName": failing["FunctionName"], "Payload": {}},
+    }
+    output = sfn.run(single(state)).output
+    assert (output["StatusCode"], output["ExecutedVersion"]) == (200, "$LATEST")
+    assert output["Payload"] == {"ok": True}
+    request_id = output["SdkResponseMetadata"]["RequestId"]
+    http = output["SdkHttpMetadata"]
+    assert http["HttpStatusCode"] == 200
+    assert http["HttpHeaders"]["x-amzn-RequestId"] == request_id
+    assert http["HttpHeaders"]["X-Amz-Executed-Version"] == "$LATEST"
+    assert http["AllHttpHeaders"] == {k: [v] for k, v in http["HttpHeaders"].items()}
+
+
+def test_stop_execution_answers_the_stop_date_describe_reports(sfn):
+    arn = sfn.start(sfn.create(single({"Type": "Wait", "Seconds": 30})))
+    stopped = sfn.client.stop_execution(executionArn=arn)["stopDate"]
+    assert sfn.wait(arn).status == "ABORTED"
+    assert sfn.client.describe_execution(executionArn=arn)["stopDate"] == stopped
+
+
+def test_aws_sdk_takes_and_gives_pascal_case_for_a_camel_case_api(sfn, local_aws):
+    """Developer guide, "Using AWS SDK service integrations": parameters are PascalCase even if
+    the service's API is camelCase (API Gateway's restApiId, id, name)."""
+    api = local_aws.client("apigateway").create_rest_api(name=f"api-{uuid.uuid4().hex[:6]}")
+    outcome = sfn.run(single(_sdk_task("apigateway:getRestApi", {"RestApiId": api["id"]})))
+    assert outcome.status == "SUCCEEDED", outcome.cause
+    assert (outcome.output["Id"], outcome.output["Name"]) == (api["id"], api["name"])
+    assert "id" not in outcome.output
+
+
+def test_create_accepts_what_aws_accepts(sfn):
+    """JSONata in MaxConcurrency, ToleratedFailure*, Seconds and a constant Condition (the misses
+    recorded against AWS) pass CreateStateMachine and run."""
+    processor = {"StartAt": "X", "States": {"X": {"Type": "Pass", "End": True}}}
+    definition = machine(
+        (
+            "Route",
+            {"Type": "Choice", "Choices": [{"Condition": True, "Next": "Each"}], "Default": "Each"},
+        ),
+        (
+            "Each",
+            {
+                "Type": "Map",
+                "Items": "{% $states.input.xs %}",
+                "MaxConcurrency": "{% 1 %}",
+                "ToleratedFailurePercentage": "{% 5 %}",
+                "ToleratedFailureCount": "{% 1 %}",
+                "ItemProcessor": processor,
+                "Next": "Pause",
+            },
+        ),
+        ("Pause", {"Type": "Wait", "Seconds": "{% 0 %}", "End": True}),
+        QueryLanguage="JSONata",
+    )
+    outcome = sfn.run(definition, {"xs": [1, 2]})
+    assert (outcome.status, outcome.output) == ("SUCCEEDED", [1, 2])
+
+
+def test_a_definition_the_local_engine_cannot_run_is_refused_saying_so(sfn):
+    """A Distributed Map with EXPRESS children is valid on AWS (validation says OK) but moto's
+    engine cannot run it: CreateStateMachine refuses it naming the local limitation."""
+    processor = {
+        "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"},
+        "StartAt": "X",
+        "States": {"X": {"Type": "Pass", "End": True}},
+    }
+    definition = single({"Type": "Map", "ItemProcessor": processor})
+    validated = sfn.client.validate_state_machine_definition(definition=json.dumps(definition))
+    assert validated["result"] == "OK", validated["diagnostics"]
+    with pytest.raises(ClientError) as refused:
+        sfn.create(definition)
+    assert refused.value.response["Error"]["Code"] == "InvalidDefinition"
+    assert (
+        "local AWS's Step Functions engine cannot run it"
+        in (refused.value.response["Error"]["Message"])
+    )
+
+
+@pytest.mark.parametrize(
+    ("definition", "location"),
+    [
+        (
+            single({"Type": "Wait", "Seconds": "{% 1 %}"}),  # JSONata in a JSONPath state
+            "/States/S/Seconds",
+        ),
+        (single({"Type": "Pass", "Output": {"a": 1}}), "/States/S/Output"),
+    ],
+)
+def test_validate_refuses_what_aws_refuses(sfn, definition, location):
+    response = sfn.client.validate_state_machine_definition(definition=json.dumps(definition))
+    assert response["result"] == "FAIL"
+    assert ("SCHEMA_VALIDATION_FAILED", location) in {
+        (d["code"], d.get("location")) for d in response["diagnostics"]
+    }

@@ -20,6 +20,22 @@ def states(**named) -> dict:
 PASS_END = {"Type": "Pass", "End": True}
 TASK = "arn:aws:lambda:us-east-1:123456789012:function:f"
 
+
+PROCESSOR = {"StartAt": "X", "States": {"X": PASS_END}}
+
+
+def jsonata(**named) -> dict:
+    return {"QueryLanguage": "JSONata", **states(**named)}
+
+
+def map_state(distributed: str | None = None, **fields) -> dict:
+    config = {"Mode": "DISTRIBUTED", "ExecutionType": distributed} if distributed else {}
+    processor = {"StartAt": "X", "States": {"X": PASS_END}}
+    if config:
+        processor["ProcessorConfig"] = config
+    return {"Type": "Map", "ItemProcessor": processor, "End": True, **fields}
+
+
 VALID = {
     "chain": states(A={"Type": "Pass", "Next": "B"}, B={"Type": "Succeed"}),
     "integer backoff rate": states(
@@ -87,6 +103,70 @@ VALID = {
     "state names with dots and spaces": states(
         **{"Step 1.a": {"Type": "Pass", "Next": "Step 2"}, "Step 2": PASS_END}
     ),
+    # Developer guide, "Transforming data with JSONata": an expression in any field taking a
+    # value; "Choice": a constant boolean Condition; UpdateMapRun: a Float percentage.
+    "JSONata Map fields": jsonata(
+        M=map_state(
+            Items="{% $states.input.xs %}",
+            MaxConcurrency="{% $states.input.n %}",
+            ToleratedFailurePercentage="{% 5 %}",
+            ToleratedFailureCount="{% 1 %}",
+        )
+    ),
+    "JSONata Wait Seconds": jsonata(W={"Type": "Wait", "Seconds": "{% 1 %}", "End": True}),
+    "JSONata Wait Timestamp": jsonata(W={"Type": "Wait", "Timestamp": "{% $t %}", "End": True}),
+    "JSONata task timeouts": jsonata(
+        T={
+            "Type": "Task",
+            "Resource": "arn:aws:states:::lambda:invoke",
+            "Arguments": {"FunctionName": "f", "Payload": "{% $states.input %}"},
+            "TimeoutSeconds": "{% 30 %}",
+            "HeartbeatSeconds": "{% 10 %}",
+            "Catch": [
+                {
+                    "ErrorEquals": ["States.ALL"],
+                    "Output": "{% $states.errorOutput %}",
+                    "Assign": {"failed": True},
+                    "Next": "T",
+                }
+            ],
+            "End": True,
+        }
+    ),
+    "constant boolean Condition": jsonata(
+        C={"Type": "Choice", "Choices": [{"Condition": True, "Next": "D"}], "Default": "D"},
+        D={"Type": "Succeed"},
+    ),
+    "fractional tolerated failure percentage": states(
+        M=map_state(ToleratedFailurePercentage=0.5, distributed="STANDARD")
+    ),
+    "Distributed Map with EXPRESS children, reader, batcher and writer": jsonata(
+        M=map_state(
+            distributed="EXPRESS",
+            Label="Batches",
+            ItemReader={
+                "Resource": "arn:aws:states:::s3:getObject",
+                "ReaderConfig": {
+                    "InputType": "CSV",
+                    "CSVHeaderLocation": "FIRST_ROW",
+                    "MaxItems": "{% 100 %}",
+                },
+                "Arguments": {"Bucket": "b", "Key": "k.csv"},
+            },
+            ItemBatcher={"MaxItemsPerBatch": "{% 10 %}", "BatchInput": {"run": 1}},
+            ResultWriter={
+                "Resource": "arn:aws:states:::s3:putObject",
+                "Arguments": {"Bucket": "b", "Prefix": "out"},
+            },
+        )
+    ),
+    "Assign and a variable under JSONPath": states(
+        A={"Type": "Pass", "Assign": {"x.$": "$.a"}, "Next": "B"},
+        B={"Type": "Pass", "Parameters": {"y.$": "$x"}, "End": True},
+    ),
+    "a JSONata state in a JSONPath machine": states(
+        A={"Type": "Pass", "QueryLanguage": "JSONata", "Output": "{% 1 %}", "End": True}
+    ),
 }
 
 
@@ -149,7 +229,7 @@ INVALID = {
     ),
     "Task without Resource": (
         states(A={"Type": "Task", "End": True}),
-        ("SCHEMA_VALIDATION_FAILED", "/"),
+        ("SCHEMA_VALIDATION_FAILED", "/States/A"),
     ),
     "Retry without ErrorEquals": (
         states(A={"Type": "Task", "Resource": TASK, "End": True, "Retry": [{"MaxAttempts": 2}]}),
@@ -220,11 +300,86 @@ INVALID = {
     ),
     "unknown field": (
         states(A={"Type": "Pass", "Bogus": 1, "End": True}),
-        ("SCHEMA_VALIDATION_FAILED", "/"),
+        ("SCHEMA_VALIDATION_FAILED", "/States/A/Bogus"),
     ),
     "Wait without a duration": (
         states(W={"Type": "Wait", "End": True}),
         ("SCHEMA_VALIDATION_FAILED", "/States/W"),
+    ),
+    "JSONata in a JSONPath state's number": (
+        states(W={"Type": "Wait", "Seconds": "{% 1 %}", "End": True}),
+        ("SCHEMA_VALIDATION_FAILED", "/States/W/Seconds"),
+    ),
+    "percentage over 100": (
+        states(M=map_state(ToleratedFailurePercentage=100.5, distributed="STANDARD")),
+        ("SCHEMA_VALIDATION_FAILED", "/States/M/ToleratedFailurePercentage"),
+    ),
+    "fractional MaxConcurrency": (
+        states(M=map_state(MaxConcurrency=1.5)),
+        ("SCHEMA_VALIDATION_FAILED", "/States/M/MaxConcurrency"),
+    ),
+    "negative tolerated failure count": (
+        jsonata(M=map_state(ToleratedFailureCount=-1, distributed="STANDARD")),
+        ("SCHEMA_VALIDATION_FAILED", "/States/M/ToleratedFailureCount"),
+    ),
+    "number as a JSONata Condition": (
+        jsonata(C={"Type": "Choice", "Choices": [{"Condition": 1, "Next": "D"}]}, D=PASS_END),
+        ("SCHEMA_VALIDATION_FAILED", "/States/C/Choices/0/Condition"),
+    ),
+    "Condition under JSONPath": (
+        states(C={"Type": "Choice", "Choices": [{"Condition": True, "Next": "D"}]}, D=PASS_END),
+        ("SCHEMA_VALIDATION_FAILED", "/States/C/Choices/0/Condition"),
+    ),
+    "Output under JSONPath": (
+        states(A={"Type": "Pass", "Output": {"a": 1}, "End": True}),
+        ("SCHEMA_VALIDATION_FAILED", "/States/A/Output"),
+    ),
+    "InputPath under JSONata": (
+        jsonata(A={"Type": "Pass", "InputPath": "$.a", "End": True}),
+        ("SCHEMA_VALIDATION_FAILED", "/States/A/InputPath"),
+    ),
+    "Items under JSONPath": (
+        states(M=map_state(Items=[1])),
+        ("SCHEMA_VALIDATION_FAILED", "/States/M/Items"),
+    ),
+    "Items neither array nor JSONata": (
+        jsonata(M=map_state(Items={"a": 1})),
+        ("SCHEMA_VALIDATION_FAILED", "/States/M/Items"),
+    ),
+    "Arguments on a Pass state": (
+        jsonata(A={"Type": "Pass", "Arguments": {}, "End": True}),
+        ("SCHEMA_VALIDATION_FAILED", "/States/A/Arguments"),
+    ),
+    "Assign on a Fail state": (
+        states(F={"Type": "Fail", "Assign": {"x": 1}}),
+        ("SCHEMA_VALIDATION_FAILED", "/States/F/Assign"),
+    ),
+    "unknown processor mode": (
+        states(M=map_state(ItemProcessor={"ProcessorConfig": {"Mode": "FAST"}, **PROCESSOR})),
+        ("SCHEMA_VALIDATION_FAILED", "/States/M/ItemProcessor/ProcessorConfig/Mode"),
+    ),
+    "DISTRIBUTED without ExecutionType": (
+        states(
+            M=map_state(ItemProcessor={"ProcessorConfig": {"Mode": "DISTRIBUTED"}, **PROCESSOR})
+        ),
+        ("SCHEMA_VALIDATION_FAILED", "/States/M/ItemProcessor/ProcessorConfig"),
+    ),
+    "unknown reader setting": (
+        states(
+            M=map_state(
+                distributed="STANDARD",
+                ItemReader={
+                    "Resource": "arn:aws:states:::s3:getObject",
+                    "ReaderConfig": {"InputType": "XML"},
+                    "Parameters": {"Bucket": "b", "Key": "k"},
+                },
+            )
+        ),
+        ("SCHEMA_VALIDATION_FAILED", "/States/M/ItemReader/ReaderConfig/InputType"),
+    ),
+    "JSONPath state in a JSONata machine": (
+        jsonata(A={"Type": "Pass", "QueryLanguage": "JSONPath", "End": True}),
+        ("SCHEMA_VALIDATION_FAILED", "/States/A/QueryLanguage"),
     ),
 }
 
@@ -275,3 +430,13 @@ def test_invalid_definition_message_names_code_and_location():
     )
     assert message.startswith("Invalid State Machine Definition: 'MISSING_TRANSITION_TARGET: ")
     assert "at /States/A/Next" in message
+
+
+def test_the_engine_refuses_what_aws_accepts_but_it_cannot_run():
+    """Validation answers as AWS; Create/UpdateStateMachine also ask the local engine."""
+    from localaws.asl_validation import engine_refusal
+
+    express = json.dumps(VALID["Distributed Map with EXPRESS children, reader, batcher and writer"])
+    assert validate(express)["result"] == "OK"
+    assert "EXPRESS" in engine_refusal(express)
+    assert engine_refusal(json.dumps(VALID["JSONata Wait Seconds"])) is None
