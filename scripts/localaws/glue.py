@@ -6,7 +6,9 @@ reads and a crawler never leaves RUNNING. Here:
 - StartJobRun runs the job's script (downloaded from the local S3) on a local PySpark driver,
   reporting RUNNING, then SUCCEEDED, FAILED (with the exception as ErrorMessage) or TIMEOUT.
   Drivers (glue_driver.py) stay warm between runs, as Glue's own warm pools do: starting Spark's
-  JVM is most of a small job's time; each run still gets a new SparkSession. The job's S3 I/O
+  JVM is most of a small job's time; each run still gets a new SparkSession. CreateJob starts
+  one (up to the pool's size), so that Spark starts while the rest of a deployment is applied
+  rather than in the first run. The job's S3 I/O
   goes through a mirror: every `s3://` job argument (except Glue's own, such as --TempDir) is
   copied to a local directory before the run and given to the script as a `file://` path; after
   the run, files it created, changed or deleted there are uploaded to or deleted from the local
@@ -59,6 +61,7 @@ NOT_MIRRORED = {
 }
 SPARK_COMMANDS = {"glueetl", "pythonshell"}
 MAX_IDLE_DRIVERS = 4  # warm Spark drivers kept per region (each ~0.5 GB)
+DRIVER_START_SECONDS = 300  # for a driver started ahead of its first run
 CRAWL_RUNNING_SECONDS = 1.5  # at least, so a poll loop sees RUNNING
 CRAWL_STOPPING_SECONDS = 1.0
 CRAWL_STATUS = {"COMPLETED": "SUCCEEDED", "STOPPED": "CANCELLED", "FAILED": "FAILED"}
@@ -71,6 +74,7 @@ def install(state_dir: Path, endpoint: str) -> None:
     _run_crawls(endpoint)
     _show_crawlers()
     _fix_unset_execution_class()
+    _prewarm_drivers(runner)
 
 
 # --- job runs ----------------------------------------------------------------------------------
@@ -233,9 +237,43 @@ class LocalJobRunner:
         self.endpoint = endpoint
         self.idle: dict[str, list[Driver]] = {}  # by region
         self.busy: set[Driver] = set()
-        self._lock = threading.Lock()
+        self.warming: dict[str, int] = {}  # drivers starting ahead of a run, by region
+        self.waiting: dict[str, int] = {}  # runs waiting for one of them
+        self.closed = False
+        self._lock = threading.Condition()
         self._count = 0
         atexit.register(self.shutdown)
+
+    def prewarm(self, region: str) -> None:
+        """Start a driver for the pool now, unless the pool is full with those warm or warming."""
+        with self._lock:
+            warm = len(self.idle.get(region, [])) + self.warming.get(region, 0)
+            if self.closed or warm >= MAX_IDLE_DRIVERS:
+                return
+            self.warming[region] = self.warming.get(region, 0) + 1
+            self._count += 1
+            home = self.root / "drivers" / str(self._count)
+        home.mkdir(parents=True)
+        threading.Thread(
+            target=self._warm, args=(region, home), daemon=True, name=f"glue-warm-{home.name}"
+        ).start()
+
+    def _warm(self, region: str, home: Path) -> None:
+        driver = None
+        try:
+            driver = self._spawn(region, home)
+            ready = driver.read_reply(time.monotonic() + DRIVER_START_SECONDS) is not None
+        except (EOFError, OSError):
+            log.exception("a Spark driver started ahead of its first run did not start")
+            ready = False
+        with self._lock:
+            self.warming[region] -= 1
+            keep = ready and not self.closed
+            if keep:
+                self.idle.setdefault(region, []).append(driver)
+            self._lock.notify_all()
+        if driver is not None and not keep:
+            driver.kill()
 
     def submit(self, job, job_run) -> None:
         threading.Thread(
@@ -348,6 +386,11 @@ class LocalJobRunner:
     def _acquire(self, region: str, deadline: float) -> Driver | None:
         with self._lock:
             pool = self.idle.setdefault(region, [])
+            # A driver already starting (prewarm) and not promised to an earlier run: wait for it.
+            if not pool and self.warming.get(region, 0) > self.waiting.get(region, 0):
+                self.waiting[region] = self.waiting.get(region, 0) + 1
+                self._lock.wait_for(lambda: pool or not self.warming[region], DRIVER_START_SECONDS)
+                self.waiting[region] -= 1
             driver = pool.pop() if pool else None
             if driver is not None:
                 self.busy.add(driver)
@@ -421,6 +464,7 @@ class LocalJobRunner:
             keep = reusable and len(pool) < MAX_IDLE_DRIVERS
             if keep:
                 pool.append(driver)
+                self._lock.notify_all()
         if not keep:
             driver.kill()
 
@@ -431,6 +475,7 @@ class LocalJobRunner:
 
     def shutdown(self) -> None:
         with self._lock:
+            self.closed = True
             drivers = [*self.busy, *(d for pool in self.idle.values() for d in pool)]
             self.busy.clear()
             self.idle.clear()
@@ -762,3 +807,12 @@ def _fix_unset_execution_class() -> None:
 
     create_job = replace("GlueBackend.create_job", create)
     as_dict = replace("FakeJob.as_dict", view)
+
+
+def _prewarm_drivers(runner: LocalJobRunner) -> None:
+    def create(self, *args, **kwargs) -> None:
+        create_job(self, *args, **kwargs)
+        if (kwargs.get("command") or {}).get("Name", "glueetl") in SPARK_COMMANDS:
+            runner.prewarm(self.region_name)
+
+    create_job = replace("GlueBackend.create_job", create)

@@ -13,6 +13,7 @@ import uuid
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from localaws import REGION
 from localaws.glue import glue_type, table_name
 from workflow_runs import run_execution
 
@@ -65,8 +66,8 @@ def glue_env(local_aws):
     return bucket, f"{bucket}-doubler"
 
 
-def run_job(local_aws, job: str, timeout: float = 300, **arguments) -> dict:
-    glue = local_aws.client("glue")
+def run_job(local_aws, job: str, timeout: float = 300, region: str = REGION, **arguments) -> dict:
+    glue = local_aws.client("glue", region=region)
     run_id = glue.start_job_run(JobName=job, Arguments={f"--{k}": v for k, v in arguments.items()})[
         "JobRunId"
     ]
@@ -115,6 +116,31 @@ def test_a_second_run_reuses_the_driver_with_a_fresh_session(local_aws, glue_env
     assert read_parquet(s3, bucket, "out/dt=2024-05-02/") == [10]
     assert read_parquet(s3, bucket, "out/dt=2024-05-01/") == [2, 4, 6]  # only its date replaced
     assert len(list(drivers.iterdir())) == started  # no new driver was started
+
+
+def test_create_job_starts_a_driver_that_its_first_run_takes(local_aws, glue_env):
+    """CreateJob starts Spark ahead of the first run (the JVM's start overlaps the rest of a
+    deployment); a run started before that driver is ready waits for it rather than starting
+    a second one. In a region of its own, whose pool is empty."""
+    bucket, _ = glue_env
+    region = "eu-west-2"
+    glue = local_aws.client("glue", region=region)
+    s3 = local_aws.client("s3")
+    s3.put_object(Bucket=bucket, Key="in/a.csv", Body=b"n\n7\n")
+    drivers = local_aws.state_dir / "glue" / "drivers"
+    started = len(list(drivers.iterdir()))
+    glue.create_job(
+        Name=f"{bucket}-early",
+        Role=ROLE,
+        Command={"Name": "glueetl", "ScriptLocation": f"s3://{bucket}/scripts/doubler.py"},
+        DefaultArguments={"--source": f"s3://{bucket}/in/", "--target": f"s3://{bucket}/early/"},
+        GlueVersion="5.0",
+    )
+    assert len(list(drivers.iterdir())) == started + 1
+    run = run_job(local_aws, f"{bucket}-early", region=region, run_date="d")
+    assert run["JobRunState"] == "SUCCEEDED", run.get("ErrorMessage")
+    assert read_parquet(s3, bucket, "early/dt=d/") == [14]
+    assert len(list(drivers.iterdir())) == started + 1
 
 
 def test_failed_script_reports_its_exception_and_writes_nothing(local_aws, glue_env):
