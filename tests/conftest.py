@@ -10,18 +10,14 @@ failure shows within the first minute instead of after the end-to-end applies:
 4. tests/e2e: terraform applies to the local AWS.
 
 Within a tier, tests keep pytest's order (by path), but for the e2e modules (see
-tests/support/deployments.py). The e2e roots are applied all at once, in the
-background (tests/support/deployments.py), from the first test after the last one that uses the
-local AWS: their applies, mostly the AWS provider's fixed waits, overlap Spark, the static checks
-and terraform test instead of adding to them.
+tests/support/deployments.py). The e2e roots are applied all at once, in the background, on a
+local AWS of their own, from the session's start (tests/support/deployments.py): their applies,
+mostly the AWS provider's fixed waits, overlap the first three tiers instead of adding to them.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -54,23 +50,21 @@ def tier(item: pytest.Item) -> int:
     return next((index for index, names in enumerate(TIERS) if top in names), len(TIERS))
 
 
-E2E_START = pytest.StashKey[pytest.Item]()
+DEPLOYMENTS = pytest.StashKey[Deployments]()
 
 
 def pytest_collection_modifyitems(session: pytest.Session, items: list[pytest.Item]) -> None:
     # Stable: pytest's order within a tier, but e2e modules in the order of their roots.
     items.sort(key=lambda item: (tier(item), module_rank(item) if tier(item) == E2E_TIER else 0))
-    if not tested_roots(items):
-        return
-    # The applies start after the last test before the e2e tier that uses the local AWS (some
-    # switch its IAM mode, some time its functions) and after the unit tests (which must not
-    # start it).
-    e2e = next(index for index, item in enumerate(items) if tier(item) == E2E_TIER)
-    start = next(index for index, item in enumerate(items) if tier(item) > 0)
-    for index, item in enumerate(items[:e2e]):
-        if "local_aws" in getattr(item, "fixturenames", ()):
-            start = max(start, index + 1)
-    session.stash[E2E_START] = items[start]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtestloop(session: pytest.Session) -> None:
+    """Before the first test: the e2e roots of the tests that will run start applying."""
+    names = tested_roots(session.items)
+    if names and not session.config.option.collectonly:
+        # What the tmp_path_factory fixture returns, which a hook cannot ask for.
+        session.stash[DEPLOYMENTS] = Deployments(names, session.config._tmp_path_factory)
 
 
 TIER_LABELS = ("unit", "local AWS and Spark", "static and terraform", "e2e", "other")
@@ -90,6 +84,8 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem):
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
+    if DEPLOYMENTS in session.stash:  # e.g. interrupted before an e2e test asked for them
+        session.stash[DEPLOYMENTS].close()
     seconds = session.stash.get(TIER_SECONDS, {})
     if len(seconds) >= 3:  # a whole suite's run, not a few tests
         timings.record("test", {label: seconds[label] for label in TIER_LABELS if label in seconds})
@@ -103,20 +99,15 @@ def local_aws(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def deployments(request, local_aws, tmp_path_factory):
-    """The e2e roots: applying in the background from the first request, destroyed in the
-    background from each module's end; the session's end waits for the destroys."""
-    deployed = Deployments(request, local_aws, tmp_path_factory)
+def deployments(request):
+    """The e2e roots, applying in the background since the session's start on the e2e tests'
+    own local AWS; destroyed in the background from each module's end; the session's end waits
+    for the destroys."""
+    if DEPLOYMENTS not in request.session.stash:
+        pytest.fail("no e2e root was collected: tests/support/deployments.py ROOTS names them")
+    deployed = request.session.stash[DEPLOYMENTS]
     yield deployed
-    deployed.destroy()
-
-
-@pytest.fixture(autouse=True)
-def start_e2e_applies(request):
-    """Starts the applies at the test chosen by pytest_collection_modifyitems."""
-    if request.session.stash.get(E2E_START, None) is request.node:
-        with contextlib.suppress(Exception):  # an e2e test asking for them reports the error
-            request.getfixturevalue("deployments")
+    deployed.close()
 
 
 @pytest.fixture(scope="session")
@@ -126,23 +117,3 @@ def layer_zip():
     if not path.exists():
         pytest.fail(f"{path} is missing: run 'make package' (make test does it)")
     return path
-
-
-@pytest.fixture(scope="session")
-def fixture_build_dir():
-    """Test-only functions from tests/fixtures/lambda_src, packaged like the real ones."""
-    out = ROOT / "build" / "test"
-    subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "scripts" / "package.py"),
-            "--src",
-            str(ROOT / "tests" / "fixtures" / "lambda_src"),
-            "--out",
-            str(out),
-            "--no-layer",
-        ],
-        check=True,
-        capture_output=True,
-    )
-    return out

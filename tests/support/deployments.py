@@ -1,66 +1,95 @@
-"""The e2e roots, applied all at once (the `deployments` fixture of tests/conftest.py).
+"""The e2e roots: their own local AWS, applied all at once from the start of the session.
 
 An apply against the local AWS is mostly the AWS provider's fixed waits (about 25 s per SQS queue
 or queue policy, 55 s per S3 lifecycle configuration, 5 s per Lambda function: README,
-"Divergences"), not work, so applies of different roots overlap almost for free. When the fixture
-is first asked for, every root of the collected e2e modules starts its init and apply in a thread
-of its own, each with its own work dir; each module's fixture waits for its own root only
-(`deployments.wait(name)`) and, when the module's tests are done, starts its destroy in the
-background (`deployments.release(name)`), so that destroys (waits too) overlap later modules'
-tests. The session's end waits for every destroy, and starts those of roots no module released
-(an apply that failed may have created part of its root); a destroy that fails fails the run.
+"Divergences"), not work. So when the session starts (tests/conftest.py), before the first unit
+test, a background thread starts a local AWS of the e2e tests' own and every root of the
+collected e2e modules starts its init and apply in a thread of its own, each with its own work
+dir: the applies overlap the unit, local AWS, Spark and static tiers instead of adding to them,
+and tests of those tiers that switch the server's IAM mode or time its functions do not meet
+them. Each e2e module's fixture waits for its own root only (`deployments.wait(name)`) and, when
+the module's tests are done, starts its destroy in the background (`deployments.release(name)`),
+so that destroys (waits too) overlap later modules' tests. The session's end waits for every
+destroy, and starts those of roots no module released (an apply that failed may have created
+part of its root); a destroy that fails fails the run.
+
+The threads are the session's (tests/support/threads.py): tests/unit/conftest.py lets them start
+processes while a unit test runs (the unit tests themselves still may not).
 """
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import threading
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
-from localaws.process import ROOT
+from localaws.process import ROOT, LocalAwsProcess
 from tfroot import TerraformError, TerraformRoot, warm_plugin_cache
+
+from tests.support.threads import BACKGROUND
 
 BUILD = ROOT / "build"
 E2E = ROOT / "tests" / "e2e"
 
 
-def packaged(*zips: str) -> None:
-    for name in zips:
-        if not (BUILD / "lambda" / name).exists():
-            pytest.fail(f"{BUILD / 'lambda' / name} is missing: run 'make package'")
+def packaged(*paths: Path) -> None:
+    for path in paths:
+        if not path.exists():
+            pytest.fail(f"{path} is missing: run 'make package' (make test does it)")
 
 
-def foundation(request: pytest.FixtureRequest) -> dict:
+def test_functions() -> Path:
+    """Test-only functions from tests/fixtures/lambda_src, packaged like the real ones."""
+    out = BUILD / "test"
+    subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "package.py"),
+            *("--src", str(ROOT / "tests" / "fixtures" / "lambda_src")),
+            *("--out", str(out), "--no-layer"),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return out
+
+
+def foundation() -> dict:
+    packaged(BUILD / "layers" / "ffmpeg.zip")
     return {
-        "build_dir": str(request.getfixturevalue("fixture_build_dir")),
-        "layer_zip": str(request.getfixturevalue("layer_zip")),
+        "build_dir": str(test_functions()),
+        "layer_zip": str(BUILD / "layers" / "ffmpeg.zip"),
         "prefix": f"fdn-{uuid.uuid4().hex[:6]}",
     }
 
 
-def sns_fanout(request: pytest.FixtureRequest) -> dict:
+def sns_fanout() -> dict:
     return {"artifacts_dir": str(BUILD), "name": f"vc-{uuid.uuid4().hex[:6]}"}
 
 
-def media_convert(request: pytest.FixtureRequest) -> dict:
-    packaged("media_split.zip")
+def media_convert() -> dict:
+    packaged(BUILD / "lambda" / "media_split.zip")
     return {"artifacts_dir": str(BUILD), "name": f"mc-{uuid.uuid4().hex[:6]}"}
 
 
-def rider_photo(request: pytest.FixtureRequest) -> dict:
-    packaged("photo_face_detection.zip")
+def rider_photo() -> dict:
+    packaged(BUILD / "lambda" / "photo_face_detection.zip")
     return {"artifacts_dir": str(BUILD), "name": f"rp-{uuid.uuid4().hex[:6]}"}
 
 
-def glue_medallion(request: pytest.FixtureRequest) -> dict:
+def glue_medallion() -> dict:
     return {"name": f"gm-{uuid.uuid4().hex[:6]}"}
 
 
 # Root under tests/terraform -> its variables besides `endpoint`; tests/e2e/test_<root>.py tests it.
 # Their modules run in this order (tests/conftest.py), the longest destroy first (measured alone:
 # 72, 59, 58, 33 and 16 s), so that each destroy overlaps the next modules' tests.
-ROOTS: dict[str, Callable[[pytest.FixtureRequest], dict]] = {
+ROOTS: dict[str, Callable[[], dict]] = {
     "glue_medallion": glue_medallion,
     "sns_fanout": sns_fanout,
     "rider_photo": rider_photo,
@@ -82,53 +111,79 @@ def module_rank(item: pytest.Item) -> int:
 
 
 class Deployments:
-    """The roots of this session's e2e modules: applying in the background, then destroyed."""
+    """The e2e tests' local AWS and roots: started and applied in the background, then
+    destroyed."""
 
-    def __init__(self, request: pytest.FixtureRequest, local_aws, tmp_path_factory) -> None:
-        names = tested_roots(request.session.items)
+    def __init__(self, names: list[str], tmp_path_factory: pytest.TempPathFactory) -> None:
+        self.names = names
+        self.server = LocalAwsProcess(tmp_path_factory.mktemp("localaws-e2e"))
+        self.work_dirs = {n: tmp_path_factory.mktemp(f"tf-{n.replace('_', '-')}") for n in names}
         self.roots: dict[str, TerraformRoot] = {}
         self.initialised: set[str] = set()
-        self.applies: dict[str, Future] = {}
+        self.applies: dict[str, Future] = {name: Future() for name in names}
         self.destroys: dict[str, Future] = {}
-        self._pool = ThreadPoolExecutor(max_workers=max(len(names), 1), thread_name_prefix="tf")
-        warm_plugin_cache()  # inits in parallel must only link the provider (tfroot.py)
-        for name in names:
+        self.started: Future = Future()  # the server
+        self.closed = False
+        self._pool = ThreadPoolExecutor(max(len(names), 1), thread_name_prefix=BACKGROUND)
+        self._starter = threading.Thread(target=self._start, name=f"{BACKGROUND}-start")
+        self._starter.start()
+
+    def _start(self) -> None:
+        try:
+            self.server.start()
+            warm_plugin_cache()  # inits in parallel must only link the provider (tfroot.py)
+        except Exception as error:  # every e2e test reports it
+            self.started.set_exception(error)
+            for apply in self.applies.values():
+                apply.set_exception(error)
+            return
+        self.started.set_result(self.server)
+        for name in self.names:
             try:
-                variables = {"endpoint": local_aws.endpoint, **ROOTS[name](request)}
+                variables = {"endpoint": self.server.endpoint, **ROOTS[name]()}
                 self.roots[name] = TerraformRoot(
                     ROOT / "tests" / "terraform" / name,
-                    tmp_path_factory.mktemp(f"tf-{name.replace('_', '-')}"),
-                    local_aws.environ(),
+                    self.work_dirs[name],
+                    self.server.environ(),
                     variables,
                 )
             except (Exception, pytest.fail.Exception) as error:  # this root's tests fail with it
-                self.applies[name] = Future()
                 self.applies[name].set_exception(error)
                 continue
-            self.applies[name] = self._pool.submit(self._apply, name)
+            self._pool.submit(self._apply, name)
 
-    def _apply(self, name: str) -> dict:
-        self.roots[name].init()
-        self.initialised.add(name)
-        return self.roots[name].apply()
+    def _apply(self, name: str) -> None:
+        try:
+            self.roots[name].init()
+            self.initialised.add(name)
+            self.applies[name].set_result(self.roots[name].apply())
+        except Exception as error:
+            self.applies[name].set_exception(error)
 
     def wait(self, name: str) -> tuple[TerraformRoot, dict]:
         """The root and its outputs once its apply is done (its error if it failed)."""
-        return self.roots.get(name), self.applies[name].result()
+        outputs = self.applies[name].result()
+        return self.roots[name], outputs
 
     def release(self, name: str) -> None:
         """Start destroying the root in the background: its tests are done."""
         if name in self.initialised and name not in self.destroys:
             self.destroys[name] = self._pool.submit(self.roots[name].destroy)
 
-    def destroy(self) -> None:
+    def close(self) -> None:
         """Wait for every destroy, after starting those of the initialised roots no module
-        released (their applies ended first); raise naming each destroy that failed."""
+        released (their applies ended first), then stop the server; raise naming each destroy
+        that failed."""
+        if self.closed:
+            return
+        self.closed = True
+        self._starter.join()
         for apply in self.applies.values():
             apply.exception()  # waits; the apply's error is its tests' to report
         for name in self.initialised:
             self.release(name)
         self._pool.shutdown()
+        self.server.stop()
         failed = [f"{name}: {d.exception()}" for name, d in self.destroys.items() if d.exception()]
         if failed:
             raise TerraformError("terraform destroy failed:\n" + "\n\n".join(failed))

@@ -7,7 +7,9 @@ directories (tests fake terraform with a script in tmp_path), and so is an in-pr
 server; a test asking for a fixture that starts one fails before the fixture runs. The guard
 hooks each test's phases rather than being a session fixture: a session fixture of tests/unit
 would stay in force for the later tiers of the same run, and a function fixture would start after
-the session fixtures (a server) that the test asked for.
+the session fixtures (a server) that the test asked for. The session's own threads
+(tests/support/threads.py: the e2e roots applying from the start of a whole run) may start
+processes.
 
 Those tests belong in tests/localaws, tests/spark, tests/terraform or tests/e2e.
 """
@@ -20,11 +22,14 @@ import shlex
 import shutil
 import subprocess
 import tempfile
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from moto.server import ThreadedMotoServer
+
+from tests.support.threads import BACKGROUND
 
 FIXTURES = {"local_aws": "the local AWS", "spark": "Spark"}
 JVM = {"java", "spark-submit", "spark-class", "spark-shell", "pyspark"}
@@ -62,6 +67,9 @@ def guarded(config: pytest.Config):
     allowed = temp_roots(config)
 
     def popen_init(self, *args, **kwargs):
+        if threading.current_thread().name.startswith(BACKGROUND):  # the session's, not the test's
+            _popen_init(self, *args, **kwargs)
+            return
         call = _popen_signature.bind(self, *args, **kwargs).arguments
         command = call["args"]
         if isinstance(command, (str, bytes, os.PathLike)):

@@ -4,17 +4,23 @@ that do each (with tests/unit/conftest.py as their unit/conftest.py)."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parents[2]
+
 UNIT_TESTS = """
 import subprocess
 import sys
+import threading
 
 from moto.server import ThreadedMotoServer
+
+from tests.support.threads import BACKGROUND
 
 
 def test_local_aws_script():
@@ -53,6 +59,30 @@ def test_fake_terraform(tmp_path):
 
 def test_other_processes():
     subprocess.run([sys.executable, "-c", "pass"], check=True)
+
+
+def terraform_in_a_thread(name):
+    errors = []
+
+    def start():
+        try:
+            subprocess.run(["terraform", "version"], check=False, capture_output=True)
+        except Exception as error:
+            errors.append(error)
+
+    thread = threading.Thread(target=start, name=name)
+    thread.start()
+    thread.join()
+    if errors:
+        raise errors[0]
+
+
+def test_thread_of_the_session():
+    terraform_in_a_thread(f"{BACKGROUND}-apply")
+
+
+def test_thread_of_the_test():
+    terraform_in_a_thread("worker")
 """
 
 # A fixture that would start something: it must not even be set up for a unit test.
@@ -89,6 +119,7 @@ def test_each_forbidden_start_fails_its_test_naming_the_command(tmp_path):
     subprocess.run(
         [*pytest, f"--basetemp={basetemp}", "--junitxml=report.xml"],
         cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},  # the guard imports tests.support
         capture_output=True,
         check=False,
     )
@@ -107,6 +138,8 @@ def test_each_forbidden_start_fails_its_test_naming_the_command(tmp_path):
         "test_local_aws_fixture",
         "test_fake_terraform",
         "test_other_processes",
+        "test_thread_of_the_session",
+        "test_thread_of_the_test",
         "test_outside_unit",
     }
     expected = {
@@ -116,10 +149,17 @@ def test_each_forbidden_start_fails_its_test_naming_the_command(tmp_path):
         "test_java_through_a_shell": "a unit test started a JVM (Spark): cd / && java -version",
         "test_real_terraform": "a unit test started real terraform (",
         "test_local_aws_fixture": "unit/test_starts.py::test_local_aws_fixture asks for local_aws",
+        "test_thread_of_the_test": "a unit test started real terraform (",
     }
     for name, message in expected.items():
         assert outcomes[name] is not None and message in outcomes[name], (name, outcomes[name])
     assert "spark-submit" in outcomes["test_spark_session"]
     assert not (basetemp / "local_aws_started").exists()
-    for allowed in ("test_fake_terraform", "test_other_processes", "test_outside_unit"):
+    allowed_starts = (
+        "test_fake_terraform",
+        "test_other_processes",
+        "test_thread_of_the_session",
+        "test_outside_unit",
+    )
+    for allowed in allowed_starts:
         assert outcomes[allowed] is None, (allowed, outcomes[allowed])
