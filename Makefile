@@ -45,7 +45,10 @@ prerequisites: ## Check for what the project cannot install itself (terraform is
 	@command -v java >/dev/null || { echo "java is missing: install a Java 17 runtime (Debian: apt install" \
 	  "openjdk-17-jre-headless); the local Glue runs the jobs' PySpark scripts with it" >&2; exit 1; }
 
-bootstrap: prerequisites $(VENV)/.installed $(CHECKOV_VENV)/.installed $(PARLIAMENT_VENV)/.installed terraform-config ## Create .venv with pinned tools; idempotent
+# The three venvs install side by side (pip waits on downloads and unpacking as much as on CPU).
+bootstrap: prerequisites terraform-config ## Create .venv with pinned tools; idempotent
+	@$(MAKE) --no-print-directory --jobs=3 --output-sync=target \
+	  $(VENV)/.installed $(CHECKOV_VENV)/.installed $(PARLIAMENT_VENV)/.installed
 
 terraform-config: ## Point terraform at the local provider mirror (TF_PROVIDER_MIRROR overrides)
 	@mkdir -p $(dir $(TF_CLI))
