@@ -791,6 +791,17 @@ def _serve_child_executions() -> None:
 
     stop = replace("StepFunctionsParserBackend.stop_execution", stop_execution)
 
+    def describe_execution_response(self):
+        answer = describe_response(self)
+        child = child_execution(self._get_param("executionArn"))
+        if child is not None:  # "returned only if the execution was started by a Map Run"
+            answer.result["mapRunArn"] = child.map_run_arn
+        return answer
+
+    describe_response = replace(
+        "StepFunctionResponse.describe_execution", describe_execution_response
+    )
+
 
 def _serve_map_run_api() -> None:
     """ListExecutions(mapRunArn) lists the Map Run's child executions; DescribeMapRun,

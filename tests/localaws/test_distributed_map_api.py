@@ -164,6 +164,8 @@ def test_list_executions_of_a_map_run_filters_by_status(sfn):
     (failed,) = sfn.client.list_executions(mapRunArn=run_arn, statusFilter="FAILED")["executions"]
     described = sfn.client.describe_execution(executionArn=failed["executionArn"])
     assert (described["status"], described["error"]) == ("FAILED", "Boom")
+    assert described["mapRunArn"] == run_arn
+    assert described["stateMachineArn"].startswith(f"{state_machine}/")
     history = sfn.client.get_execution_history(executionArn=failed["executionArn"])["events"]
     assert history[0]["type"] == "ExecutionStarted"
     assert history[-1]["type"] == "ExecutionFailed"
