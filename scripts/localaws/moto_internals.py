@@ -97,6 +97,17 @@ REPLACED = (
     f"{_SFN}.asl.parse.intrinsic.preprocessor.Preprocessor.visitFunc_arg_string",
     f"{_ASL}.common.string.string_expression.StringJSONata._eval_body",
     f"{_SFN}.asl.jsonata.validations._validate_null_output",
+    # distributed_map.py
+    f"{_SFN}.asl.parse.asl_parser.AmazonStateLanguageParser.parse",
+    f"{_ASL}.state.exec.state_map.iteration.distributed_iteration_component"
+    ".DistributedIterationComponent._eval_body",
+    f"{_SFN}.models.StepFunctionsParserBackend.describe_execution",
+    f"{_SFN}.models.StepFunctionsParserBackend.stop_execution",
+    f"{_SFN}.models.StepFunctionsParserBackend.describe_map_run",
+    f"{_SFN}.models.StepFunctionsParserBackend.update_map_run",
+    f"{_SFN}.models.StepFunctionsParserBackend.list_map_runs",
+    "moto.stepfunctions.responses.StepFunctionResponse.list_executions",
+    "moto.stepfunctions.responses.StepFunctionResponse.describe_execution",
 )
 
 # What moto lacks and `add` adds: if moto gains one, the local one may be needed no longer.
@@ -199,6 +210,18 @@ IMPORTED = (
     f"{_TASK}.service.resource.ResourceCondition",
     f"{_TASK}.service.state_task_service_callback.StateTaskServiceCallback",  # subclassed
     f"{_TASK}.service.state_task_service_callback._DELAY_SECONDS_SYNC_CONDITION_CHECK",
+    # distributed_map.py
+    "moto.stepfunctions.exceptions.ResourceNotFound",
+    f"{_SFN}.api.MapRunFailedEventDetails",
+    f"{_SFN}.api.MapRunStartedEventDetails",
+    f"{_SFN}.api.MapRunStatus",
+    f"{_SFN}.api.StateMachineType",
+    f"{_SFN}.asl.component.component.Component",
+    f"{_SFN}.asl.eval.states.ItemData",
+    f"{_SFN}.asl.eval.states.MapData",
+    f"{_SFN}.asl.utils.boto_client",
+    f"{_SFN}.asl.utils.json_path",
+    f"{_TASK}.credentials.StateCredentials",
 )
 
 

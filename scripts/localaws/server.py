@@ -109,6 +109,7 @@ class LocalAws:
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
         from . import (
+            distributed_map,
             events,
             glue,
             lambda_service,
@@ -129,6 +130,7 @@ class LocalAws:
         self.poller = events.SqsPoller(self.lambda_service)
         self.poller.start()
         stepfunctions.install()
+        distributed_map.install()
         rekognition.install()
         mediaconvert.install(endpoint)
         sns.install()

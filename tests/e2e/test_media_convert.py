@@ -41,6 +41,13 @@ def mediaconvert_workflow(deployed):
     return root, outputs["media_convert_mediaconvert"]
 
 
+@pytest.fixture(scope="module")
+def distributed_workflow(deployed):
+    """The ffmpeg backend with a Distributed Map: a child execution per part."""
+    root, outputs = deployed
+    return root, outputs["media_convert_distributed"]
+
+
 def executions_for(local_aws, outputs: dict, key: str, timeout: float = 60) -> list[dict]:
     """Executions whose input names this key (the start function runs asynchronously)."""
     sfn = local_aws.client("stepfunctions")
@@ -106,6 +113,28 @@ def test_mediaconvert_backend_converts_exactly(
         json.loads(e["taskSucceededEventDetails"]["output"])["Job"]["Status"] == "COMPLETE"
         for e in jobs
     )
+
+
+def test_distributed_map_encodes_each_part_in_a_child_execution(
+    local_aws, distributed_workflow, tmp_path
+):
+    """A 7 s clip at SegmentDuration 2 is 4 parts, run as 4 STANDARD child executions of the
+    Map Run, 2 at a time (map_max_concurrency), and merged frame-exactly."""
+    _, outputs = distributed_workflow
+    execution = assert_converted_exactly(local_aws, outputs, tmp_path, 7, "aac", (640, 360))
+    sfn = local_aws.client("stepfunctions")
+    (run,) = sfn.list_map_runs(executionArn=execution["executionArn"])["mapRuns"]
+    assert run["stateMachineArn"] == f"{outputs['state_machine_arn']}/Parts"
+    described = sfn.describe_map_run(mapRunArn=run["mapRunArn"])
+    assert described["status"] == "SUCCEEDED"
+    assert described["maxConcurrency"] == 2
+    assert described["executionCounts"]["succeeded"] == described["itemCounts"]["total"] == 4
+    children = sfn.list_executions(mapRunArn=run["mapRunArn"])["executions"]
+    assert len(children) == 4 and {c["status"] for c in children} == {"SUCCEEDED"}
+    # Never more than two at once: each child started after all but one earlier start ended.
+    spans = sorted((c["startDate"], c["stopDate"]) for c in children)
+    for index, (start, _) in enumerate(spans):
+        assert sum(1 for s, e in spans[:index] if e > start) <= 1
 
 
 def assert_converted_exactly(local_aws, outputs, tmp_path, seconds, audio, size) -> dict:
@@ -257,7 +286,7 @@ def test_an_event_the_start_function_fails_on_is_kept(local_aws, workflow):
 
 
 def test_deployed_state_machines_are_valid_and_every_task_retries(
-    local_aws, workflow, mediaconvert_workflow
+    local_aws, workflow, mediaconvert_workflow, distributed_workflow
 ):
-    for _, outputs in (workflow, mediaconvert_workflow):
+    for _, outputs in (workflow, mediaconvert_workflow, distributed_workflow):
         assert_deployed_definition_is_sound(local_aws, outputs["state_machine_arn"])

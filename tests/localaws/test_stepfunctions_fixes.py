@@ -567,14 +567,20 @@ def test_create_accepts_what_aws_accepts(sfn):
 
 
 def test_a_definition_the_local_engine_cannot_run_is_refused_saying_so(sfn):
-    """A Distributed Map with EXPRESS children is valid on AWS (validation says OK) but moto's
-    engine cannot run it: CreateStateMachine refuses it naming the local limitation."""
+    """A Distributed Map writing its results with a WriterConfig Transformation is valid on AWS
+    (validation says OK) but the local engine does not run it: CreateStateMachine refuses it
+    naming the local limitation."""
     processor = {
         "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"},
         "StartAt": "X",
         "States": {"X": {"Type": "Pass", "End": True}},
     }
-    definition = single({"Type": "Map", "ItemProcessor": processor})
+    writer = {
+        "Resource": "arn:aws:states:::s3:putObject",
+        "Parameters": {"Bucket": "results", "Prefix": "out"},
+        "WriterConfig": {"OutputType": "JSON", "Transformation": "COMPACT"},
+    }
+    definition = single({"Type": "Map", "ItemProcessor": processor, "ResultWriter": writer})
     validated = sfn.client.validate_state_machine_definition(definition=json.dumps(definition))
     assert validated["result"] == "OK", validated["diagnostics"]
     with pytest.raises(ClientError) as refused:

@@ -270,6 +270,14 @@ locals {
     [module.split.function_arn, module.merge.function_arn, module.cleanup.function_arn],
     module.encode[*].function_arn, module.prepare[*].function_arn,
   )
+  distributed          = var.map_mode == "distributed"
+  map_run_label        = "Parts"
+  states_arn_prefix    = "arn:${data.aws_partition.current.partition}:states:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}"
+  state_machine_arn    = "${local.states_arn_prefix}:stateMachine:${var.name}"
+  execution_arn_prefix = "${local.states_arn_prefix}:execution:${var.name}"
+  # A part per child execution: STANDARD, as an encode may outrun an Express execution's 5
+  # minutes and MediaConvert's createJob.sync is not available to Express workflows.
+  processor_config        = jsonencode(local.distributed ? { Mode = "DISTRIBUTED", ExecutionType = "STANDARD" } : { Mode = "INLINE" })
   mediaconvert_arn_prefix = "arn:${data.aws_partition.current.partition}:mediaconvert:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}"
 
   state_machine_statements = concat(
@@ -303,10 +311,26 @@ locals {
         resources = ["arn:${data.aws_partition.current.partition}:events:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:rule/StepFunctionsGetEventsForMediaConvertJobRule"]
       },
     ] : statement if local.mediaconvert],
+    [for statement in [
+      {
+        # "IAM policies for using Distributed Map states": the role starts the child executions
+        # on its own state machine and describes and stops them. The ARNs are built from the
+        # name: naming module.state_machine.arn here would make its role policy depend on it.
+        sid       = "StartPartExecutions"
+        actions   = ["states:StartExecution"]
+        resources = [local.state_machine_arn]
+      },
+      {
+        sid       = "ManagePartExecutions"
+        actions   = ["states:DescribeExecution", "states:StopExecution"]
+        resources = ["${local.execution_arn_prefix}/${local.map_run_label}:*"]
+      },
+    ] : statement if local.distributed],
   )
 
   # The backend's Map iteration: an encode Lambda, or a MediaConvert job per part.
   item_processor = local.mediaconvert ? templatefile("${path.module}/item_processor.mediaconvert.asl.json", {
+    processor_config     = local.processor_config
     prepare_function_arn = module.prepare[0].function_arn
     job_template = jsonencode(jsondecode(templatefile("${path.module}/mediaconvert_job.json", {
       role_arn             = aws_iam_role.mediaconvert[0].arn
@@ -316,6 +340,7 @@ locals {
       quality_tuning_level = var.mediaconvert_quality_tuning_level
     })))
     }) : templatefile("${path.module}/item_processor.ffmpeg.asl.json", {
+    processor_config    = local.processor_config
     encode_function_arn = module.encode[0].function_arn
   })
 }
@@ -330,6 +355,8 @@ module "state_machine" {
     merge_function_arn   = module.merge.function_arn
     cleanup_function_arn = module.cleanup.function_arn
     max_concurrency      = var.map_max_concurrency
+    distributed          = local.distributed
+    map_run_label        = local.map_run_label
   })
   description        = "Execution role of the ${var.name} media-convert state machine"
   policy_statements  = local.state_machine_statements

@@ -1,6 +1,17 @@
 output "state_machine_arn" {
   description = "ARN of the media-convert state machine."
   value       = module.state_machine.arn
+
+  precondition {
+    # Step Functions quotas: an inline Map runs at most 40 iterations at once.
+    condition     = var.map_mode == "distributed" || var.map_max_concurrency <= 40
+    error_message = "map_max_concurrency over 40 needs map_mode = \"distributed\" (an inline Map runs at most 40 iterations at once)."
+  }
+}
+
+output "map_mode" {
+  description = "How the Map runs the parts: inline or distributed (child executions)."
+  value       = var.map_mode
 }
 
 output "state_machine_name" {

@@ -175,14 +175,25 @@ variable "thumbnail_width" {
   }
 }
 
+variable "map_mode" {
+  description = "How the Map runs the parts: \"inline\" (iterations inside the execution, at most 40 at once) or \"distributed\" (a child execution per part, up to 10,000 at once). Choose distributed when a source gives more parts than 40 at once can encode in time (a 1-hour source at segment_duration 10 is 360 parts)."
+  type        = string
+  default     = "inline"
+
+  validation {
+    condition     = contains(["inline", "distributed"], var.map_mode)
+    error_message = "map_mode must be \"inline\" or \"distributed\"."
+  }
+}
+
 variable "map_max_concurrency" {
-  description = "How many parts are encoded at once (0 lets Step Functions decide, up to 40 inline)."
+  description = "How many parts are encoded at once (0 lets Step Functions decide): up to 40 inline, 10,000 distributed."
   type        = number
   default     = 10
 
   validation {
-    condition     = var.map_max_concurrency >= 0 && var.map_max_concurrency <= 40
-    error_message = "map_max_concurrency must be between 0 and 40."
+    condition     = var.map_max_concurrency >= 0 && var.map_max_concurrency <= 10000 && floor(var.map_max_concurrency) == var.map_max_concurrency
+    error_message = "map_max_concurrency must be a whole number between 0 and 10000 (and at most 40 with map_mode \"inline\")."
   }
 }
 

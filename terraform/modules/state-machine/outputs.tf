@@ -32,3 +32,8 @@ output "policy" {
   description = "The role's inline policy document (JSON), for review and plan-level tests of callers."
   value       = aws_iam_role_policy.this.policy
 }
+
+output "definition" {
+  description = "The definition as deployed (compact JSON), for review and plan-level tests of callers."
+  value       = aws_sfn_state_machine.this.definition
+}

@@ -224,14 +224,90 @@ run "rejects_invalid_settings" {
     output_height                   = 719
     video_crf                       = 52
     x264_preset                     = "placebo"
-    map_max_concurrency             = 41
+    map_max_concurrency             = 10001
+    map_mode                        = "fanout"
   }
 
   expect_failures = [
     var.name, var.artifacts_dir, var.source_suffixes, var.segment_duration, var.transcoder,
     var.mediaconvert_qvbr_quality_level, var.output_height, var.video_crf, var.x264_preset,
-    var.map_max_concurrency,
+    var.map_max_concurrency, var.map_mode,
   ]
+}
+
+run "inline_map_runs_at_most_40_parts_at_once" {
+  command = plan
+
+  variables {
+    map_max_concurrency = 41
+  }
+
+  expect_failures = [output.state_machine_arn]
+}
+
+run "inline_map_by_default" {
+  command = plan
+
+  assert {
+    condition = (
+      jsondecode(module.state_machine.definition).States.Map.ItemProcessor.ProcessorConfig == { Mode = "INLINE" } &&
+      !can(jsondecode(module.state_machine.definition).States.Map.Label) &&
+      length([for s in jsondecode(module.state_machine.policy).Statement : s if startswith(s.Sid, "StartPart") || startswith(s.Sid, "ManagePart")]) == 0
+    )
+    error_message = "An inline Map needs no child executions, so no states: grants."
+  }
+}
+
+run "distributed_map_runs_a_child_execution_per_part" {
+  command = plan
+
+  variables {
+    map_mode            = "distributed"
+    map_max_concurrency = 400
+  }
+
+  assert {
+    condition = (
+      jsondecode(module.state_machine.definition).States.Map.ItemProcessor.ProcessorConfig == { Mode = "DISTRIBUTED", ExecutionType = "STANDARD" } &&
+      jsondecode(module.state_machine.definition).States.Map.Label == "Parts" &&
+      jsondecode(module.state_machine.definition).States.Map.MaxConcurrency == 400 &&
+      output.map_mode == "distributed"
+    )
+    error_message = "A distributed Map runs each part as a STANDARD child execution, labelled Parts, 400 at once."
+  }
+  assert {
+    # "IAM policies for using Distributed Map states": StartExecution on the state machine
+    # itself, DescribeExecution and StopExecution on its child executions only.
+    condition = [for s in jsondecode(module.state_machine.policy).Statement : s if contains(["StartPartExecutions", "ManagePartExecutions"], s.Sid)] == [
+      {
+        Sid      = "StartPartExecutions"
+        Effect   = "Allow"
+        Action   = ["states:StartExecution"]
+        Resource = ["arn:aws:states:eu-west-1:111122223333:stateMachine:catalog-media"]
+      },
+      {
+        Sid      = "ManagePartExecutions"
+        Effect   = "Allow"
+        Action   = ["states:DescribeExecution", "states:StopExecution"]
+        Resource = ["arn:aws:states:eu-west-1:111122223333:execution:catalog-media/Parts:*"]
+      },
+    ]
+    error_message = "The role starts child executions of its own state machine only, and manages those only."
+  }
+}
+
+run "distributed_map_with_the_mediaconvert_backend" {
+  command = plan
+
+  variables {
+    map_mode   = "distributed"
+    transcoder = "mediaconvert"
+  }
+
+  assert {
+    condition     = jsondecode(module.state_machine.definition).States.Map.ItemProcessor.ProcessorConfig.Mode == "DISTRIBUTED" && jsondecode(module.state_machine.definition).States.Map.ItemProcessor.StartAt == "PrepareMediaConvertJob"
+    error_message = "The MediaConvert backend's iteration runs as the child executions too."
+  }
 }
 
 run "mediaconvert_rejects_outputs_below_its_minimum" {
