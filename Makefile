@@ -12,7 +12,7 @@ TF_CLI      := build/terraform/cli.tfrc
 export TF_CLI_CONFIG_FILE := $(abspath $(TF_CLI))
 export TF_IN_AUTOMATION := 1
 
-.PHONY: help prerequisites bootstrap terraform-config package test test-unit lint fmt docs demo bench clean
+.PHONY: help prerequisites bootstrap terraform-config package test test-unit lint fmt docs demo load bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -81,6 +81,10 @@ docs: $(VENV)/.installed ## Regenerate the Inputs/Outputs tables of the module R
 
 demo: bootstrap package ## Run the workflows on the local AWS and show the results
 	$(PY) scripts/demo.py
+
+# LOAD_ARGS="--uploads 50 --riders 20" for a bigger run, "--keep" to leave the stack up.
+load: bootstrap package ## Bursts and the known races through the four workflows, every input accounted for
+	$(PY) scripts/load_suite.py $(LOAD_ARGS)
 
 BENCHES ?= foundation media_convert glue_medallion iam
 

@@ -16,6 +16,7 @@ from moto.awslambda.models import lambda_backends
 from moto.sqs.models import sqs_backends
 
 from . import authorization
+from .lambda_runtime import Throttled
 from .lambda_service import LambdaService
 from .moto_internals import replace
 from .sqs import customer_managed_key
@@ -184,7 +185,13 @@ class SqsPoller:
             fn = lambda_backends[esm.account_id][esm.region].get_function(esm.function_arn)
             queue_arn = esm.event_source_arn
             event = {"Records": [sqs_record(m, queue_arn, esm.region) for m in messages]}
-            result = self.service.invoke(fn, json.dumps(event))
+            try:
+                result = self.service.invoke(fn, json.dumps(event))
+            except Throttled:
+                # Mappings do not look at reserved concurrency (Lambda developer guide,
+                # "Configuring scaling behavior for SQS event source mappings"): the throttled
+                # batch becomes visible again after the visibility timeout, as a failed one.
+                return
             if result.error_type:
                 return  # the whole batch becomes visible again after the visibility timeout
             failed = set()

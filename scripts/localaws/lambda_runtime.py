@@ -5,6 +5,12 @@ zip and layers (cached by hash), maps the layers as Lambda's /opt would be (``py
 ``sys.path``, ``bin/`` on ``PATH``), and runs the handler in a worker process with the function's
 interpreter, environment, handler string and timeout. boto3 inside the function reaches the local
 server through ``AWS_ENDPOINT_URL``, so handler code has no test-only branches.
+
+Sandboxes are kept warm for reuse and retired after ``idle_seconds`` without an invocation, as
+Lambda shuts down idle execution environments. At most ``max_workers`` run per function: this
+machine's limit, not AWS's (an account runs 1,000 at once), so an invocation past it waits for a
+free sandbox instead of failing. A reserved concurrency (PutFunctionConcurrency) is AWS's limit
+and is enforced as Lambda does: an invocation past it is throttled (``Throttled``).
 """
 
 from __future__ import annotations
@@ -31,6 +37,12 @@ from pathlib import Path
 BOOTSTRAP = Path(__file__).with_name("lambda_bootstrap.py")
 TIMEOUT_ERROR = "Sandbox.Timedout"
 INIT_TIMEOUT = 30.0  # Lambda allows 10 s of init; shared CI machines are slower
+# Lambda does not document how long an idle environment lives (minutes in practice); two
+# minutes keeps a demo or a test module warm and frees the memory soon after a load run.
+IDLE_SECONDS = 120.0
+# Sandboxes per function: each is a Python process (~50 MB with boto3), and two cores gain
+# nothing from more parallel ones; a Map or a burst past it queues instead.
+MAX_WORKERS = 4
 
 
 class RuntimeInitFailed(Exception):
@@ -39,6 +51,11 @@ class RuntimeInitFailed(Exception):
 
 class RuntimeNotAvailable(Exception):
     """The interpreter for a function's runtime is not installed on this machine."""
+
+
+class Throttled(Exception):
+    """Every unit of the function's reserved concurrency is in use: Lambda refuses the invocation
+    (TooManyRequestsException, reason ReservedFunctionConcurrentInvocationLimitExceeded)."""
 
 
 def find_interpreter(runtime: str) -> str:
@@ -145,7 +162,7 @@ class Worker:
     process: subprocess.Popen
     replies: io.TextIOWrapper
     tmp_dir: Path
-    used: int = field(default=0)
+    idle_since: float = field(default=0.0)
 
     def close(self) -> None:
         if self.process.poll() is None:
@@ -155,6 +172,11 @@ class Worker:
         if self.process.stdin:
             self.process.stdin.close()
         shutil.rmtree(self.tmp_dir, ignore_errors=True)
+
+
+def reserved_concurrency(fn) -> int | None:
+    value = getattr(fn, "reserved_concurrency", None)  # moto keeps PutFunctionConcurrency's value
+    return None if value is None else int(value)
 
 
 def _extract(zip_bytes: bytes, target: Path) -> None:
@@ -175,16 +197,31 @@ def _extract(zip_bytes: bytes, target: Path) -> None:
 class LocalLambdaRuntime:
     """Runs functions of moto's Lambda backend in reusable worker processes."""
 
-    def __init__(self, state_dir: Path, endpoint: str, sdk_dir: Path | None) -> None:
+    def __init__(
+        self,
+        state_dir: Path,
+        endpoint: str,
+        sdk_dir: Path | None,
+        max_workers: int = MAX_WORKERS,
+        idle_seconds: float = IDLE_SECONDS,
+    ) -> None:
         self.state_dir = state_dir
         self.endpoint = endpoint
         self.sdk_dir = sdk_dir
+        self.max_workers = max_workers
+        self.idle_seconds = idle_seconds
         self.faults = FaultInjector()
         self.invocations: list[Invocation] = []
         self._idle: dict[tuple, list[Worker]] = {}
+        self._busy: dict[str, int] = {}  # function ARN -> sandboxes running an invocation
+        self._current: dict[str, tuple] = {}  # function ARN -> key of its latest configuration
+        self._throttles: dict[str, int] = {}  # function ARN -> invocations refused
         self._lock = threading.Lock()
+        self._freed = threading.Condition(self._lock)
         self._extract_lock = threading.Lock()
         self._counter = itertools.count()
+        self._stopping = threading.Event()
+        threading.Thread(target=self._retire_idle, name="lambda-idle", daemon=True).start()
 
     # --- sandbox preparation -------------------------------------------------------------
     def _cached_tree(self, kind: str, digest: str, fill) -> Path:
@@ -332,23 +369,100 @@ class LocalLambdaRuntime:
 
     def _acquire(self, fn, layer_zips: list[bytes]) -> tuple[Worker, bool]:
         key = self._worker_key(fn, layer_zips)
-        with self._lock:
-            stale = [k for k in self._idle if k[0] == key[0] and k != key]
+        arn = key[0]
+        reserved = reserved_concurrency(fn)
+        with self._freed:
+            self._current[arn] = key
+            stale = [k for k in self._idle if k[0] == arn and k != key]
             for k in stale:  # the function was updated: its old sandboxes are gone
                 for worker in self._idle.pop(k):
                     worker.close()
+            if reserved is not None and self._busy.get(arn, 0) >= reserved:
+                self._throttles[arn] = self._throttles.get(arn, 0) + 1
+                raise Throttled(f"{fn.function_name}: reserved concurrency {reserved} in use")
+            while self._busy.get(arn, 0) >= self.max_workers:
+                self._freed.wait()
+            self._busy[arn] = self._busy.get(arn, 0) + 1
             pool = self._idle.get(key, [])
             while pool:
                 worker = pool.pop()
                 if worker.process.poll() is None:
                     return worker, False
-        return self._spawn(fn, key, layer_zips), True
+                worker.close()
+        try:
+            return self._spawn(fn, key, layer_zips), True
+        except BaseException:
+            self._release_slot(arn)
+            raise
 
-    def _release(self, worker: Worker) -> None:
+    def _release(self, worker: Worker, reusable: bool) -> None:
+        """Back to the idle pool if it may serve again (same configuration, still healthy)."""
+        with self._freed:
+            reusable = reusable and worker.key == self._current.get(worker.key[0])
+            if reusable:
+                worker.idle_since = time.monotonic()
+                self._idle.setdefault(worker.key, []).append(worker)
+            self._busy[worker.key[0]] -= 1
+            self._freed.notify_all()
+        if not reusable:
+            worker.close()
+
+    def _release_slot(self, arn: str) -> None:
+        with self._freed:
+            self._busy[arn] -= 1
+            self._freed.notify_all()
+
+    def _retire_idle(self) -> None:
+        """Ends sandboxes idle for longer than idle_seconds (checked at least every second)."""
+        while not self._stopping.wait(min(1.0, max(0.05, self.idle_seconds / 4))):
+            cutoff = time.monotonic() - self.idle_seconds
+            with self._lock:
+                expired = [w for pool in self._idle.values() for w in pool if w.idle_since < cutoff]
+                for key, pool in list(self._idle.items()):
+                    kept = [w for w in pool if w.idle_since >= cutoff]
+                    if kept:
+                        self._idle[key] = kept
+                    else:
+                        del self._idle[key]
+            for worker in expired:
+                worker.close()
+
+    def workers(self) -> dict:
+        """The sandboxes by function name: running an invocation, idle (and their process ids),
+        and the invocations throttled."""
         with self._lock:
-            self._idle.setdefault(worker.key, []).append(worker)
+            functions: dict[str, dict] = {}
+
+            def entry(arn: str) -> dict:
+                return functions.setdefault(
+                    arn.split(":")[6], {"busy": 0, "idle": 0, "idle_pids": [], "throttles": 0}
+                )
+
+            for arn, busy in self._busy.items():
+                if busy:
+                    entry(arn)["busy"] = busy
+            for arn, throttles in self._throttles.items():
+                entry(arn)["throttles"] = throttles
+            for key, pool in self._idle.items():
+                entry(key[0])["idle"] += len(pool)
+                entry(key[0])["idle_pids"] += [w.process.pid for w in pool]
+        return {
+            "max_per_function": self.max_workers,
+            "idle_seconds": self.idle_seconds,
+            "total": sum(f["busy"] + f["idle"] for f in functions.values()),
+            "functions": functions,
+        }
+
+    def configure(self, max_workers: int | None = None, idle_seconds: float | None = None) -> None:
+        with self._freed:
+            if max_workers is not None:
+                self.max_workers = max_workers
+            if idle_seconds is not None:
+                self.idle_seconds = idle_seconds
+            self._freed.notify_all()  # a higher cap lets waiting invocations start
 
     def shutdown(self) -> None:
+        self._stopping.set()
         with self._lock:
             for pool in self._idle.values():
                 for worker in pool:
@@ -367,6 +481,9 @@ class LocalLambdaRuntime:
         else:
             try:
                 result = self._run(fn, event, layer_zips, request_id, record)
+            except Throttled:
+                self.invocations.remove(record)  # Lambda counts throttles apart from invocations
+                raise
             except (RuntimeNotAvailable, RuntimeInitFailed) as exc:
                 error_type = "Runtime.InvalidRuntime"
                 if isinstance(exc, RuntimeInitFailed):
@@ -407,11 +524,11 @@ class LocalLambdaRuntime:
         logs = log_path.read_text(errors="replace") if log_path.exists() else ""
         if line:
             reply = json.loads(line)
-            self._release(worker)
+            self._release(worker, reusable=True)
             error_type = None if reply["ok"] else json.loads(reply["payload"])["errorType"]
             return Result(reply["payload"], error_type, logs)
         timed_out = worker.process.poll() is None
-        worker.close()
+        self._release(worker, reusable=False)
         if timed_out:
             error_type, message = TIMEOUT_ERROR, f"Task timed out after {fn.timeout:.2f} seconds"
         else:

@@ -7,16 +7,18 @@ import base64
 import io
 import json
 import logging
+import threading
 import time
 import types
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 
 from moto.awslambda.exceptions import InvalidParameterValueException, LambdaClientError
 from moto.awslambda.models import LambdaFunction, lambda_backends
 
 from . import authorization
-from .lambda_runtime import LocalLambdaRuntime, Result
+from .lambda_runtime import LocalLambdaRuntime, Result, Throttled
 from .moto_internals import replace
 from .sqs import customer_managed_key
 
@@ -27,6 +29,12 @@ EXTRA_CONFIG_KEYS = ("DeadLetterConfig", "KMSKeyArn", "LoggingConfig")
 # AWS retries a failed asynchronous invocation twice, after about 1 and 2 minutes; locally the
 # waits are seconds so that tests of the retry and dead-letter paths stay short.
 ASYNC_RETRY_DELAYS = (1.0, 2.0)
+# A throttled asynchronous invocation goes back to the function's event queue and is tried again
+# "for up to 6 hours by default. The retry interval increases exponentially from 1 second after
+# the first attempt to a maximum of 5 minutes" (Lambda developer guide, "How Lambda handles
+# errors and retries with asynchronous invocation"); throttles use none of the retry attempts.
+THROTTLE_FIRST_DELAY, THROTTLE_MAX_DELAY = 1.0, 300.0
+MAX_EVENT_AGE = 21600  # MaximumEventAgeInSeconds' default
 
 # Lambda quotas ("Invocation payload (request and response)": 6 MB synchronous, 1 MB asynchronous
 # since October 2025; "Deployment package (.zip file archive) size": 250 MB unzipped, including
@@ -35,6 +43,23 @@ SYNC_REQUEST_LIMIT = 6 * 1024 * 1024  # "Request must be smaller than 6291456 by
 SYNC_RESPONSE_LIMIT = 6 * 1024 * 1024 + 100  # "... maximum allowed payload size (6291556 bytes)."
 ASYNC_REQUEST_LIMIT = 1024 * 1024  # was 262144: "... for the Event invocation type (limit N bytes)"
 UNZIPPED_LIMIT = 262_144_000
+
+
+class TooManyRequests(LambdaClientError):
+    """Lambda's answer to a synchronous invocation past the function's reserved concurrency
+    (HTTP 429; the Invoke API reference's TooManyRequestsException with its Reason)."""
+
+    code = 429
+
+    def __init__(self) -> None:
+        super().__init__("TooManyRequestsException", "Rate Exceeded.")
+        self.description = json.dumps(
+            {
+                "Reason": "ReservedFunctionConcurrentInvocationLimitExceeded",
+                "Type": "User",
+                "message": "Rate Exceeded.",
+            }
+        )
 
 
 class RequestEntityTooLarge(LambdaClientError):
@@ -103,6 +128,17 @@ def layer_zips(fn: LambdaFunction) -> list[bytes]:
     return [backend.layers_versions_by_arn(layer["Arn"]).code_bytes for layer in fn.layers]
 
 
+@dataclass
+class AsyncEvent:
+    """An event in a function's asynchronous queue and the attempts made so far."""
+
+    fn: LambdaFunction
+    body: str
+    queued: float = field(default_factory=time.monotonic)
+    retries: int = 0
+    throttles: int = 0
+
+
 class LambdaService:
     """Invokes functions synchronously or asynchronously, as the Lambda API and triggers do."""
 
@@ -111,6 +147,7 @@ class LambdaService:
         self._async = ThreadPoolExecutor(async_workers, thread_name_prefix="lambda-async")
 
     def invoke(self, fn: LambdaFunction, event: str) -> Result:
+        """Runs the function; raises Throttled past its reserved concurrency."""
         result = self.runtime.invoke(fn, event, layer_zips(fn))
         if _may_write_logs(fn):  # without the grant, Lambda drops the function's logs
             fn.logs_backend.ensure_log_group(fn.logs_group_name)  # Lambda creates it when missing
@@ -118,18 +155,36 @@ class LambdaService:
         return result
 
     def invoke_async(self, fn: LambdaFunction, event: str) -> None:
-        self._async.submit(self._invoke_with_retries, fn, event)
+        self._async.submit(self._attempt, AsyncEvent(fn, event))
 
-    def _invoke_with_retries(self, fn: LambdaFunction, event: str) -> None:
-        retries = ASYNC_RETRY_DELAYS[: _max_retry_attempts(fn)]
-        for delay in (*retries, None):
-            result = self.invoke(fn, event)
+    def _later(self, delay: float, queued: AsyncEvent) -> None:
+        """Back into the queue after `delay`, without holding one of the pool's threads."""
+        timer = threading.Timer(delay, self._async.submit, (self._attempt, queued))
+        timer.daemon = True
+        timer.start()
+
+    def _attempt(self, queued: AsyncEvent) -> None:
+        fn = queued.fn
+        try:
+            result = self.invoke(fn, queued.body)
+        except Throttled as throttled:
+            delay = min(THROTTLE_FIRST_DELAY * 2**queued.throttles, THROTTLE_MAX_DELAY)
+            queued.throttles += 1
+            if time.monotonic() + delay - queued.queued <= _max_event_age(fn):
+                self._later(delay, queued)
+                return
+            error = {"errorType": "TooManyRequestsException", "errorMessage": str(throttled)}
+            result = Result(json.dumps(error), "TooManyRequestsException", "")
+        else:
             if result.error_type is None:
                 return
-            if delay is not None:
-                time.sleep(delay)
+            retries = ASYNC_RETRY_DELAYS[: _max_retry_attempts(fn)]
+            if queued.retries < len(retries):
+                queued.retries += 1
+                self._later(retries[queued.retries - 1], queued)
+                return
         log.warning("async invocation of %s failed: %s", fn.function_name, result.payload)
-        self._dead_letter(fn, event, result)
+        self._dead_letter(fn, queued.body, result)
 
     @staticmethod
     def _dead_letter(fn: LambdaFunction, event: str, result: Result) -> None:
@@ -196,6 +251,14 @@ def _max_retry_attempts(fn: LambdaFunction) -> int:
     return len(ASYNC_RETRY_DELAYS)
 
 
+def _max_event_age(fn: LambdaFunction) -> int:
+    for config in fn.event_invoke_config:
+        age = config.config.get("MaximumEventAgeInSeconds")
+        if age is not None:
+            return int(age)
+    return MAX_EVENT_AGE
+
+
 def install(service: LambdaService) -> None:
     """Route moto's invoke paths through the local runtime and keep the settings moto drops."""
 
@@ -206,7 +269,10 @@ def install(service: LambdaService) -> None:
         if invocation_type == "Event":
             service.invoke_async(self, event)
             return ""
-        result = service.invoke(self, event)
+        try:
+            result = service.invoke(self, event)
+        except Throttled:
+            raise TooManyRequests() from None
         payload = result.payload.encode()
         too_large = _response_too_large(payload)
         if result.error_type or too_large:

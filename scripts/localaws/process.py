@@ -103,6 +103,17 @@ class LocalAwsProcess:
         route = "invocations" + (f"?function={function}" if function else "")
         return self.control("GET", route)["invocations"]
 
+    def workers(self) -> dict:
+        """The Lambda sandboxes alive: per function busy, idle (with their pids), throttles; the
+        cap per function and the idle time after which a sandbox ends."""
+        return self.control("GET", "workers")
+
+    def configure_workers(
+        self, max_per_function: int | None = None, idle_seconds: float | None = None
+    ) -> dict:
+        body = {"max_per_function": max_per_function, "idle_seconds": idle_seconds}
+        return self.control("POST", "workers", {k: v for k, v in body.items() if v is not None})
+
     def http_api_url(self, api_id: str) -> str:
         """Where the local AWS serves an HTTP API's `$default` stage."""
         return f"{self.endpoint}/_localaws/execute-api/{api_id}"

@@ -17,7 +17,7 @@ from pathlib import Path
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from . import apigateway, authorization
+from . import apigateway, authorization, lambda_runtime
 from .lambda_runtime import Fault, LocalLambdaRuntime
 from .moto_internals import replace
 
@@ -46,7 +46,7 @@ def _install_unsupported_fast_fail() -> None:
 
 
 class ControlApi:
-    """JSON endpoints the tests use: /_localaws/health, /faults, /invocations, /iam."""
+    """JSON endpoints the tests use: /_localaws/health, /faults, /invocations, /workers, /iam."""
 
     def __init__(self, runtime: LocalLambdaRuntime, authorizer: authorization.Authorizer) -> None:
         self.runtime = runtime
@@ -75,6 +75,15 @@ class ControlApi:
                 asdict(r) for r in self.runtime.invocations if name in (None, r.function_name)
             ]
             return self._json({"invocations": records})
+        if route == "workers" and request.method == "POST":
+            spec = request.get_json()
+            max_workers, idle = spec.get("max_per_function"), spec.get("idle_seconds")
+            self.runtime.configure(
+                max_workers=None if max_workers is None else int(max_workers),
+                idle_seconds=None if idle is None else float(idle),
+            )
+        if route == "workers":
+            return self._json(self.runtime.workers())
         if route == "iam" and request.method == "POST":
             mode = request.get_json().get("mode")
             if mode not in authorization.MODES:
@@ -100,7 +109,15 @@ class ControlApi:
 class LocalAws:
     """moto's WSGI app with the local fixes installed and the control API in front of it."""
 
-    def __init__(self, host: str, port: int, state_dir: Path, sdk_dir: Path | None) -> None:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        state_dir: Path,
+        sdk_dir: Path | None,
+        lambda_max_workers: int = lambda_runtime.MAX_WORKERS,
+        lambda_idle_seconds: float = lambda_runtime.IDLE_SECONDS,
+    ) -> None:
         self.host, self.port = host, port
         # moto reads these when it builds clients that call back into the server.
         os.environ["MOTO_PORT"] = str(port)
@@ -123,7 +140,9 @@ class LocalAws:
         endpoint = f"http://{host}:{port}"
         self.authorizer = authorization.Authorizer()
         authorization.install(self.authorizer)
-        self.runtime = LocalLambdaRuntime(state_dir, endpoint, sdk_dir)
+        self.runtime = LocalLambdaRuntime(
+            state_dir, endpoint, sdk_dir, lambda_max_workers, lambda_idle_seconds
+        )
         self.lambda_service = lambda_service.LambdaService(self.runtime)
         lambda_service.install(self.lambda_service)
         events.install_s3_notifications(self.lambda_service)

@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 import duckdb
+import load_suite
 import pytest
 import retail_data
 from workflow_runs import run_execution
@@ -155,6 +156,15 @@ def test_both_dates_succeed(workflow, runs):
             "run_date": date,
             "databases": outputs["glue_medallion"]["database_names"],
         }
+
+
+def test_each_run_is_accounted_for_as_make_load_does(local_aws, workflow, runs):
+    _, outputs = workflow
+    for date, execution in zip(DATES, runs["executions"], strict=True):
+        tally = load_suite.account_glue_run(
+            local_aws, outputs["glue_medallion"], execution, date, 1
+        )
+        assert tally.ok and tally.outputs == 1, load_suite.table([tally])
 
 
 def test_every_tier_is_cataloged_with_its_columns_and_both_partitions(local_aws, workflow, runs):

@@ -9,6 +9,7 @@ import json
 import time
 import uuid
 
+import load_suite
 import pytest
 from PIL import Image
 from sample_media import audio_stream, make_video, measure
@@ -290,3 +291,18 @@ def test_deployed_state_machines_are_valid_and_every_task_retries(
 ):
     for _, outputs in (workflow, mediaconvert_workflow, distributed_workflow):
         assert_deployed_definition_is_sound(local_aws, outputs["state_machine_arn"])
+
+
+def test_a_burst_of_uploads_is_accounted_for(local_aws, workflow, tmp_path):
+    """make load's burst (scripts/load_suite.py) at a small size: two clips and a file that is
+    not a video at once; the clips converted once each, the other a failed execution."""
+    _, outputs = workflow
+    clip = make_video(tmp_path / "clip.mp4", 2, "320x180")
+    bad = tmp_path / "bad.mp4"
+    bad.write_text("not a video\n" * 50)
+    tally = load_suite.media_burst(local_aws, outputs, clip, bad, 2, uuid.uuid4().hex[:6], 300)
+    assert tally.ok and tally.outputs == 2, load_suite.table([tally])
+    [(key, reason)] = tally.dead_letters.items()
+    assert key.endswith("not-a-video.mp4") and reason.startswith("NotAVideoError"), reason
+    within_cap, workers = load_suite.worker_check(local_aws)
+    assert within_cap, workers

@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 
+import load_suite
 import pytest
 from sample_media import make_video, measure
 from workflow_runs import wait_for_object
@@ -119,14 +119,26 @@ def test_transient_failure_is_redelivered_and_succeeds(local_aws, fanout, clip):
     assert attempts, "the injected fault was not used"
 
 
-def test_twenty_uploads_give_forty_outputs_and_no_dead_letters(local_aws, fanout, clip):
+def test_a_burst_of_twenty_uploads_is_accounted_for(local_aws, fanout, clip):
+    """make load's burst (scripts/load_suite.py) at its default size: every upload gives every
+    rendition, from that upload, once; and the functions kept within the sandbox cap."""
     _, outputs = fanout
-    s3 = local_aws.client("s3")
-    batch = uuid.uuid4().hex[:6]
-    keys = [f"burst/{batch}/{i:02d}.mp4" for i in range(20)]
-    with ThreadPoolExecutor(8) as pool:
-        list(pool.map(lambda k: s3.upload_file(str(clip), outputs["input_bucket"], k), keys))
-    for name in HEIGHTS:
-        for key in keys:
-            rendition_object(local_aws, outputs, name, key, timeout=300)
-        assert dead_letters(local_aws, outputs, name, wait=1) == []
+    tallies = load_suite.fanout_burst(local_aws, outputs, clip, 20, uuid.uuid4().hex[:6], 300)
+    assert all(t.ok and t.outputs == 20 for t in tallies), load_suite.table(tallies)
+    assert not any(t.dead_letters for t in tallies), load_suite.table(tallies)
+    within_cap, workers = load_suite.worker_check(local_aws)
+    assert within_cap, workers
+
+
+def test_a_short_upload_a_second_after_a_long_one_wins_every_rendition(
+    local_aws, fanout, clip, tmp_path
+):
+    """make load's overwrite race: the long clip's transcode ends after the short one's, yet
+    every rendition must be made from the latest upload (the short clip)."""
+    _, outputs = fanout
+    # Transcoded in ~2 s here, within the root's 5 s timeout; the short clip in ~0.5 s.
+    long_clip = make_video(tmp_path / "long.mp4", 12, "1920x1080")
+    tallies = load_suite.fanout_overwrite_race(
+        local_aws, outputs, long_clip, clip, uuid.uuid4().hex[:6], 300
+    )
+    assert all(t.ok for t in tallies), load_suite.table(tallies)

@@ -6,17 +6,23 @@ output "media_convert" {
     source_prefix     = module.media_convert.source_prefix
     output_bucket     = module.media_convert.output_bucket
     output_prefix     = module.media_convert.output_prefix
+    # scripts/load_suite.py counts the events the start function dead-lettered
+    start_dead_letter_queue_url = module.media_convert.start_dead_letter_queue_url
   }
 }
 
 output "sns_fanout" {
-  description = "Input bucket and per-rendition outputs of the sns-fanout workflow."
+  description = "Input bucket, publisher and per-rendition outputs of the sns-fanout workflow."
   value = {
-    input_bucket = module.sns_fanout.input_bucket
+    input_bucket                    = module.sns_fanout.input_bucket
+    input_prefix                    = module.sns_fanout.input_prefix
+    publisher_function_name         = module.sns_fanout.publisher_function_name
+    publisher_dead_letter_queue_url = module.sns_fanout.publisher_dead_letter_queue_url
     renditions = {
       for name, r in module.sns_fanout.renditions : name => {
         output_bucket   = r.output_bucket
         output_prefix   = r.output_prefix
+        queue_url       = r.queue_url
         dead_letter_url = r.dead_letter_url
         function_name   = r.function_name
       }
@@ -32,6 +38,9 @@ output "rider_photo" {
     upload_prefix     = module.rider_photo.upload_prefix
     thumbnail_bucket  = module.rider_photo.thumbnail_bucket
     table_name        = module.rider_photo.table_name
+    # scripts/load_suite.py subscribes to the refusals and checks the registered faces
+    notification_topic_arn = module.rider_photo.notification_topic_arn
+    collection_id          = module.rider_photo.collection_id
   }
 }
 
