@@ -13,7 +13,6 @@ import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
-import load_suite
 import pytest
 import sample_photos as samples
 from lambda_common.naming import execution_name
@@ -49,36 +48,6 @@ def workflow(deployments):
     _, outputs = deployments.wait("rider_photo")
     yield outputs
     deployments.release("rider_photo")
-
-
-# make load's rider races (scripts/load_suite.py; its burst runs in make load only, to keep the
-# suite short: the races use the same accounting). They come first: they need
-# the two sample people unregistered, which the `runs` fixture below registers (the scenarios
-# remove their own riders' faces and items when done).
-
-
-@pytest.fixture(scope="module")
-def notices(local_aws, workflow):
-    subscription = load_suite.Notifications(
-        local_aws, workflow["rider_photo"]["notification_topic_arn"], uuid.uuid4().hex[:6]
-    )
-    yield subscription
-    subscription.close()
-
-
-def test_five_riders_with_the_same_face_at_once_register_one(local_aws, workflow, notices):
-    outputs = workflow["rider_photo"]
-    tally = load_suite.rider_same_face_race(local_aws, outputs, notices, uuid.uuid4().hex[:6], 300)
-    assert tally.ok, load_suite.table([tally])
-    within_cap, workers = load_suite.worker_check(local_aws)
-    assert within_cap, workers
-
-
-def test_one_rider_with_three_photos_at_once_registers_one(local_aws, workflow, notices):
-    outputs = workflow["rider_photo"]
-    run = uuid.uuid4().hex[:6]
-    tally = load_suite.rider_several_photos_race(local_aws, outputs, notices, run, 300)
-    assert tally.ok, load_suite.table([tally])
 
 
 class Run:
