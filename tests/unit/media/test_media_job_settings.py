@@ -147,6 +147,7 @@ def test_the_state_machine_passes_on_every_field_of_the_template():
             MEDIA_CONVERT / "item_processor.mediaconvert.asl.json",
             prepare_function_arn="arn:aws:lambda:us-east-1:123456789012:function:prepare",
             job_template=json.dumps(mediaconvert_job_template()),
+            processor_config=json.dumps({"Mode": "INLINE"}),
         )
     )
     parameters = asl["States"]["ParallelMediaConvert"]["Parameters"]
