@@ -87,6 +87,16 @@ resource "aws_cloudwatch_log_group" "this" {
   tags              = var.tags
 }
 
+resource "aws_s3_object" "package" {
+  count = var.package_bucket == null ? 0 : 1
+
+  bucket      = var.package_bucket
+  key         = "lambda/${var.function_name}/${filesha256(var.filename)}.zip"
+  source      = var.filename
+  source_hash = filesha256(var.filename)
+  tags        = var.tags
+}
+
 resource "aws_lambda_function" "this" {
   #checkov:skip=CKV_AWS_117:The functions call only AWS service APIs; a VPC would add NAT or endpoints and ENI permissions for nothing
   #checkov:skip=CKV_AWS_50:X-Ray is opt-in (tracing_mode); traces cost per request
@@ -94,7 +104,9 @@ resource "aws_lambda_function" "this" {
   function_name                  = var.function_name
   description                    = var.description
   role                           = aws_iam_role.this.arn
-  filename                       = var.filename
+  filename                       = var.package_bucket == null ? var.filename : null
+  s3_bucket                      = one(aws_s3_object.package[*].bucket)
+  s3_key                         = one(aws_s3_object.package[*].key)
   source_code_hash               = filebase64sha256(var.filename)
   handler                        = var.handler
   runtime                        = var.runtime

@@ -24,6 +24,12 @@ variable "filename" {
   }
 }
 
+variable "package_bucket" {
+  description = "Bucket to upload the zip to (key lambda/<function_name>/<sha256>.zip) and create the function from; null uploads it with the function. The AWS provider creates functions from a local file one at a time (a lock held while it reads the zip and waits for the function, at least 5 s each), from S3 all at once."
+  type        = string
+  default     = null
+}
+
 variable "handler" {
   description = "Handler string, <package>.handler.lambda_handler for this project's functions."
   type        = string

@@ -74,6 +74,33 @@ run "defaults" {
     condition     = aws_lambda_function.this.reserved_concurrent_executions == -1 && length(aws_lambda_function.this.tracing_config) == 0 && length(aws_lambda_function.this.dead_letter_config) == 0
     error_message = "Reserved concurrency, tracing and a dead-letter target are opt-in."
   }
+  assert {
+    condition     = aws_lambda_function.this.filename == "../../../build/lambda/media_start.zip" && aws_lambda_function.this.s3_bucket == null && length(aws_s3_object.package) == 0
+    error_message = "Without a package bucket the zip is uploaded with the function."
+  }
+}
+
+# From S3 the provider creates functions in parallel; the key changes with the zip's content, so
+# new code is a new object and an update of the function.
+run "package_from_a_bucket" {
+  command = plan
+
+  variables {
+    package_bucket = "orders-artifacts"
+  }
+
+  assert {
+    condition     = aws_s3_object.package[0].bucket == "orders-artifacts" && aws_s3_object.package[0].key == "lambda/orders-resize/${filesha256("../../../build/lambda/media_start.zip")}.zip"
+    error_message = "The zip goes to the package bucket under its function's name and content hash."
+  }
+  assert {
+    condition     = aws_lambda_function.this.filename == null && aws_lambda_function.this.s3_bucket == "orders-artifacts" && aws_lambda_function.this.s3_key == aws_s3_object.package[0].key
+    error_message = "The function is created from the uploaded object."
+  }
+  assert {
+    condition     = aws_lambda_function.this.source_code_hash == filebase64sha256("../../../build/lambda/media_start.zip")
+    error_message = "The code hash still comes from the zip, so a plan sees new code."
+  }
 }
 
 run "kms_dead_letter_queue_tracing_and_concurrency" {
