@@ -31,9 +31,11 @@ HAPPY_PATH = [
     "ParallelProcessing",
     "AddFaceToIndex",
     "Thumbnail",
+    "BothBranchesSucceeded",
     "PersistMetadata",
 ]
 BRANCHES = {"AddFaceToIndex", "Thumbnail"}  # entered in either order
+FAILED_PATH = ["NotifyFailure", "PhotoFailed"]  # the rider is told, the execution fails
 THUMBNAIL_MAX_SIZE = 120  # as in tests/terraform/rider_photo/main.tf
 
 
@@ -258,7 +260,8 @@ def test_five_riders_with_one_face_at_once_register_one(local_aws, workflow, rac
         assert run.execution["status"] == "SUCCEEDED", run.execution
         assert run.states[-1] == "PhotoDoesNotMeetRequirement"
         assert run.output["error"] == "FaceAlreadyExistsError"
-        assert winner.user in run.output["reason"]
+        # Named: the rider it lost to, the winner or another loser that was ahead of it.
+        assert any(other.user in run.output["reason"] for other in crowd if other is not run)
         assert rider == {"row": None, "faces": [], "thumbnails": []}
         assert len(notifications_of(local_aws, workflow, run)) == 1
 
@@ -293,7 +296,7 @@ def test_a_failure_after_the_face_was_indexed_is_undone_and_notified(
     run = races["failed"][case]
     assert run.execution["status"] == "FAILED"
     assert step in run.states and "AddFaceToIndex" in run.states
-    assert run.states[-3:] == ["RemovePartialRegistration", "NotifyFailure", "PhotoFailed"]
+    assert run.states[-4:] == ["RemovePartialRegistration", "RefusedOrFailed", *FAILED_PATH]
     assert denied in run.execution["cause"]
     assert races["failed_left"][run.user] == {"row": None, "faces": [], "thumbnails": []}
     (notice,) = notifications_of(local_aws, workflow, run)
@@ -452,8 +455,10 @@ def test_bad_input_fails_clearly_and_leaves_nothing(local_aws, workflow, runs, c
     assert run.execution["status"] == "FAILED"
     assert run.execution["error"] == error
     assert cause in json.loads(run.execution["cause"])["errorMessage"]
-    assert run.states == ["FaceDetection"]
+    assert run.states == ["FaceDetection", *FAILED_PATH]
     assert_nothing_written(local_aws, outputs, run)
+    (notice,) = notifications_of(local_aws, workflow, run)
+    assert notice["error"] == error and cause in notice["reason"]
 
 
 def assert_nothing_written(local_aws, outputs: dict, run: Run, registered: bool = False) -> None:
@@ -596,7 +601,7 @@ def test_a_role_missing_one_statement_fails_the_workflow_with_access_denied(
             RoleName=role_name, PolicyName=policy_name, PolicyDocument=json.dumps(granted)
         )
     assert run.execution["status"] == "FAILED"
-    assert run.states == ["FaceDetection"]
+    assert run.states == ["FaceDetection", *FAILED_PATH]
     cause = run.execution.get("cause", "")
     assert "AccessDenied" in cause
     assert (
