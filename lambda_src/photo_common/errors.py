@@ -35,5 +35,10 @@ class RiderAlreadyRegisteredError(PhotoError):
     """The user id already has a registered photo; a new one would orphan the old face."""
 
 
+class ClaimLostError(PhotoError):
+    """The rider's claim this execution held is gone or changed (removed by hand?): it stops
+    rather than write for a claim it no longer holds."""
+
+
 class TransientServiceError(Exception):
     """Throttling or a server error from an AWS service: the state machine retries it."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -60,6 +61,12 @@ class PhotoRequest:
     @property
     def uri(self) -> str:
         return f"s3://{self.bucket}/{self.key}"
+
+    @property
+    def thumbnail_key(self) -> str:
+        """`<userId>/selfie.png` -> `<userId>/selfie.jpg`: same place, JPEG extension."""
+        stem, _ = posixpath.splitext(self.key)
+        return f"{stem or self.key}.jpg"
 
 
 def translate_client_error(exc: Exception, request: PhotoRequest) -> Exception:

@@ -26,6 +26,10 @@ def _max_photo_pixels(env: Mapping[str, str]) -> int:
     return int(env_number("MAX_PHOTO_PIXELS", 40_000_000, 1, 500_000_000, env))
 
 
+def _threshold(env: Mapping[str, str]) -> float:
+    return env_number("FACE_MATCH_THRESHOLD", 80, 0, 100, env)
+
+
 @dataclass(frozen=True)
 class StartConfig:
     state_machine_arn: str
@@ -69,7 +73,7 @@ class SearchConfig:
         return cls(
             collection_id=env_text("COLLECTION_ID", env=env),
             table_name=env_text("RIDER_TABLE", env=env),
-            threshold=env_number("FACE_MATCH_THRESHOLD", 80, 0, 100, env),
+            threshold=_threshold(env),
         )
 
 
@@ -77,12 +81,16 @@ class SearchConfig:
 class IndexConfig:
     collection_id: str
     quality_filter: str
+    table_name: str
+    threshold: float  # as CheckFaceDuplicate's: matches at or above it are the same face
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> IndexConfig:
         return cls(
             collection_id=env_text("COLLECTION_ID", env=env),
             quality_filter=env_choice("QUALITY_FILTER", "AUTO", QUALITY_FILTERS, env),
+            table_name=env_text("RIDER_TABLE", env=env),
+            threshold=_threshold(env),
         )
 
 
@@ -110,6 +118,23 @@ class PersistConfig:
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> PersistConfig:
         return cls(env_text("RIDER_TABLE", env=env))
+
+
+@dataclass(frozen=True)
+class CleanupConfig:
+    collection_id: str
+    table_name: str
+    thumbnail_bucket: str
+    threshold: float
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> CleanupConfig:
+        return cls(
+            collection_id=env_text("COLLECTION_ID", env=env),
+            table_name=env_text("RIDER_TABLE", env=env),
+            thumbnail_bucket=env_text("THUMBNAIL_BUCKET", env=env),
+            threshold=_threshold(env),
+        )
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
-"""PhotoDoesNotMeetRequirement: tell the rider why the photo was refused, so they can upload
-another. SES email when SENDER_EMAIL is set and the rider's address is known, else an SNS
-message when TOPIC_ARN is set; every refusal is also logged as a structured event."""
+"""PhotoDoesNotMeetRequirement and NotifyFailure: tell the rider why the photo was refused or
+could not be processed, so they can upload another. SES email when SENDER_EMAIL is set and the
+rider's address is known, else an SNS message when TOPIC_ARN is set; every notice is also
+logged as a structured event."""
 
 from __future__ import annotations
 
@@ -10,11 +11,25 @@ from collections.abc import Mapping
 import boto3
 from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
+from photo_common import errors
 from photo_common.request import PhotoRequest, translate_client_error
 from photo_common.settings import NotificationConfig
 
 logger = Logger(service="photo_notification")
 SUBJECT = "Your profile photo could not be used"
+# Errors about the photo itself, whose message tells the rider what to change; any other error
+# (a service failure, a timeout) is ours, and the rider is asked to upload again.
+PHOTO_ERRORS = frozenset(
+    cls.__name__
+    for cls in (
+        errors.PhotoDoesNotMeetRequirementError,
+        errors.FaceAlreadyExistsError,
+        errors.RiderAlreadyRegisteredError,
+        errors.InvalidImageError,
+        errors.ImageTooLargeError,
+        errors.InvalidPhotoRequestError,
+    )
+)
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -61,16 +76,22 @@ def rejection_notice(request: PhotoRequest, error_info: object) -> dict:
     """Who, which photo, which error and the reason in words, from the caught `$.errorInfo`
     ({"Error": name, "Cause": the Lambda error as JSON text})."""
     info = error_info if isinstance(error_info, Mapping) else {}
+    error = info.get("Error") or "Unknown"
     cause = info.get("Cause") or ""
     try:
         reason = json.loads(cause).get("errorMessage") or cause
     except (ValueError, AttributeError):
         reason = cause
+    if info and error not in PHOTO_ERRORS:
+        reason = (
+            f"We could not process your photo because of an error on our side ({error});"
+            " nothing was kept. Please upload it again."
+        )
     return {
         "userId": request.user_id,
         "s3Bucket": request.bucket,
         "s3Key": request.key,
-        "error": info.get("Error") or "Unknown",
+        "error": error,
         "reason": reason or "The photo does not meet the requirements.",
     }
 

@@ -1,7 +1,7 @@
-"""PersistMetadata: record the rider's face id, photo and thumbnail in the riders table.
+"""PersistMetadata: complete the rider's claim with the face id, photo and thumbnail.
 
-The write is conditional: it creates the rider's item, or repeats the very same write (a retry
-or a replayed execution), but never replaces another face recorded for the same user id.
+The write is conditional: only this execution's claim whose face won (photo_common.claims) is
+completed; repeating it (a retry) writes the same again and keeps `registeredAt`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from decimal import Decimal
 
 import boto3
 from aws_lambda_powertools import Logger
-from photo_common.errors import InvalidPhotoRequestError, RiderAlreadyRegisteredError
+from photo_common.claims import REGISTERED, WON, ClaimTask
+from photo_common.errors import ClaimLostError, InvalidPhotoRequestError
 from photo_common.request import PhotoRequest, translate_client_error
 from photo_common.settings import PersistConfig
 
@@ -26,10 +27,11 @@ def lambda_handler(event, context):
 
 
 def persist(event: dict, table, now: datetime.datetime) -> dict:
-    request = PhotoRequest.from_event(event)
+    task = ClaimTask.from_event(event)
+    request = task.request
     logger.append_keys(user_id=request.user_id, photo=request.uri)
-    item = rider_item(event, request, now)
-    save_rider(table, item, request)
+    item = rider_item(task.state, request, now)
+    save_rider(table, item, request, task.execution_id)
     logger.info("rider saved", extra={"face_id": item["faceId"]})
     return {"userId": item["userId"], "faceId": item["faceId"]}
 
@@ -61,23 +63,33 @@ def rider_item(event: Mapping, request: PhotoRequest, now: datetime.datetime) ->
     return item
 
 
-def save_rider(table, item: dict, request: PhotoRequest) -> None:
+def save_rider(table, item: dict, request: PhotoRequest, execution_id: str) -> None:
     fields = {k: v for k, v in item.items() if k not in ("userId", "registeredAt")}
-    names = {f"#{k}": k for k in fields}
+    fields["registration"] = REGISTERED
+    names = {f"#{k}": k for k in fields} | {"#execution": "execution"}
     values = {f":{k}": v for k, v in fields.items()}
     try:
         table.update_item(
             Key={"userId": item["userId"]},
             UpdateExpression="SET "
             + ", ".join(f"#{k} = :{k}" for k in fields)
-            + ", registeredAt = if_not_exists(registeredAt, :registeredAt)",
-            ConditionExpression="attribute_not_exists(userId) OR #faceId = :faceId",
+            + ", registeredAt = if_not_exists(registeredAt, :registeredAt)"
+            + " REMOVE faceVerdict, beatenBy",
+            # This execution's claim, with this face, which won (or a retry's repeat).
+            ConditionExpression="#execution = :execution AND #faceId = :faceId"
+            " AND (faceVerdict = :won OR #registration = :registration)",
             ExpressionAttributeNames=names,
-            ExpressionAttributeValues={**values, ":registeredAt": item["registeredAt"]},
+            ExpressionAttributeValues={
+                **values,
+                ":registeredAt": item["registeredAt"],
+                ":execution": execution_id,
+                ":won": WON,
+            },
         )
     except table.meta.client.exceptions.ConditionalCheckFailedException:
-        raise RiderAlreadyRegisteredError(
-            f"Rider {item['userId']} is already registered with another face; not overwritten."
+        raise ClaimLostError(
+            f"Rider {item['userId']}'s claim with face {item['faceId']} is no longer held by"
+            " this execution; not written."
         ) from None
     except table.meta.client.exceptions.ClientError as exc:
         raise translate_client_error(exc, request) from exc

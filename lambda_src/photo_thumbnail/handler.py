@@ -3,8 +3,6 @@ applied), written to the thumbnail bucket under the photo's key."""
 
 from __future__ import annotations
 
-import posixpath
-
 import boto3
 from aws_lambda_powertools import Logger
 from lambda_common.thumbnail import make_thumbnail
@@ -27,7 +25,7 @@ def write_thumbnail(event: dict, config: ThumbnailConfig, s3) -> dict:
     # A large JPEG is decoded at a reduced scale (draft), and the photo is turned upright.
     image = open_photo(data, config.max_photo_pixels, request.uri, draft_size=config.max_size)
     body, (width, height) = make_thumbnail(image, config.max_size, config.max_size)
-    key = thumbnail_key(request.key)
+    key = request.thumbnail_key
     s3.put_object(
         Bucket=config.bucket,
         Key=key,
@@ -39,9 +37,3 @@ def write_thumbnail(event: dict, config: ThumbnailConfig, s3) -> dict:
     return {
         "thumbnail": {"s3Bucket": config.bucket, "s3Key": key, "width": width, "height": height}
     }
-
-
-def thumbnail_key(photo_key: str) -> str:
-    """`<userId>/selfie.png` -> `<userId>/selfie.jpg`: same place, JPEG extension."""
-    stem, _ = posixpath.splitext(photo_key)
-    return f"{stem or photo_key}.jpg"

@@ -5,6 +5,7 @@ it left behind: thumbnail, DynamoDB item, indexed face, notification."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import time
@@ -30,9 +31,11 @@ HAPPY_PATH = [
     "ParallelProcessing",
     "AddFaceToIndex",
     "Thumbnail",
+    "BothBranchesSucceeded",
     "PersistMetadata",
 ]
 BRANCHES = {"AddFaceToIndex", "Thumbnail"}  # entered in either order
+FAILED_PATH = ["NotifyFailure", "PhotoFailed"]  # the rider is told, the execution fails
 THUMBNAIL_MAX_SIZE = 120  # as in tests/terraform/rider_photo/main.tf
 
 
@@ -95,9 +98,218 @@ def run_all(local_aws, workflow, cases: dict) -> dict[str, Run]:
     return runs
 
 
+def registration_state(local_aws, outputs: dict, users: list[str]) -> dict:
+    """What the riders' uploads left: rows, faces (ids) and thumbnail keys, by user id."""
+    dynamodb, s3 = local_aws.client("dynamodb"), local_aws.client("s3")
+    faces = local_aws.client("rekognition").list_faces(
+        CollectionId=outputs["collection_id"], MaxResults=4096
+    )["Faces"]
+    state = {}
+    for user in users:
+        item = dynamodb.get_item(
+            TableName=outputs["table_name"], Key={"userId": {"S": user}}, ConsistentRead=True
+        ).get("Item")
+        listing = s3.list_objects_v2(Bucket=outputs["thumbnail_bucket"], Prefix=f"{user}/")
+        state[user] = {
+            "row": {k: next(iter(v.values())) for k, v in (item or {}).items()} or None,
+            "faces": sorted(f["FaceId"] for f in faces if f.get("ExternalImageId") == user),
+            "thumbnails": sorted(o["Key"] for o in listing.get("Contents", [])),
+        }
+    return state
+
+
+def deregister(local_aws, outputs: dict, users: list[str]) -> None:
+    """Remove the riders again (row, faces, thumbnails): the module's other uploads reuse the
+    only two faces the sample photos have."""
+    for user, left in registration_state(local_aws, outputs, users).items():
+        if left["row"]:
+            local_aws.client("dynamodb").delete_item(
+                TableName=outputs["table_name"], Key={"userId": {"S": user}}
+            )
+        if left["faces"]:
+            local_aws.client("rekognition").delete_faces(
+                CollectionId=outputs["collection_id"], FaceIds=left["faces"]
+            )
+        for key in left["thumbnails"]:
+            local_aws.client("s3").delete_object(Bucket=outputs["thumbnail_bucket"], Key=key)
+
+
+@contextlib.contextmanager
+def thumbnail_writes_denied(local_aws, outputs: dict, user: str):
+    """Fault from the outside: the thumbnail bucket's policy denies writes under one rider's
+    folder (an explicit Deny beats the function role's Allow), then is put back as it was."""
+    s3, bucket = local_aws.client("s3"), outputs["thumbnail_bucket"]
+    policy = s3.get_bucket_policy(Bucket=bucket)["Policy"]
+    denied = json.loads(policy)
+    denied["Statement"].append(
+        {
+            "Sid": "TestDenyThumbnail",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:PutObject",
+            "Resource": f"arn:aws:s3:::{bucket}/{user}/*",
+        }
+    )
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(denied))
+    try:
+        yield
+    finally:
+        s3.put_bucket_policy(Bucket=bucket, Policy=policy)
+
+
+@contextlib.contextmanager
+def statement_revoked(local_aws, function: str, sid: str):
+    """Fault from the outside: the function's role loses one statement, then gets it back."""
+    role = local_aws.client("lambda").get_function_configuration(FunctionName=function)["Role"]
+    iam, role_name = local_aws.client("iam"), role.split("/")[-1]
+    policy_name = iam.list_role_policies(RoleName=role_name)["PolicyNames"][0]
+    granted = iam.get_role_policy(RoleName=role_name, PolicyName=policy_name)["PolicyDocument"]
+    reduced = {**granted, "Statement": [s for s in granted["Statement"] if s.get("Sid") != sid]}
+    assert len(reduced["Statement"]) == len(granted["Statement"]) - 1
+    iam.put_role_policy(
+        RoleName=role_name, PolicyName=policy_name, PolicyDocument=json.dumps(reduced)
+    )
+    try:
+        yield
+    finally:
+        iam.put_role_policy(
+            RoleName=role_name, PolicyName=policy_name, PolicyDocument=json.dumps(granted)
+        )
+
+
 @pytest.fixture(scope="module")
-def runs(local_aws, workflow):
-    tag = uuid.uuid4().hex[:4]
+def races(local_aws, workflow):
+    """Concurrent registrations, then failures after the face was indexed, each phase's outcome
+    recorded: the sample photos have two faces only (the astronaut's and the cameraman's), so
+    the concurrent phase's registrations are removed again, and the riders whose photos failed
+    upload again in `runs` (as user_a and user_i)."""
+    outputs, tag = workflow["rider_photo"], uuid.uuid4().hex[:4]
+    # Five riders, one face, at once; and one rider sending three photos at once.
+    crowd = [f"crowd{i}-{tag}" for i in range(5)]
+    burst_user = f"burst-{tag}"
+    cases = {user: (user, "selfie.png", samples.png(samples.cameraman())) for user in crowd}
+    cases |= {f"burst{i}": (burst_user, f"photo{i}.jpg", samples.happy_face()) for i in range(3)}
+    concurrent = run_all(local_aws, workflow, cases)
+    concurrent_left = registration_state(local_aws, outputs, [*crowd, burst_user])
+    deregister(local_aws, outputs, [*crowd, burst_user])
+
+    # A failure at Thumbnail (its bucket refuses the write) and at PersistMetadata (its role
+    # lost the write), after AddFaceToIndex succeeded.
+    thumbnail_user, persist_user = f"user_a-{tag}", f"user_i-{tag}"
+    with (
+        thumbnail_writes_denied(local_aws, outputs, thumbnail_user),
+        statement_revoked(local_aws, outputs["function_names"]["persist_metadata"], "WriteRider"),
+    ):
+        failed = run_all(
+            local_aws,
+            workflow,
+            {
+                "thumbnail": (thumbnail_user, "first.jpg", samples.happy_face()),
+                "persist": (persist_user, "first.png", samples.png(samples.cameraman())),
+            },
+        )
+    return {
+        "tag": tag,
+        "crowd": [concurrent[user] for user in crowd],
+        "burst": [concurrent[f"burst{i}"] for i in range(3)],
+        "concurrent_left": concurrent_left,
+        "failed": failed,
+        "failed_left": registration_state(local_aws, outputs, [thumbnail_user, persist_user]),
+    }
+
+
+def notifications_of(local_aws, workflow, run: Run) -> list[dict]:
+    return [
+        n
+        for n in sns_notifications(local_aws, workflow)
+        if (n["userId"], n["s3Key"]) == (run.user, run.key)
+    ]
+
+
+def registered(run: Run) -> bool:
+    return run.execution["status"] == "SUCCEEDED" and run.states[-1] == "PersistMetadata"
+
+
+def test_five_riders_with_one_face_at_once_register_one(local_aws, workflow, races):
+    crowd, left = races["crowd"], races["concurrent_left"]
+    winners = [run for run in crowd if registered(run)]
+    assert len(winners) == 1, [(run.user, run.states) for run in crowd]
+    (winner,) = winners
+    for run in crowd:
+        rider = left[run.user]
+        if run is winner:
+            assert rider["row"]["faceId"] == rider["faces"][0] and len(rider["faces"]) == 1
+            assert rider["row"]["s3Key"] == run.key
+            assert rider["thumbnails"] == [f"{run.user}/selfie.jpg"]
+            assert notifications_of(local_aws, workflow, run) == []
+            continue
+        assert run.execution["status"] == "SUCCEEDED", run.execution
+        assert run.states[-1] == "PhotoDoesNotMeetRequirement"
+        assert run.output["error"] == "FaceAlreadyExistsError"
+        # Named: the rider it lost to, the winner or another loser that was ahead of it.
+        assert any(other.user in run.output["reason"] for other in crowd if other is not run)
+        assert rider == {"row": None, "faces": [], "thumbnails": []}
+        assert len(notifications_of(local_aws, workflow, run)) == 1
+
+
+def test_a_rider_sending_several_photos_at_once_is_registered_once(local_aws, workflow, races):
+    burst = races["burst"]
+    rider = races["concurrent_left"][burst[0].user]
+    winners = [run for run in burst if registered(run)]
+    assert len(winners) == 1, [(run.key, run.execution["status"], run.states) for run in burst]
+    (winner,) = winners
+    assert rider["row"]["s3Key"] == winner.key
+    assert rider["faces"] == [rider["row"]["faceId"]]
+    assert rider["thumbnails"] == [winner.key]
+    for run in burst:
+        if run is not winner:
+            assert run.execution["status"] == "SUCCEEDED", run.execution
+            assert run.states[-1] == "PhotoDoesNotMeetRequirement"
+            assert run.output["error"] == "RiderAlreadyRegisteredError"
+            assert len(notifications_of(local_aws, workflow, run)) == 1
+
+
+@pytest.mark.parametrize(
+    ("case", "step", "denied"),
+    [
+        ("thumbnail", "Thumbnail", "s3:PutObject"),
+        ("persist", "PersistMetadata", "dynamodb:UpdateItem"),
+    ],
+)
+def test_a_failure_after_the_face_was_indexed_is_undone_and_notified(
+    local_aws, workflow, races, case, step, denied
+):
+    run = races["failed"][case]
+    assert run.execution["status"] == "FAILED"
+    assert step in run.states and "AddFaceToIndex" in run.states
+    assert run.states[-4:] == ["RemovePartialRegistration", "RefusedOrFailed", *FAILED_PATH]
+    assert denied in run.execution["cause"]
+    assert races["failed_left"][run.user] == {"row": None, "faces": [], "thumbnails": []}
+    (notice,) = notifications_of(local_aws, workflow, run)
+    assert notice["error"] == run.execution["error"]
+    assert "upload" in notice["reason"]
+
+
+@pytest.mark.parametrize(("case", "next_upload"), [("thumbnail", "happy"), ("persist", "retried")])
+def test_the_riders_next_upload_after_a_failure_is_registered(races, runs, case, next_upload):
+    run = runs[next_upload]  # its rider, what it wrote: test_happy_face..., test_transient...
+    assert run.user == races["failed"][case].user
+    assert registered(run), (run.execution, run.states)
+
+
+def test_a_timed_out_task_is_retried(local_aws, workflow, runs):
+    calls = local_aws.invocations(workflow["rider_photo"]["function_names"]["index_face"])
+    assert [c["error_type"] for c in calls if c["injected"]] == ["Sandbox.Timedout"]
+    assert registered(runs["happy"])
+
+
+@pytest.fixture(scope="module")
+def runs(local_aws, workflow, races):
+    # user_a's and user_i's earlier photos failed (`races`); the happy photo's AddFaceToIndex
+    # times out once (the only one of this first batch to get there), which Retry absorbs.
+    tag = races["tag"]
+    index_function = workflow["rider_photo"]["function_names"]["index_face"]
+    local_aws.inject_fault(index_function, count=1, timeout=True)
     first = run_all(
         local_aws,
         workflow,
@@ -231,8 +443,10 @@ def test_bad_input_fails_clearly_and_leaves_nothing(local_aws, workflow, runs, c
     assert run.execution["status"] == "FAILED"
     assert run.execution["error"] == error
     assert cause in json.loads(run.execution["cause"])["errorMessage"]
-    assert run.states == ["FaceDetection"]
+    assert run.states == ["FaceDetection", *FAILED_PATH]
     assert_nothing_written(local_aws, outputs, run)
+    (notice,) = notifications_of(local_aws, workflow, run)
+    assert notice["error"] == error and cause in notice["reason"]
 
 
 def assert_nothing_written(local_aws, outputs: dict, run: Run, registered: bool = False) -> None:
@@ -375,7 +589,7 @@ def test_a_role_missing_one_statement_fails_the_workflow_with_access_denied(
             RoleName=role_name, PolicyName=policy_name, PolicyDocument=json.dumps(granted)
         )
     assert run.execution["status"] == "FAILED"
-    assert run.states == ["FaceDetection"]
+    assert run.states == ["FaceDetection", *FAILED_PATH]
     cause = run.execution.get("cause", "")
     assert "AccessDenied" in cause
     assert (

@@ -34,17 +34,29 @@ locals {
     MAX_PHOTO_PIXELS = tostring(var.max_photo_pixels)
   }
 
-  # Every task retries what a new attempt can fix: Lambda service hiccups and AWS throttling or
-  # server errors (TransientServiceError); photo problems are never retried.
-  retry = jsonencode([{
-    ErrorEquals = [
-      "Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException",
-      "Lambda.TooManyRequestsException", "TransientServiceError",
-    ]
-    IntervalSeconds = var.retry.interval_seconds
-    MaxAttempts     = var.retry.max_attempts
-    BackoffRate     = var.retry.backoff_rate
-  }])
+  # Every task retries what a new attempt can fix: Lambda service hiccups (the errors of "Handle
+  # Lambda service exceptions", Step Functions Developer Guide) and AWS throttling or server
+  # errors (TransientServiceError); photo problems are never retried. A function that timed out
+  # or crashed (Sandbox.Timedout; Lambda.Unknown, as that guide names timeouts and out-of-memory)
+  # is tried once more: every task is safe to repeat, and one that keeps failing is undone.
+  retry = jsonencode([
+    {
+      ErrorEquals = [
+        "Lambda.ClientExecutionTimeoutException", "Lambda.ServiceException",
+        "Lambda.AWSLambdaException", "Lambda.SdkClientException",
+        "Lambda.TooManyRequestsException", "TransientServiceError",
+      ]
+      IntervalSeconds = var.retry.interval_seconds
+      MaxAttempts     = var.retry.max_attempts
+      BackoffRate     = var.retry.backoff_rate
+    },
+    {
+      ErrorEquals     = ["Sandbox.Timedout", "Lambda.Unknown"]
+      IntervalSeconds = var.retry.interval_seconds
+      MaxAttempts     = 1
+      BackoffRate     = var.retry.backoff_rate
+    },
+  ])
 }
 
 # --- storage -------------------------------------------------------------------------------
@@ -157,7 +169,7 @@ module "face_detection" {
 module "face_search" {
   source             = "../lambda-function"
   function_name      = "${var.name}-face-search"
-  description        = "CheckFaceDuplicate: refuses a face already in the collection or a registered rider"
+  description        = "CheckFaceDuplicate: refuses a face already in the collection or a registered rider, then claims the rider"
   filename           = "${var.artifacts_dir}/lambda/photo_face_search.zip"
   handler            = "photo_face_search.handler.lambda_handler"
   memory_size        = 256
@@ -174,7 +186,8 @@ module "face_search" {
   policy_statements = concat([
     local.photos_read,
     { sid = "SearchCollection", actions = ["rekognition:SearchFacesByImage"], resources = [aws_rekognition_collection.riders.arn] },
-    { sid = "ReadRider", actions = ["dynamodb:GetItem"], resources = [aws_dynamodb_table.riders.arn] },
+    # Reads the rider's item, then claims it (a conditional UpdateItem).
+    { sid = "ClaimRider", actions = ["dynamodb:GetItem", "dynamodb:UpdateItem"], resources = [aws_dynamodb_table.riders.arn] },
   ], local.kms_statements)
   tags = var.tags
 }
@@ -182,7 +195,7 @@ module "face_search" {
 module "index_face" {
   source             = "../lambda-function"
   function_name      = "${var.name}-index-face"
-  description        = "AddFaceToIndex: indexes the face with the user id as ExternalImageId"
+  description        = "AddFaceToIndex: indexes the face with the user id as ExternalImageId, settles who has a face indexed at once"
   filename           = "${var.artifacts_dir}/lambda/photo_index_face.zip"
   handler            = "photo_index_face.handler.lambda_handler"
   memory_size        = 256
@@ -193,11 +206,17 @@ module "index_face" {
   environment = {
     COLLECTION_ID        = aws_rekognition_collection.riders.collection_id
     QUALITY_FILTER       = var.index_quality_filter
+    RIDER_TABLE          = aws_dynamodb_table.riders.name
+    FACE_MATCH_THRESHOLD = tostring(var.face_match_threshold)
     POWERTOOLS_LOG_LEVEL = "INFO"
   }
   policy_statements = concat([
     local.photos_read,
-    { sid = "IndexFaces", actions = ["rekognition:IndexFaces"], resources = [aws_rekognition_collection.riders.arn] },
+    # Indexes the face, searches the collection for it, removes the rider's stray faces (an
+    # attempt that timed out after indexing).
+    { sid = "IndexFaces", actions = ["rekognition:IndexFaces", "rekognition:SearchFaces", "rekognition:DeleteFaces"], resources = [aws_rekognition_collection.riders.arn] },
+    # Records the face on the claim, reads the matching riders' items, marks the losers.
+    { sid = "SettleFace", actions = ["dynamodb:GetItem", "dynamodb:UpdateItem"], resources = [aws_dynamodb_table.riders.arn] },
   ], local.kms_statements)
   tags = var.tags
 }
@@ -247,10 +266,39 @@ module "persist_metadata" {
   tags = var.tags
 }
 
+module "cleanup" {
+  source             = "../lambda-function"
+  function_name      = "${var.name}-cleanup"
+  description        = "RemovePartialRegistration: undoes a failed claim (faces, thumbnail, rider item)"
+  filename           = "${var.artifacts_dir}/lambda/photo_cleanup.zip"
+  handler            = "photo_cleanup.handler.lambda_handler"
+  memory_size        = 256
+  timeout            = var.function_timeout
+  log_retention_days = var.log_retention_days
+  kms_key_arn        = var.kms_key_arn
+  tracing_mode       = local.tracing_mode
+  environment = {
+    COLLECTION_ID        = aws_rekognition_collection.riders.collection_id
+    RIDER_TABLE          = aws_dynamodb_table.riders.name
+    THUMBNAIL_BUCKET     = module.thumbnail_bucket.id
+    FACE_MATCH_THRESHOLD = tostring(var.face_match_threshold)
+    POWERTOOLS_LOG_LEVEL = "INFO"
+  }
+  policy_statements = concat([
+    local.photos_read,
+    # Finds the rider's faces matching the recorded one, or the photo when none was recorded
+    # (an index that timed out), and deletes them.
+    { sid = "RemoveFaces", actions = ["rekognition:SearchFaces", "rekognition:SearchFacesByImage", "rekognition:DeleteFaces"], resources = [aws_rekognition_collection.riders.arn] },
+    { sid = "RemoveThumbnails", actions = ["s3:DeleteObject"], resources = ["${module.thumbnail_bucket.arn}/${var.upload_prefix}*"] },
+    { sid = "RemoveClaim", actions = ["dynamodb:GetItem", "dynamodb:DeleteItem"], resources = [aws_dynamodb_table.riders.arn] },
+  ], local.kms_statements)
+  tags = var.tags
+}
+
 module "notification" {
   source             = "../lambda-function"
   function_name      = "${var.name}-notification"
-  description        = "PhotoDoesNotMeetRequirement: tells the rider why (SES email, SNS message or log)"
+  description        = "PhotoDoesNotMeetRequirement, NotifyFailure: tells the rider why (SES email, SNS message or log)"
   filename           = "${var.artifacts_dir}/lambda/photo_notification.zip"
   handler            = "photo_notification.handler.lambda_handler"
   memory_size        = 256
@@ -281,7 +329,8 @@ module "notification" {
 locals {
   task_function_arns = [
     module.face_detection.function_arn, module.face_search.function_arn, module.index_face.function_arn,
-    module.thumbnail.function_arn, module.persist_metadata.function_arn, module.notification.function_arn,
+    module.thumbnail.function_arn, module.persist_metadata.function_arn, module.cleanup.function_arn,
+    module.notification.function_arn,
   ]
 }
 
@@ -294,6 +343,7 @@ module "state_machine" {
     index_face_arn       = module.index_face.function_arn
     thumbnail_arn        = module.thumbnail.function_arn
     persist_metadata_arn = module.persist_metadata.function_arn
+    cleanup_arn          = module.cleanup.function_arn
     notification_arn     = module.notification.function_arn
     retry                = local.retry
   })

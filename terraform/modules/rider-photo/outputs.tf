@@ -62,6 +62,7 @@ output "function_arns" {
     index_face       = module.index_face.function_arn
     thumbnail        = module.thumbnail.function_arn
     persist_metadata = module.persist_metadata.function_arn
+    cleanup          = module.cleanup.function_arn
     notification     = module.notification.function_arn
   }
 }
@@ -75,6 +76,7 @@ output "function_names" {
     index_face       = module.index_face.function_name
     thumbnail        = module.thumbnail.function_name
     persist_metadata = module.persist_metadata.function_name
+    cleanup          = module.cleanup.function_name
     notification     = module.notification.function_name
   }
 }
@@ -88,6 +90,7 @@ output "function_role_arns" {
     index_face       = module.index_face.role_arn
     thumbnail        = module.thumbnail.role_arn
     persist_metadata = module.persist_metadata.role_arn
+    cleanup          = module.cleanup.role_arn
     notification     = module.notification.role_arn
   }
 }
@@ -115,7 +118,7 @@ output "start_dead_letter_queue_url" {
 output "log_group_names" {
   description = "Every CloudWatch Logs group the module creates (functions, state machine, HTTP API access log): what a key policy letting CloudWatch Logs use kms_key_arn must cover."
   value = concat(
-    [for f in [module.start, module.face_detection, module.face_search, module.index_face, module.thumbnail, module.persist_metadata, module.notification] : f.log_group_name],
+    [for f in [module.start, module.face_detection, module.face_search, module.index_face, module.thumbnail, module.persist_metadata, module.cleanup, module.notification] : f.log_group_name],
     [module.state_machine.log_group_name],
     aws_cloudwatch_log_group.api[*].name,
   )

@@ -18,7 +18,6 @@ from photo_common.errors import (
     ImageTooLargeError,
     InvalidPhotoRequestError,
     PhotoDoesNotMeetRequirementError,
-    RiderAlreadyRegisteredError,
 )
 from photo_common.request import PhotoRequest
 from photo_common.settings import ThumbnailConfig
@@ -26,9 +25,9 @@ from photo_face_detection.handler import the_one_face
 from photo_face_search.handler import check_no_match
 from photo_index_face.handler import indexed_face
 from photo_notification import handler as notification
-from photo_persist_metadata.handler import rider_item, save_rider
+from photo_persist_metadata.handler import rider_item
 from photo_start.handler import execution_input
-from photo_thumbnail.handler import thumbnail_key, write_thumbnail
+from photo_thumbnail.handler import write_thumbnail
 from PIL import Image
 
 REQUEST = PhotoRequest("user_a", "photos", "user_a/1_happy_face.jpg")
@@ -79,13 +78,15 @@ def test_closed_eyes_can_be_allowed():
 
 
 def test_a_match_is_a_duplicate_naming_its_rider():
-    check_no_match([])
+    check_no_match([], "user_a")
     matches = [
         {"Similarity": 85.0, "Face": {"FaceId": "f1", "ExternalImageId": "user_x"}},
         {"Similarity": 99.2, "Face": {"FaceId": "f2", "ExternalImageId": "user_y"}},
+        {"Similarity": 99.9, "Face": {"FaceId": "f3", "ExternalImageId": "user_a"}},
     ]
     with pytest.raises(FaceAlreadyExistsError, match=r"rider user_y, similarity 99\.2%"):
-        check_no_match(matches)
+        check_no_match(matches, "user_a")
+    check_no_match(matches[2:], "user_a")  # the rider's own leftover is not a duplicate
 
 
 def test_indexed_face_or_why_not():
@@ -171,9 +172,12 @@ def test_thumbnail_refuses_a_decompression_bomb(photo_buckets):
 
 
 def test_thumbnail_key_keeps_the_place_with_a_jpeg_extension():
-    assert thumbnail_key("user_a/1_happy_face.jpg") == "user_a/1_happy_face.jpg"
-    assert thumbnail_key("user_a/selfie.PNG") == "user_a/selfie.jpg"
-    assert thumbnail_key("user_a/no-extension") == "user_a/no-extension.jpg"
+    for key, thumbnail in [
+        ("user_a/1_happy_face.jpg", "user_a/1_happy_face.jpg"),
+        ("user_a/selfie.PNG", "user_a/selfie.jpg"),
+        ("user_a/no-extension", "user_a/no-extension.jpg"),
+    ]:
+        assert PhotoRequest("user_a", "photos", key).thumbnail_key == thumbnail
 
 
 # --- PersistMetadata ----------------------------------------------------------------------------
@@ -214,30 +218,6 @@ def test_rider_item_needs_the_parallel_results():
         rider_item(broken, REQUEST, NOW)
 
 
-@pytest.fixture
-def riders():
-    with mock_aws():
-        dynamodb = boto3.resource("dynamodb", region_name="us-east-1")
-        yield dynamodb.create_table(
-            TableName="riders",
-            KeySchema=[{"AttributeName": "userId", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "userId", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
-
-
-def test_save_rider_is_idempotent_but_never_replaces_another_face(riders):
-    save_rider(riders, rider_item(state(), REQUEST, NOW), REQUEST)
-    later = NOW + datetime.timedelta(minutes=5)
-    save_rider(riders, rider_item(state(), REQUEST, later), REQUEST)  # a retry or replay: same face
-    stored = riders.get_item(Key={"userId": "user_a"})["Item"]
-    assert stored["faceId"] == "face-1"
-    assert stored["registeredAt"] == "2026-11-23T10:00:00.000Z"  # the first write's time
-    with pytest.raises(RiderAlreadyRegisteredError, match="not overwritten"):
-        save_rider(riders, rider_item(state("face-2"), REQUEST, later), REQUEST)
-    assert riders.get_item(Key={"userId": "user_a"})["Item"]["faceId"] == "face-1"
-
-
 # --- PhotoDoesNotMeetRequirement ----------------------------------------------------------------
 
 CAUGHT = {
@@ -260,7 +240,9 @@ def test_rejection_notice_reads_the_caught_error():
         "error": "PhotoDoesNotMeetRequirementError",
         "reason": "Face is wearing sunglasses.",
     }
-    plain = notification.rejection_notice(REQUEST, {"Error": "X", "Cause": "not json"})
+    plain = notification.rejection_notice(
+        REQUEST, {"Error": "InvalidImageError", "Cause": "not json"}
+    )
     assert plain["reason"] == "not json"
     unknown = notification.rejection_notice(REQUEST, None)
     assert (unknown["error"], unknown["reason"]) == (

@@ -79,6 +79,12 @@ override_resource {
 }
 
 override_resource {
+  target          = module.cleanup.aws_lambda_function.this
+  override_during = plan
+  values          = { arn = "arn:aws:lambda:eu-west-1:111122223333:function:wildrydes-cleanup" }
+}
+
+override_resource {
   target          = module.notification.aws_lambda_function.this
   override_during = plan
   values          = { arn = "arn:aws:lambda:eu-west-1:111122223333:function:wildrydes-notification" }
@@ -107,6 +113,7 @@ run "defaults" {
         index_face       = "wildrydes-index-face"
         thumbnail        = "wildrydes-thumbnail"
         persist_metadata = "wildrydes-persist-metadata"
+        cleanup          = "wildrydes-cleanup"
         notification     = "wildrydes-notification"
       }
     )
@@ -130,13 +137,13 @@ run "defaults" {
       Effect = "Allow"
       Action = ["lambda:InvokeFunction"]
       Resource = flatten([
-        for fn in ["face-detection", "face-search", "index-face", "thumbnail", "persist-metadata", "notification"] : [
+        for fn in ["face-detection", "face-search", "index-face", "thumbnail", "persist-metadata", "cleanup", "notification"] : [
           "arn:aws:lambda:eu-west-1:111122223333:function:wildrydes-${fn}",
           "arn:aws:lambda:eu-west-1:111122223333:function:wildrydes-${fn}:*",
         ]
       ])
     }
-    error_message = "The state machine may invoke its six task functions (and their versions), nothing else."
+    error_message = "The state machine may invoke its seven task functions (and their versions), nothing else."
   }
   assert {
     condition = [for s in jsondecode(module.state_machine.policy).Statement : s.Sid if contains(s.Resource, "*")] == ["DeliverExecutionLogs"] && alltrue([
@@ -158,9 +165,26 @@ run "defaults" {
     condition = slice(jsondecode(module.face_search.policy).Statement, 1, 4) == [
       { Sid = "ReadPhotos", Effect = "Allow", Action = ["s3:GetObject"], Resource = ["arn:aws:s3:::wildrydes-photos/uploads/*"] },
       { Sid = "SearchCollection", Effect = "Allow", Action = ["rekognition:SearchFacesByImage"], Resource = ["arn:aws:rekognition:eu-west-1:111122223333:collection/rider-photos"] },
-      { Sid = "ReadRider", Effect = "Allow", Action = ["dynamodb:GetItem"], Resource = ["arn:aws:dynamodb:eu-west-1:111122223333:table/wildrydes-riders"] },
+      { Sid = "ClaimRider", Effect = "Allow", Action = ["dynamodb:GetItem", "dynamodb:UpdateItem"], Resource = ["arn:aws:dynamodb:eu-west-1:111122223333:table/wildrydes-riders"] },
     ]
-    error_message = "CheckFaceDuplicate reads uploads, searches this collection and reads this table only."
+    error_message = "CheckFaceDuplicate reads uploads, searches this collection and reads and claims riders in this table only."
+  }
+  assert {
+    condition = slice(jsondecode(module.index_face.policy).Statement, 1, 4) == [
+      { Sid = "ReadPhotos", Effect = "Allow", Action = ["s3:GetObject"], Resource = ["arn:aws:s3:::wildrydes-photos/uploads/*"] },
+      { Sid = "IndexFaces", Effect = "Allow", Action = ["rekognition:IndexFaces", "rekognition:SearchFaces", "rekognition:DeleteFaces"], Resource = ["arn:aws:rekognition:eu-west-1:111122223333:collection/rider-photos"] },
+      { Sid = "SettleFace", Effect = "Allow", Action = ["dynamodb:GetItem", "dynamodb:UpdateItem"], Resource = ["arn:aws:dynamodb:eu-west-1:111122223333:table/wildrydes-riders"] },
+    ]
+    error_message = "AddFaceToIndex reads uploads, indexes, searches and removes faces of this collection and settles claims in this table only."
+  }
+  assert {
+    condition = slice(jsondecode(module.cleanup.policy).Statement, 1, 5) == [
+      { Sid = "ReadPhotos", Effect = "Allow", Action = ["s3:GetObject"], Resource = ["arn:aws:s3:::wildrydes-photos/uploads/*"] },
+      { Sid = "RemoveFaces", Effect = "Allow", Action = ["rekognition:SearchFaces", "rekognition:SearchFacesByImage", "rekognition:DeleteFaces"], Resource = ["arn:aws:rekognition:eu-west-1:111122223333:collection/rider-photos"] },
+      { Sid = "RemoveThumbnails", Effect = "Allow", Action = ["s3:DeleteObject"], Resource = ["arn:aws:s3:::wildrydes-thumbnails/uploads/*"] },
+      { Sid = "RemoveClaim", Effect = "Allow", Action = ["dynamodb:GetItem", "dynamodb:DeleteItem"], Resource = ["arn:aws:dynamodb:eu-west-1:111122223333:table/wildrydes-riders"] },
+    ]
+    error_message = "RemovePartialRegistration removes faces of this collection, thumbnails under the prefix and items of this table only."
   }
   assert {
     condition = slice(jsondecode(module.thumbnail.policy).Statement, 1, 4) == [
@@ -184,7 +208,7 @@ run "defaults" {
     condition = alltrue(flatten([
       for p in [
         module.start.policy, module.face_detection.policy, module.face_search.policy, module.index_face.policy,
-        module.thumbnail.policy, module.persist_metadata.policy, module.notification.policy,
+        module.thumbnail.policy, module.persist_metadata.policy, module.cleanup.policy, module.notification.policy,
         ] : [
         for s in jsondecode(p).Statement : !contains(s.Action, "*") && (!contains(s.Resource, "*") || s.Action == ["rekognition:DetectFaces"])
       ]
