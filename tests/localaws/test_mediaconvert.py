@@ -28,7 +28,7 @@ from sample_media import ffmpeg, make_video, measure
 
 from tests.conformance.sfn_harness import StepFunctions, machine
 from tests.support.iam import service_role
-from tests.support.templates import MEDIA_CONVERT, mediaconvert_job_template, render
+from tests.support.templates import INLINE_MAP, MEDIA_CONVERT, mediaconvert_job_template, render
 
 ROOT = Path(__file__).resolve().parents[2]
 ROLE = "arn:aws:iam::123456789012:role/mediaconvert"
@@ -372,6 +372,7 @@ def iteration_machine(prepare_arn: str) -> dict:
             MEDIA_CONVERT / "item_processor.mediaconvert.asl.json",
             prepare_function_arn=prepare_arn,
             job_template=json.dumps(mediaconvert_job_template(ROLE)),
+            processor_config=INLINE_MAP,
         )
     )
     return machine(

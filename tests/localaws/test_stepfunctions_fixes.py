@@ -14,7 +14,7 @@ from localaws.stepfunctions import aws_timestamp, service_error_prefix
 
 from tests.conformance.sfn_harness import StepFunctions, machine, single
 from tests.support.lambdas import create_function
-from tests.support.templates import MEDIA_CONVERT, mediaconvert_job_template, render
+from tests.support.templates import INLINE_MAP, MEDIA_CONVERT, mediaconvert_job_template, render
 
 ROOT = Path(__file__).resolve().parents[2]
 ISO_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?Z$")
@@ -252,6 +252,7 @@ def _media_convert_definition(transcoder: str) -> str:
         encode_function_arn=arn + "encode",
         prepare_function_arn=arn + "prepare",
         job_template=json.dumps(mediaconvert_job_template()),
+        processor_config=INLINE_MAP,
     )
     return render(
         MEDIA_CONVERT / "state_machine.asl.json",

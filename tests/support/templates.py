@@ -10,6 +10,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 MEDIA_CONVERT = ROOT / "terraform" / "modules" / "media-convert"
 INTERPOLATION = re.compile(r"\$\{(\w+)\}")
+INLINE_MAP = json.dumps({"Mode": "INLINE"})  # media-convert's processor_config, map_mode "inline"
 
 
 def render(path: Path, **variables) -> str:

@@ -19,7 +19,7 @@ from media_job.settings import build_job
 from media_merge.handler import publish_frame_capture
 from media_testlib import OUTPUT_BUCKET, WORK_BUCKET
 
-from tests.support.templates import MEDIA_CONVERT, mediaconvert_job_template, render
+from tests.support.templates import INLINE_MAP, MEDIA_CONVERT, mediaconvert_job_template, render
 
 PREFIX = job_keys.job_prefix("jobs/", "0123456789abcdef")
 
@@ -147,7 +147,7 @@ def test_the_state_machine_passes_on_every_field_of_the_template():
             MEDIA_CONVERT / "item_processor.mediaconvert.asl.json",
             prepare_function_arn="arn:aws:lambda:us-east-1:123456789012:function:prepare",
             job_template=json.dumps(mediaconvert_job_template()),
-            processor_config=json.dumps({"Mode": "INLINE"}),
+            processor_config=INLINE_MAP,
         )
     )
     parameters = asl["States"]["ParallelMediaConvert"]["Parameters"]
