@@ -231,6 +231,12 @@ variable "ffmpeg_layer_arn" {
   default     = null
 }
 
+variable "package_bucket" {
+  description = "Bucket to upload the function zips to and create the functions from (key lambda/<function>/<sha256>.zip): the AWS provider then creates the functions in parallel instead of one at a time (5 s or more each). null uploads each zip with its function."
+  type        = string
+  default     = null
+}
+
 variable "log_retention_days" {
   description = "Retention of the functions' and the state machine's log groups."
   type        = number

@@ -195,6 +195,7 @@ module "publisher" {
   function_name      = "${var.name}-publish"
   description        = "Publishes each uploaded video (bucket, key, size, etag) to the ${local.topic_name} topic"
   filename           = "${var.artifacts_dir}/lambda/fanout_publish.zip"
+  package_bucket     = var.package_bucket
   handler            = "fanout_publish.handler.lambda_handler"
   memory_size        = 256
   timeout            = 30
@@ -217,6 +218,7 @@ module "transcoder" {
   function_name      = "${var.name}-transcode-${each.key}"
   description        = "Transcodes queued uploads to the ${each.key} rendition"
   filename           = "${var.artifacts_dir}/lambda/fanout_transcode.zip"
+  package_bucket     = var.package_bucket
   handler            = "fanout_transcode.handler.lambda_handler"
   memory_size        = var.transcoder_settings.memory_size
   timeout            = var.transcoder_settings.timeout
