@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from moto.awslambda.exceptions import InvalidParameterValueException, LambdaClientError
 from moto.awslambda.models import LambdaFunction, lambda_backends
 
-from . import authorization
+from . import authorization, cloudwatch
 from .lambda_runtime import LocalLambdaRuntime, Result
 from .moto_internals import replace
 from .sqs import customer_managed_key
@@ -111,7 +111,10 @@ class LambdaService:
         self._async = ThreadPoolExecutor(async_workers, thread_name_prefix="lambda-async")
 
     def invoke(self, fn: LambdaFunction, event: str) -> Result:
+        started = time.monotonic()
         result = self.runtime.invoke(fn, event, layer_zips(fn))
+        elapsed_ms = (time.monotonic() - started) * 1000
+        cloudwatch.lambda_invoked(fn, result.error_type, elapsed_ms, result.logs)
         if _may_write_logs(fn):  # without the grant, Lambda drops the function's logs
             fn.logs_backend.ensure_log_group(fn.logs_group_name)  # Lambda creates it when missing
             fn.save_logs(result.logs)

@@ -56,6 +56,8 @@ REPLACED = (
     "moto.moto_server.werkzeug_app.DomainDispatcherApplication.__call__",
     f"{_TASK}.service.state_task_service_factory.state_task_service_for",
     f"{_TASK}.state_task_factory.state_task_service_for",  # imported by name
+    # redrive.py: DescribeExecution gains the redrive fields
+    "moto.stepfunctions.responses.StepFunctionResponse.describe_execution",
     # server.py
     "moto.core.responses.BaseResponse.call_action",
     # sns.py
@@ -110,6 +112,11 @@ ADDED = (
             "delete_faces",
         )
     ),
+    # redrive.py: replaying failed executions and dead letters
+    "moto.stepfunctions.responses.StepFunctionResponse.redrive_execution",
+    "moto.sqs.responses.SQSResponse.start_message_move_task",
+    "moto.sqs.responses.SQSResponse.list_message_move_tasks",
+    "moto.sqs.responses.SQSResponse.cancel_message_move_task",
     # sqs.py: the default of the attribute moto now keeps
     "moto.sqs.models.Queue.redrive_allow_policy",
     # stepfunctions.py: actions Terraform calls
@@ -135,6 +142,7 @@ IMPORTED = (
     "moto.awslambda.exceptions.LambdaClientError",
     "moto.awslambda.models.LambdaFunction",
     "moto.awslambda.models.lambda_backends",
+    "moto.cloudwatch.models.cloudwatch_backends",
     "moto.core.exceptions.ServiceException",
     "moto.core.responses.ActionResult",
     "moto.core.utils.camelcase_to_underscores",
@@ -160,16 +168,20 @@ IMPORTED = (
     "moto.stepfunctions.models.StateMachine",
     "moto.sts.models.sts_backends",
     "moto.utilities.utils.get_partition",
+    f"{_SFN}.api.ExecutionNotRedrivable",
     f"{_SFN}.api.ExecutionStatus",
     f"{_SFN}.api.HistoryEventType",
     f"{_SFN}.api.InvalidDefinition",
     f"{_SFN}.api.TaskFailedEventDetails",
+    f"{_SFN}.asl.eval.evaluation_details.EvaluationDetails",
     f"{_SFN}.asl.eval.event.event_detail.EventDetails",
+    f"{_SFN}.asl.eval.event.event_manager.EventHistoryContext",
     f"{_SFN}.asl.parse.asl_parser.AmazonStateLanguageParser",
     f"{_SFN}.asl.utils.boto_client.TimeoutSeconds",
     f"{_SFN}.asl.utils.boto_client.boto_client_for",
     f"{_SFN}.asl.utils.json_path.NoSuchJsonPathError",
     f"{_SFN}.backend.execution.Execution",
+    f"{_SFN}.backend.execution_worker.ExecutionWorker",  # subclassed
     f"{_ERRORS}.custom_error_name.CustomErrorName",
     f"{_ERRORS}.failure_event.FailureEvent",
     f"{_ERRORS}.failure_event.FailureEventException",

@@ -12,6 +12,7 @@ import re
 import time
 import uuid
 
+from . import cloudwatch
 from .moto_internals import add, in_place, replace
 
 
@@ -118,6 +119,7 @@ def _fix_start_execution() -> None:
         )
         root.executions.append(execution)
         execution.start()
+        cloudwatch.execution_started(execution)
         return execution
 
     replace("StepFunctionsParserBackend.start_execution", start_execution)
@@ -212,6 +214,7 @@ def _fix_execution_output() -> None:
         # null one and spaced the rest; AWS returns the output as compact JSON text.
         reflect(self)
         execution = self.execution
+        cloudwatch.execution_ended(execution)
         if execution.exec_status == ExecutionStatus.SUCCEEDED:
             execution.output = json.dumps(
                 execution.output, separators=(",", ":"), ensure_ascii=False
