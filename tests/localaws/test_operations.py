@@ -324,3 +324,73 @@ def test_message_move_task_to_a_given_destination(local_aws):
         )
     )
     assert sqs.receive_message(QueueUrl=other_url)["Messages"][0]["Body"] == "work"
+
+
+# --- scripts/redrive.py against the local AWS ---------------------------------------------------
+
+
+def run_cli(local_aws, *argv: str) -> tuple[int, list[str]]:
+    import redrive
+
+    lines: list[str] = []
+    code = redrive.main(list(argv), client_factory=local_aws.client, out=lines.append)
+    return code, lines
+
+
+def test_cli_redrives_failed_executions_and_restarts_caught_ones(local_aws, sfn):
+    function = create_function(local_aws, "def lambda_handler(event, context):\n    return 1\n")
+    task = {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::lambda:invoke",
+        "Parameters": {"FunctionName": function, "Payload.$": "$"},
+        "ResultSelector": {"ok.$": "$.Payload"},
+    }
+    # The work fails uncaught when the input says so; a "caught" input ends in a Fail state.
+    definition = {
+        "StartAt": "Route",
+        "States": {
+            "Route": {
+                "Type": "Choice",
+                "Choices": [{"Variable": "$.caught", "IsPresent": True, "Next": "Refused"}],
+                "Default": "Work",
+            },
+            "Work": {**task, "End": True},
+            "Refused": {"Type": "Fail", "Error": "Refused"},
+        },
+    }
+    state_machine = sfn.create(definition)
+    local_aws.inject_fault(function, count=1, error_type="Boom")
+    failed = sfn.start(state_machine, {"n": 1})
+    caught = sfn.start(state_machine, {"caught": True})
+    assert sfn.wait(failed).status == sfn.wait(caught).status == "FAILED"
+
+    code, lines = run_cli(local_aws, "--dry-run", "executions", "--state-machine", state_machine)
+    assert code == 0
+    assert sorted(line.split()[0] for line in lines) == ["redrive", "skip"]
+
+    code, lines = run_cli(
+        local_aws, "executions", "--state-machine", state_machine, "--restart", "--wait", "60"
+    )
+    assert sfn.client.describe_execution(executionArn=failed)["status"] == "SUCCEEDED"
+    rerun = [e for e in sfn.client.list_executions(stateMachineArn=state_machine)["executions"]]
+    assert any(e["name"].endswith("-rerun-1") for e in rerun)
+    assert code == 1  # the restarted one fails again: its input is refused by design
+    assert any(line.startswith("SUCCEEDED") for line in lines)
+
+
+def test_cli_moves_dead_letters_back_and_reinvokes_a_functions_dead_letters(local_aws):
+    sqs = local_aws.client("sqs")
+    url, _, dlq_url, _ = dead_lettered_queue(local_aws)
+    code, lines = run_cli(local_aws, "queue", "--queue", dlq_url, "--wait", "30")
+    assert (code, lines[-1]) == (0, "COMPLETED: 1 message(s) moved")
+    assert sqs.receive_message(QueueUrl=url)["Messages"][0]["Body"] == "work"
+
+    # A function's own dead-letter queue has no source queue: the CLI says so, then re-invokes.
+    function = create_function(local_aws, "def lambda_handler(event, context):\n    return event\n")
+    lonely_url, _ = queue(local_aws)
+    sqs.send_message(QueueUrl=lonely_url, MessageBody=json.dumps({"replayed": True}))
+    assert run_cli(local_aws, "queue", "--queue", lonely_url)[0] == 2
+    before = len(local_aws.invocations(function))
+    code, lines = run_cli(local_aws, "queue", "--queue", lonely_url, "--to-function", function)
+    assert (code, lines[-1]) == (0, f"1 message(s) handed to {function}")
+    poll(lambda: len(local_aws.invocations(function)) == before + 1)
