@@ -1,6 +1,7 @@
 """Replay failed work, on AWS or on the local AWS, once its cause is fixed.
 
-    redrive.py executions --state-machine ARN [--since-hours 24] [--restart] [--wait 600]
+    redrive.py executions --state-machine ARN [--since-hours 24] [--execution ARN] [--restart]
+                          [--wait 600]
     redrive.py queue --queue URL|ARN [--destination ARN] [--rate N] [--wait 600]
     redrive.py queue --queue URL|ARN --to-function NAME     # a Lambda function's own DLQ
     (each takes --dry-run; --endpoint-url URL for the local AWS, e.g. http://127.0.0.1:4566)
@@ -99,6 +100,8 @@ def redrive_executions(sfn, args, out: Callable[[str], None]) -> int:
     now = datetime.datetime.now(datetime.UTC)
     since = now - datetime.timedelta(hours=min(args.since_hours, REDRIVABLE_DAYS * 24))
     executions = unsuccessful(sfn, args.state_machine, since)
+    if args.execution:
+        executions = [e for e in executions if e["executionArn"] in args.execution]
     names = [e["name"] for e in executions]
     started, failures = [], 0
     for summary in executions:
@@ -234,6 +237,9 @@ def parser() -> argparse.ArgumentParser:
     executions = commands.add_parser("executions", help="redrive a state machine's executions")
     executions.add_argument("--state-machine", required=True, help="state machine ARN")
     executions.add_argument("--since-hours", type=float, default=REDRIVABLE_DAYS * 24)
+    executions.add_argument(
+        "--execution", action="append", help="only this execution ARN (repeatable)"
+    )
     executions.add_argument(
         "--restart", action="store_true", help="start anew those that ended in a Fail state"
     )
