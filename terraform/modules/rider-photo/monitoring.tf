@@ -47,7 +47,7 @@ module "monitoring" {
     notification     = { name = module.notification.function_name }
   }
   custom_metrics = [
-    { name = "PhotosRefused", dimensions = { service = "photo_notification", function = module.notification.function_name } },
+    { name = "PhotosRefused", dimensions = { service = "photo_notification", function = module.notification.function_name }, split_by = "reason" },
     { name = "RidersRegistered", dimensions = { service = "photo_persist_metadata", function = module.persist_metadata.function_name } },
   ]
   tags = var.tags

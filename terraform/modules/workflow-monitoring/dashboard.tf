@@ -67,12 +67,17 @@ locals {
 
   custom_widgets = [
     for metric in var.custom_metrics : {
-      title = "${metric.name}${length(metric.dimensions) == 0 ? "" : " (${join(", ", [for k, v in metric.dimensions : "${k}=${v}"])})"}"
+      title = "${metric.name}${length(metric.dimensions) == 0 ? "" : " (${join(", ", [for k, v in metric.dimensions : "${k}=${v}"])})"}${metric.split_by == null ? "" : " by ${metric.split_by}"}"
       stat  = metric.stat
-      metrics = [concat(
+      # One metric, or a SEARCH for every value of split_by (encoded: the two differ in type).
+      metrics = jsondecode(metric.split_by == null ? jsonencode([concat(
         [metric.namespace, metric.name],
         flatten([for k, v in metric.dimensions : [k, v]]),
-      )]
+        )]) : jsonencode([[{
+          # SEARCH's schema names every dimension of the metric, sorted as CloudWatch lists them.
+          expression = "SEARCH('{${join(",", concat([metric.namespace], sort(concat(keys(metric.dimensions), [metric.split_by]))))}} MetricName=\"${metric.name}\" ${join(" ", [for k, v in metric.dimensions : "${k}=\"${v}\""])}', '${metric.stat}', ${var.period_seconds})"
+          id         = "search"
+      }]]))
     }
   ]
 

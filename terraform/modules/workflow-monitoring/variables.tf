@@ -108,6 +108,7 @@ variable "custom_metrics" {
     name       = string
     dimensions = optional(map(string), {})
     stat       = optional(string, "Sum")
+    split_by   = optional(string) # a further dimension: one line per value (a SEARCH expression)
   }))
   default = []
 }

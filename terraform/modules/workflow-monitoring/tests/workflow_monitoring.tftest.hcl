@@ -78,6 +78,32 @@ run "alarms_on_by_default" {
   }
 }
 
+run "custom_metrics_on_the_dashboard" {
+  command = plan
+
+  variables {
+    custom_metrics = [
+      { name = "Parts", dimensions = { service = "split", function = "orders-split" } },
+      { name = "Refused", dimensions = { service = "notify", function = "orders-notify" }, split_by = "reason" },
+    ]
+  }
+
+  assert {
+    condition = (
+      [for w in jsondecode(aws_cloudwatch_dashboard.this[0].dashboard_body).widgets : w.properties.metrics if w.properties.title == "Parts (function=orders-split, service=split)"][0] ==
+      [["Workflows", "Parts", "function", "orders-split", "service", "split"]]
+    )
+    error_message = "A custom metric is shown by its namespace, name and dimensions."
+  }
+  assert {
+    condition = (
+      [for w in jsondecode(aws_cloudwatch_dashboard.this[0].dashboard_body).widgets : w.properties.metrics if w.properties.title == "Refused (function=orders-notify, service=notify) by reason"][0][0][0].expression ==
+      "SEARCH('{Workflows,function,reason,service} MetricName=\"Refused\" function=\"orders-notify\" service=\"notify\"', 'Sum', 60)"
+    )
+    error_message = "A metric split by a dimension is a SEARCH over every value of it."
+  }
+}
+
 run "topic_with_a_key_of_its_own" {
   command = plan
 
