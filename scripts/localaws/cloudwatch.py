@@ -17,6 +17,7 @@ import json
 import logging
 import math
 import threading
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -488,3 +489,39 @@ def _recent_data(metric_data: list, now: datetime.datetime, lookback: int) -> di
             mean = datum.sum / datum.sample_count
             found[key].extend([(datum.timestamp, mean)] * int(datum.sample_count))
     return found
+
+
+# --- EventBridge: events of AWS services on the default bus -----------------------------------
+
+
+def service_event(account: str, region: str, source: str, detail_type: str, detail: dict) -> int:
+    """An event an AWS service sends to the default event bus (e.g. aws.glue "Glue Job State
+    Change"): each enabled rule it matches counts it in AWS/Events TriggeredRules and
+    MatchedEvents by RuleName ("Monitoring Amazon EventBridge") and gets it to its targets (as
+    far as moto delivers them). Returns how many rules matched."""
+    from moto.events.models import events_backends
+
+    event = {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": detail_type,
+        "source": source,
+        "account": account,
+        "time": _now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": region,
+        "resources": [],
+        "detail": detail,
+    }
+    bus = events_backends[account][region].event_buses.get("default")
+    matched = 0
+    for rule in list(bus.rules.values()) if bus else []:
+        if rule.state != "ENABLED" or not rule.event_pattern.matches_event(event):
+            continue
+        matched += 1
+        for metric in ("TriggeredRules", "MatchedEvents"):
+            put(account, region, "AWS/Events", metric, {"RuleName": rule.name}, 1, "Count")
+        try:
+            rule.send_to_targets(event)
+        except Exception:  # a target moto cannot deliver to: the rule still matched
+            log.warning("event rule %s could not deliver to its targets", rule.name)
+    return matched

@@ -147,6 +147,7 @@ IMPORTED = (
     "moto.core.responses.ActionResult",
     "moto.core.utils.camelcase_to_underscores",
     "moto.core.utils.utcnow",
+    "moto.events.models.events_backends",
     "moto.glue.exceptions.CrawlerRunningException",
     "moto.iam.access_control.PermissionResult",
     "moto.iam.exceptions.NotFoundException",

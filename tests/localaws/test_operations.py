@@ -394,3 +394,42 @@ def test_cli_moves_dead_letters_back_and_reinvokes_a_functions_dead_letters(loca
     code, lines = run_cli(local_aws, "queue", "--queue", lonely_url, "--to-function", function)
     assert (code, lines[-1]) == (0, f"1 message(s) handed to {function}")
     poll(lambda: len(local_aws.invocations(function)) == before + 1)
+
+
+def test_a_failed_glue_job_run_is_an_event_that_trips_the_rules_alarm(local_aws):
+    """Glue's "Glue Job State Change" event on the default bus: a rule on FAILED runs counts it
+    in AWS/Events TriggeredRules, which glue-medallion's alarm watches."""
+    from tests.support.iam import service_role
+
+    topic, url = alarm_topic(local_aws)
+    glue, events = local_aws.client("glue"), local_aws.client("events")
+    job = f"job-{uuid.uuid4().hex[:8]}"
+    role = service_role(local_aws, "glue.amazonaws.com", name=f"{job}-role")
+    glue.create_job(
+        Name=job, Role=role, Command={"Name": "glueetl", "ScriptLocation": "s3://none/x.py"}
+    )
+    rule = f"{job}-failures"
+    pattern = {
+        "source": ["aws.glue"],
+        "detail-type": ["Glue Job State Change"],
+        "detail": {"jobName": [job], "state": ["FAILED", "TIMEOUT", "ERROR"]},
+    }
+    events.put_rule(Name=rule, EventPattern=json.dumps(pattern))
+    local_aws.client("cloudwatch").put_metric_alarm(
+        AlarmName=rule,
+        Namespace="AWS/Events",
+        MetricName="TriggeredRules",
+        Dimensions=[{"Name": "RuleName", "Value": rule}],
+        Statistic="Sum",
+        Period=60,
+        EvaluationPeriods=1,
+        Threshold=1,
+        ComparisonOperator="GreaterThanOrEqualToThreshold",
+        TreatMissingData="notBreaching",
+        AlarmActions=[topic],
+    )
+    run_id = glue.start_job_run(JobName=job)["JobRunId"]
+    poll(lambda: glue.get_job_run(JobName=job, RunId=run_id)["JobRun"]["JobRunState"] == "FAILED")
+    notice = poll(lambda: [n for n in notifications(local_aws, url) if n["AlarmName"] == rule])[0]
+    assert notice["NewStateValue"] == "ALARM"
+    assert notice["Trigger"]["Namespace"] == "AWS/Events"
