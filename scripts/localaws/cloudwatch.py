@@ -183,40 +183,43 @@ def execution_ended(execution) -> None:
     put(account, region, "AWS/States", "ExecutionTime", dimensions, elapsed, "Milliseconds")
 
 
-def sample_queues() -> None:
+def sample_queues(account: str, region: str, names: Iterable[str]) -> None:
     """AWS/SQS ApproximateNumberOfMessagesVisible and ApproximateAgeOfOldestMessage (seconds) by
-    QueueName, as SQS reports them (every minute on AWS, every evaluation here)."""
+    QueueName, as SQS reports them (every minute on AWS; here at each evaluation, for the queues
+    that alarms watch, so that the data kept stays small)."""
     from moto.sqs.models import sqs_backends
 
     now = _now()
-    for account in list(sqs_backends.keys()):
-        for region in list(sqs_backends[account].keys()):
-            for queue in list(sqs_backends[account][region].queues.values()):
-                messages = list(queue._messages)
-                visible = [m for m in messages if m.visible]
-                oldest = min((m.sent_timestamp for m in messages if m.sent_timestamp), default=None)
-                age = 0.0 if oldest is None else max(0.0, now.timestamp() - oldest / 1000)
-                dimensions = {"QueueName": queue.name}
-                put(
-                    account,
-                    region,
-                    "AWS/SQS",
-                    "ApproximateNumberOfMessagesVisible",
-                    dimensions,
-                    len(visible),
-                    "Count",
-                    now,
-                )
-                put(
-                    account,
-                    region,
-                    "AWS/SQS",
-                    "ApproximateAgeOfOldestMessage",
-                    dimensions,
-                    round(age),
-                    "Seconds",
-                    now,
-                )
+    queues = sqs_backends[account][region].queues
+    for name in names:
+        queue = queues.get(name)
+        if queue is None:
+            continue
+        messages = list(queue._messages)
+        visible = sum(1 for m in messages if m.visible)
+        sent = [m.sent_timestamp for m in messages if m.sent_timestamp]
+        age = max(0.0, now.timestamp() - min(sent) / 1000) if sent else 0.0
+        dimensions = {"QueueName": name}
+        put(
+            account,
+            region,
+            "AWS/SQS",
+            "ApproximateNumberOfMessagesVisible",
+            dimensions,
+            visible,
+            "Count",
+            now,
+        )
+        put(
+            account,
+            region,
+            "AWS/SQS",
+            "ApproximateAgeOfOldestMessage",
+            dimensions,
+            round(age),
+            "Seconds",
+            now,
+        )
 
 
 # --- alarm evaluation ---------------------------------------------------------------------------
@@ -401,7 +404,7 @@ def _customer_managed_key(key_id: str, account: str, region: str) -> str | None:
 
 
 class AlarmEvaluator:
-    """Evaluates every metric alarm each interval and samples the queues' metrics before."""
+    """Evaluates every metric alarm each interval, sampling the queues they watch first."""
 
     def __init__(self, interval: float = EVALUATION_INTERVAL) -> None:
         self.interval = interval
@@ -417,7 +420,6 @@ class AlarmEvaluator:
     def _loop(self) -> None:
         while not self._stop.wait(self.interval):
             try:
-                sample_queues()
                 self.evaluate_all()
             except Exception:
                 log.exception("evaluating alarms failed")
@@ -433,6 +435,14 @@ class AlarmEvaluator:
                 alarms = [(a, s) for a, s in alarms if s is not None]
                 if not alarms:
                     continue
+                watched = {
+                    d.value
+                    for alarm, _ in alarms
+                    if alarm.namespace == "AWS/SQS"
+                    for d in alarm.dimensions
+                    if d.name == "QueueName"
+                }
+                sample_queues(account, region, watched)
                 lookback = max(s.period * s.evaluation_periods for _, s in alarms)
                 data = _recent_data(backend.metric_data, now, lookback)
                 for alarm, spec in alarms:
