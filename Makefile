@@ -12,7 +12,7 @@ TF_CLI      := build/terraform/cli.tfrc
 export TF_CLI_CONFIG_FILE := $(abspath $(TF_CLI))
 export TF_IN_AUTOMATION := 1
 
-.PHONY: help prerequisites bootstrap terraform-config package test test-unit lint fmt docs demo load bench clean
+.PHONY: help prerequisites bootstrap terraform-config package test test-unit lint fmt docs demo load bench redrive clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -97,6 +97,10 @@ bench: bootstrap package ## Benchmarks, ratios against a same-run baseline (BENC
 	done; \
 	$(PY) tests/bench/summary.py; \
 	if [ -n "$$failed" ]; then echo "benchmarks failed:$$failed" >&2; exit 1; fi
+
+# e.g. make redrive ARGS="executions --state-machine arn:aws:states:...:stateMachine:orders --wait 600"
+redrive: $(VENV)/.installed ## Replay failed executions or dead letters once fixed (ARGS="executions|queue ...", see scripts/redrive.py)
+	$(PY) scripts/redrive.py $(ARGS)
 
 clean: ## Remove build artefacts (keeps .venv)
 	rm -rf build .pytest_cache .ruff_cache

@@ -23,6 +23,7 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from botocore.exceptions import ClientError
 from lambda_common.errors import MissingPermissionError, is_access_denied
+from lambda_common.metrics import MetricUnit, workflow_metrics
 from lambda_common.naming import normalise_etag
 from media_common.errors import CorruptInputError
 from media_common.ffmpeg_runner import FFmpegError, run_ffmpeg
@@ -33,11 +34,13 @@ from media_common.settings import RenditionConfig
 from media_common.transcode import output_size, rendition_command
 
 logger = Logger(service="fanout_transcode")
+metrics = workflow_metrics("fanout_transcode")
 processor = BatchProcessor(event_type=EventType.SQS)
 
 SOURCE_ETAG = "source-etag"  # output metadata naming the source version it was made from
 
 
+@metrics.log_metrics
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event, context):
     config = RenditionConfig.from_env()
@@ -46,7 +49,7 @@ def lambda_handler(event, context):
     def handle(record: SQSRecord) -> dict:
         message = json.loads(record.body)
         try:
-            return transcode_message(message, config, s3)
+            result = transcode_message(message, config, s3)
         except Exception as exc:
             # Logged with its name and cause; the record is reported failed and redelivered.
             logger.error(
@@ -54,6 +57,9 @@ def lambda_handler(event, context):
                 extra={"key": message.get("key"), "error": type(exc).__name__, "cause": str(exc)},
             )
             raise
+        if not result.get("skipped"):
+            metrics.add_metric(name="RenditionsDelivered", unit=MetricUnit.Count, value=1)
+        return result
 
     return process_partial_response(
         event=event, record_handler=handle, processor=processor, context=context

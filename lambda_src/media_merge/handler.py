@@ -8,6 +8,7 @@ from pathlib import Path
 
 import boto3
 from aws_lambda_powertools import Logger
+from lambda_common.metrics import MetricUnit, workflow_metrics
 from lambda_common.s3 import delete_prefix
 from media_common import job_keys
 from media_common.errors import MergeVerificationError
@@ -18,15 +19,20 @@ from media_common.settings import MergeConfig
 from media_common.transcode import merge_command, write_concat_list
 
 logger = Logger(service="media_merge")
+metrics = workflow_metrics("media_merge")
 
 PROBE_PRECISION = 1e-6  # ffprobe prints durations in microseconds
 
 
+@metrics.log_metrics
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event, context):
     config = MergeConfig.from_env()
     with tempfile.TemporaryDirectory(prefix="media-merge-") as tmp:
-        return merge(event, config, boto3.client("s3"), Path(tmp))
+        result = merge(event, config, boto3.client("s3"), Path(tmp))
+    seconds = result["output"]["duration"]
+    metrics.add_metric(name="SecondsEncoded", unit=MetricUnit.Seconds, value=seconds)
+    return result
 
 
 def merge(event: dict, config: MergeConfig, s3, workdir: Path) -> dict:

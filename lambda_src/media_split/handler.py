@@ -12,6 +12,7 @@ import boto3
 from aws_lambda_powertools import Logger
 from lambda_common import naming
 from lambda_common.errors import ConfigurationError
+from lambda_common.metrics import MetricUnit, workflow_metrics
 from media_common import job_keys
 from media_common.errors import CorruptInputError
 from media_common.ffmpeg_runner import FFmpegError, run_ffmpeg
@@ -22,15 +23,19 @@ from media_common.settings import SplitConfig
 from media_common.transcode import part_spans, read_segment_list, split_command
 
 logger = Logger(service="media_split")
+metrics = workflow_metrics("media_split")
 
 TRUNCATION_TOLERANCE_FRAMES = 2
 
 
+@metrics.log_metrics
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event, context):
     config = SplitConfig.from_env()
     with tempfile.TemporaryDirectory(prefix="media-split-") as tmp:
-        return split(event, config, boto3.client("s3"), Path(tmp))
+        result = split(event, config, boto3.client("s3"), Path(tmp))
+    metrics.add_metric(name="PartsPerJob", unit=MetricUnit.Count, value=len(result["parts"]))
+    return result
 
 
 def split(event: dict, config: SplitConfig, s3, workdir: Path) -> dict:

@@ -11,11 +11,13 @@ from collections.abc import Mapping
 import boto3
 from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
+from lambda_common.metrics import MetricUnit, workflow_metrics
 from photo_common import errors
 from photo_common.request import PhotoRequest, translate_client_error
 from photo_common.settings import NotificationConfig
 
 logger = Logger(service="photo_notification")
+metrics = workflow_metrics("photo_notification")
 SUBJECT = "Your profile photo could not be used"
 # Errors about the photo itself, whose message tells the rider what to change; any other error
 # (a service failure, a timeout) is ours, and the rider is asked to upload again.
@@ -32,10 +34,14 @@ PHOTO_ERRORS = frozenset(
 )
 
 
+@metrics.log_metrics
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event, context):
     config = NotificationConfig.from_env()
-    return notify(event, config, boto3.client("ses"), boto3.client("sns"))
+    result = notify(event, config, boto3.client("ses"), boto3.client("sns"))
+    metrics.add_dimension(name="reason", value=result["error"])
+    metrics.add_metric(name="PhotosRefused", unit=MetricUnit.Count, value=1)
+    return result
 
 
 def notify(event: dict, config: NotificationConfig, ses, sns) -> dict:

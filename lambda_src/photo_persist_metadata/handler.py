@@ -12,18 +12,23 @@ from decimal import Decimal
 
 import boto3
 from aws_lambda_powertools import Logger
+from lambda_common.metrics import MetricUnit, workflow_metrics
 from photo_common.claims import REGISTERED, WON, ClaimTask
 from photo_common.errors import ClaimLostError, InvalidPhotoRequestError
 from photo_common.request import PhotoRequest, translate_client_error
 from photo_common.settings import PersistConfig
 
 logger = Logger(service="photo_persist_metadata")
+metrics = workflow_metrics("photo_persist_metadata")
 
 
+@metrics.log_metrics
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event, context):
     table = boto3.resource("dynamodb").Table(PersistConfig.from_env().table_name)
-    return persist(event, table, datetime.datetime.now(datetime.UTC))
+    result = persist(event, table, datetime.datetime.now(datetime.UTC))
+    metrics.add_metric(name="RidersRegistered", unit=MetricUnit.Count, value=1)
+    return result
 
 
 def persist(event: dict, table, now: datetime.datetime) -> dict:

@@ -44,7 +44,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import authorization
+from . import authorization, cloudwatch
 from .moto_internals import replace
 
 log = logging.getLogger("localaws.glue")
@@ -333,6 +333,7 @@ class LocalJobRunner:
             record.error_message = message
             record.completed_on = datetime.datetime.now(tz=datetime.UTC)
             job_run.status = state
+            job_state_changed(job, job_run, state, message)
 
     @staticmethod
     def _download(s3, uri: str, path: Path) -> None:
@@ -481,6 +482,17 @@ class LocalJobRunner:
             self.idle.clear()
         for driver in drivers:
             driver.kill()
+
+
+def job_state_changed(job, job_run, state: str, message: str | None) -> None:
+    """Glue's "Glue Job State Change" event for a run that ended (Glue developer guide,
+    "Automating AWS Glue with EventBridge"), on the default event bus."""
+    detail = {"jobName": job.name, "severity": "INFO" if state == "SUCCEEDED" else "ERROR"}
+    detail |= {"state": state, "jobRunId": job_run.job_run_id, "message": message or ""}
+    backend = job.backend
+    cloudwatch.service_event(
+        backend.account_id, backend.region_name, "aws.glue", "Glue Job State Change", detail
+    )
 
 
 def _run_job_runs(runner: LocalJobRunner) -> None:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from moto.awslambda.exceptions import InvalidParameterValueException, LambdaClientError
 from moto.awslambda.models import LambdaFunction, lambda_backends
 
-from . import authorization
+from . import authorization, cloudwatch
 from .lambda_runtime import LocalLambdaRuntime, Result, Throttled
 from .moto_internals import replace
 from .sqs import customer_managed_key
@@ -148,7 +148,14 @@ class LambdaService:
 
     def invoke(self, fn: LambdaFunction, event: str) -> Result:
         """Runs the function; raises Throttled past its reserved concurrency."""
-        result = self.runtime.invoke(fn, event, layer_zips(fn))
+        started = time.monotonic()
+        try:
+            result = self.runtime.invoke(fn, event, layer_zips(fn))
+        except Throttled:
+            cloudwatch.lambda_throttled(fn)
+            raise
+        elapsed_ms = (time.monotonic() - started) * 1000
+        cloudwatch.lambda_invoked(fn, result.error_type, elapsed_ms, result.logs)
         if _may_write_logs(fn):  # without the grant, Lambda drops the function's logs
             fn.logs_backend.ensure_log_group(fn.logs_group_name)  # Lambda creates it when missing
             fn.save_logs(result.logs)

@@ -56,6 +56,8 @@ REPLACED = (
     "moto.moto_server.werkzeug_app.DomainDispatcherApplication.__call__",
     f"{_TASK}.service.state_task_service_factory.state_task_service_for",
     f"{_TASK}.state_task_factory.state_task_service_for",  # imported by name
+    # redrive.py: DescribeExecution gains the redrive fields
+    "moto.stepfunctions.responses.StepFunctionResponse.describe_execution",
     # server.py
     "moto.core.responses.BaseResponse.call_action",
     # sns.py
@@ -131,6 +133,11 @@ ADDED = (
             "delete_faces",
         )
     ),
+    # redrive.py: replaying failed executions and dead letters
+    "moto.stepfunctions.responses.StepFunctionResponse.redrive_execution",
+    "moto.sqs.responses.SQSResponse.start_message_move_task",
+    "moto.sqs.responses.SQSResponse.list_message_move_tasks",
+    "moto.sqs.responses.SQSResponse.cancel_message_move_task",
     # sqs.py: the default of the attribute moto now keeps
     "moto.sqs.models.Queue.redrive_allow_policy",
     # stepfunctions.py: actions Terraform calls
@@ -156,10 +163,12 @@ IMPORTED = (
     "moto.awslambda.exceptions.LambdaClientError",
     "moto.awslambda.models.LambdaFunction",
     "moto.awslambda.models.lambda_backends",
+    "moto.cloudwatch.models.cloudwatch_backends",
     "moto.core.exceptions.ServiceException",
     "moto.core.responses.ActionResult",
     "moto.core.utils.camelcase_to_underscores",
     "moto.core.utils.utcnow",
+    "moto.events.models.events_backends",
     "moto.glue.exceptions.CrawlerRunningException",
     "moto.iam.access_control.PermissionResult",
     "moto.iam.exceptions.NotFoundException",
@@ -181,6 +190,7 @@ IMPORTED = (
     "moto.stepfunctions.models.StateMachine",
     "moto.sts.models.sts_backends",
     "moto.utilities.utils.get_partition",
+    f"{_SFN}.api.ExecutionNotRedrivable",
     f"{_SFN}.api.ExecutionStatus",
     f"{_SFN}.api.HistoryEventType",
     f"{_SFN}.api.InvalidDefinition",
@@ -196,12 +206,15 @@ IMPORTED = (
     f"{_SFN}.asl.jsonata.jsonata",
     f"{_ASL}.state.exec.state_map.tolerated_failure.ToleratedFailureCountStringJSONata",
     "moto.utilities.collections.select_from_typed_dict",
+    f"{_SFN}.asl.eval.evaluation_details.EvaluationDetails",
     f"{_SFN}.asl.eval.event.event_detail.EventDetails",
+    f"{_SFN}.asl.eval.event.event_manager.EventHistoryContext",
     f"{_SFN}.asl.parse.asl_parser.AmazonStateLanguageParser",
     f"{_SFN}.asl.utils.boto_client.TimeoutSeconds",
     f"{_SFN}.asl.utils.boto_client.boto_client_for",
     f"{_SFN}.asl.utils.json_path.NoSuchJsonPathError",
     f"{_SFN}.backend.execution.Execution",
+    f"{_SFN}.backend.execution_worker.ExecutionWorker",  # subclassed
     f"{_ERRORS}.custom_error_name.CustomErrorName",
     f"{_ERRORS}.failure_event.FailureEvent",
     f"{_ERRORS}.failure_event.FailureEventException",

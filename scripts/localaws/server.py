@@ -126,11 +126,13 @@ class LocalAws:
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
         from . import (
+            cloudwatch,
             distributed_map,
             events,
             glue,
             lambda_service,
             mediaconvert,
+            redrive,
             rekognition,
             sns,
             sqs,
@@ -155,7 +157,10 @@ class LocalAws:
         sns.install()
         sqs.install()
         glue.install(state_dir, endpoint)
+        redrive.install()
         _install_unsupported_fast_fail()
+        self.alarms = cloudwatch.AlarmEvaluator()
+        self.alarms.start()
 
         self.control = ControlApi(self.runtime, self.authorizer)
         self.http_apis = apigateway.HttpApiInvoker(endpoint)
@@ -181,6 +186,7 @@ class LocalAws:
 
     def shutdown(self) -> None:
         self._server.shutdown()
+        self.alarms.stop()
         self.poller.stop()
         self.lambda_service.shutdown()
         self.runtime.shutdown()

@@ -13,6 +13,7 @@ import re
 import time
 import uuid
 
+from . import cloudwatch
 from .moto_internals import add, in_place, replace
 
 
@@ -124,6 +125,7 @@ def _fix_start_execution() -> None:
         )
         root.executions.append(execution)
         execution.start()
+        cloudwatch.execution_started(execution)
         return execution
 
     replace("StepFunctionsParserBackend.start_execution", start_execution)
@@ -222,6 +224,7 @@ def _fix_execution_output() -> None:
             # The date StopExecution answered with, not the moment the worker noticed the stop.
             stopped = execution.exec_worker.env.program_state()
             execution.stop_date = getattr(stopped, "stop_date", None) or execution.stop_date
+        cloudwatch.execution_ended(execution)
         if execution.exec_status == ExecutionStatus.SUCCEEDED:
             execution.output = json.dumps(
                 execution.output, separators=(",", ":"), ensure_ascii=False

@@ -20,6 +20,7 @@ from lambda_common.naming import execution_name
 from PIL import Image
 from workflow_runs import wait_for_execution
 
+from tests.support.alarms import AlarmInbox
 from tests.support.asl_checks import assert_deployed_definition_is_sound
 from tests.support.dead_letters import assert_failed_event_is_dead_lettered
 
@@ -342,6 +343,55 @@ def runs(local_aws, workflow, races):
         },
     )
     return {**first, **second}
+
+
+def test_a_failed_execution_raises_the_alarm_and_is_redriven_to_completion(local_aws, workflow):
+    """Face detection is down (an error its Retry does not absorb): the execution fails, the
+    module's ExecutionsFailed alarm notifies its topic. Once the service is back, scripts/redrive.py
+    redrives the execution, which resumes at FaceDetection and completes (the photo has no face:
+    the refusal is notified). First in this module: no other execution has failed yet, so the
+    alarm's change is this failure's."""
+    import redrive
+
+    outputs = workflow["rider_photo"]
+    inbox = AlarmInbox(local_aws, outputs["alarm_topic_arn"])
+    detection = outputs["function_names"]["face_detection"]
+    # The test root's Retry makes 2 attempts after the first; the transient error outlasts them.
+    local_aws.inject_fault(detection, count=3, error_type="TransientServiceError")
+    run = Run(
+        local_aws, workflow, f"user_ops-{uuid.uuid4().hex[:4]}", "selfie.jpg", samples.no_face()
+    )
+    run.wait()
+    assert (run.execution["status"], run.execution["error"]) == ("FAILED", "TransientServiceError")
+
+    alarm = outputs["alarm_names"]["main-executions-failed"]
+    notice = inbox.wait(alarm, "ALARM")
+    assert notice["Trigger"]["MetricName"] == "ExecutionsFailed"
+    assert notice["Trigger"]["Dimensions"] == [
+        {"value": outputs["state_machine_arn"], "name": "StateMachineArn"}
+    ]
+
+    lines: list[str] = []
+    code = redrive.main(
+        [
+            "executions",
+            "--state-machine",
+            outputs["state_machine_arn"],
+            "--execution",
+            run.arn,
+            "--wait",
+            "120",
+        ],
+        client_factory=local_aws.client,
+        out=lines.append,
+    )
+    assert code == 0, lines
+    run.wait()
+    assert run.execution["status"] == "SUCCEEDED", run.execution
+    assert run.output["error"] == "PhotoDoesNotMeetRequirementError"
+    assert run.states == ["FaceDetection", "FaceDetection", "PhotoDoesNotMeetRequirement"]
+    described = local_aws.client("stepfunctions").describe_execution(executionArn=run.arn)
+    assert described["redriveCount"] == 1
 
 
 def test_happy_face_is_indexed_thumbnailed_and_recorded(local_aws, workflow, runs):

@@ -12,6 +12,7 @@ import pytest
 from sample_media import make_video, measure
 from workflow_runs import wait_for_object
 
+from tests.support.alarms import AlarmInbox
 from tests.support.dead_letters import assert_failed_event_is_dead_lettered
 
 pytestmark = pytest.mark.e2e
@@ -84,21 +85,70 @@ def test_other_suffixes_are_ignored(local_aws, fanout, clip):
     assert len(local_aws.invocations(publisher)) == before + 1
 
 
-def test_corrupt_upload_lands_in_both_dead_letter_queues(local_aws, fanout, clip):
+def peek_dead_letters(local_aws, outputs: dict, name: str, count: int, wait: float) -> list:
+    """The first `count` messages of the rendition's dead-letter queue, left there (received
+    with no visibility timeout) for a redrive."""
+    sqs = local_aws.client("sqs")
+    url = outputs["renditions"][name]["dead_letter_url"]
+    deadline, found = time.time() + wait, {}
+    while time.time() < deadline and len(found) < count:
+        for message in sqs.receive_message(
+            QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0, WaitTimeSeconds=1
+        ).get("Messages", []):
+            found[message["MessageId"]] = message
+    return list(found.values())
+
+
+def test_failed_work_is_dead_lettered_alarmed_and_redriven_once_fixed(local_aws, fanout, clip):
+    """A corrupt upload fails for good in both renditions; a good one fails only in 240p, whose
+    transcoder is down. Both dead-letter queues raise their alarm on the module's topic. Once the
+    outage is over, the corrupt upload's letter is discarded, the 240p queue redriven with
+    scripts/redrive.py, and the good upload's 240p rendition appears."""
+    import redrive
+
     _, outputs = fanout
+    inbox = AlarmInbox(local_aws, outputs["alarm_topic_arn"])
+    s3 = local_aws.client("s3")
+    transcoder = outputs["renditions"]["240p"]["function_name"]
+    local_aws.inject_fault(transcoder, count=100, error_type="Sandbox.Timedout", timeout=True)
     whole = clip.read_bytes()
-    key = f"broken-{uuid.uuid4().hex[:6]}.mp4"
-    local_aws.client("s3").put_object(
-        Bucket=outputs["input_bucket"], Key=key, Body=whole[: len(whole) // 3]
-    )
+    broken, good = (f"{what}-{uuid.uuid4().hex[:6]}.mp4" for what in ("broken", "good"))
+    s3.put_object(Bucket=outputs["input_bucket"], Key=broken, Body=whole[: len(whole) // 3])
+    s3.upload_file(str(clip), outputs["input_bucket"], good)
+
+    assert [m["key"] for m in dead_letters(local_aws, outputs, "360p", wait=150)] == [broken]
+    rendition_object(local_aws, outputs, "360p", good)
+    letters = peek_dead_letters(local_aws, outputs, "240p", count=2, wait=150)
+    assert sorted(json.loads(m["Body"])["key"] for m in letters) == sorted([broken, good])
     for name in HEIGHTS:
-        letters = dead_letters(local_aws, outputs, name, wait=150)
-        assert [m["key"] for m in letters] == [key]
         rendition = outputs["renditions"][name]
-        listing = local_aws.client("s3").list_objects_v2(
-            Bucket=rendition["output_bucket"], Prefix=f"{rendition['output_prefix']}{key}"
+        listing = s3.list_objects_v2(
+            Bucket=rendition["output_bucket"], Prefix=f"{rendition['output_prefix']}{broken}"
         )
         assert listing.get("KeyCount", 0) == 0
+    alarm = outputs["alarm_names"]["240p-dead-letters"]
+    notice = inbox.wait(alarm, "ALARM")
+    queue_name = outputs["renditions"]["240p"]["dead_letter_arn"].split(":")[-1]
+    assert notice["Trigger"]["Dimensions"] == [{"value": queue_name, "name": "QueueName"}]
+
+    local_aws.clear_faults()  # the fix
+    sqs = local_aws.client("sqs")
+    dlq_url = outputs["renditions"]["240p"]["dead_letter_url"]
+    for message in letters:
+        if json.loads(message["Body"])["key"] == broken:  # nothing to replay: discarded
+            sqs.delete_message(QueueUrl=dlq_url, ReceiptHandle=message["ReceiptHandle"])
+    lines: list[str] = []
+    code = redrive.main(
+        ["queue", "--queue", dlq_url, "--wait", "30"],
+        client_factory=local_aws.client,
+        out=lines.append,
+    )
+    assert (code, lines[-1]) == (0, "COMPLETED: 1 message(s) moved"), lines
+    rendition_object(local_aws, outputs, "240p", good, timeout=60)
+    # The queue is empty; the alarm goes back to OK (and says so) once a whole period (60 s)
+    # has passed without a dead letter, which the test does not wait for.
+    attributes = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["All"])["Attributes"]
+    assert attributes["ApproximateNumberOfMessages"] == "0"
 
 
 def test_an_event_the_publisher_fails_on_is_kept(local_aws, fanout):

@@ -12,6 +12,7 @@ locals {
   partition  = data.aws_partition.current.partition
   region     = data.aws_region.current.name
   log_arn    = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group"
+  alarm_arns = "arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:${var.name_prefix}-*"
 
   # The log groups the modules create (their log_group_names outputs; tests/complete.tftest.hcl
   # fails if one is not covered): functions, state machines, SNS delivery status, rider-photo's
@@ -64,6 +65,18 @@ resource "aws_kms_key" "workflows" {
         Condition = {
           StringEquals = { "aws:SourceAccount" = local.account_id }
           ArnLike      = { "aws:SourceArn" = "arn:${local.partition}:sns:${local.region}:${local.account_id}:${var.name_prefix}-*" }
+        }
+      },
+      {
+        # CloudWatch publishes the workflows' alarms to the encrypted operations topic as itself.
+        Sid       = "CloudWatchAlarmsEncrypt"
+        Effect    = "Allow"
+        Principal = { Service = "cloudwatch.amazonaws.com" }
+        Action    = ["kms:GenerateDataKey*", "kms:Decrypt"]
+        Resource  = "*"
+        Condition = {
+          StringEquals = { "aws:SourceAccount" = local.account_id }
+          ArnLike      = { "aws:SourceArn" = local.alarm_arns }
         }
       },
     ]

@@ -10,6 +10,7 @@ module "media_convert" {
   kms_key_arn        = aws_kms_key.workflows.arn
   log_retention_days = var.log_retention_days
   tracing_enabled    = var.tracing_enabled
+  alarm_actions      = [aws_sns_topic.operations.arn]
 }
 
 # S3 upload -> SNS -> one SQS queue and transcoder per rendition.
@@ -21,6 +22,7 @@ module "sns_fanout" {
   kms_key_arn        = aws_kms_key.workflows.arn
   log_retention_days = var.log_retention_days
   tracing_enabled    = var.tracing_enabled
+  alarm_actions      = [aws_sns_topic.operations.arn]
 }
 
 # Rider photo upload -> face checks -> index, thumbnail and metadata; refusals notified.
@@ -35,6 +37,7 @@ module "rider_photo" {
   kms_key_arn               = aws_kms_key.workflows.arn
   log_retention_days        = var.log_retention_days
   tracing_enabled           = var.tracing_enabled
+  alarm_actions             = [aws_sns_topic.operations.arn]
 }
 
 # Raw retail CSV -> bronze -> silver -> gold on Glue, daily; failures alert an SNS topic.
@@ -45,4 +48,5 @@ module "glue_medallion" {
   create_alert_topic  = true
   kms_key_arn         = aws_kms_key.workflows.arn
   log_retention_days  = var.log_retention_days
+  alarm_actions       = [aws_sns_topic.operations.arn]
 }

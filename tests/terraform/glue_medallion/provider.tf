@@ -9,6 +9,7 @@ provider "aws" {
   s3_use_path_style           = true
 
   endpoints {
+    cloudwatch     = var.endpoint
     cloudwatchlogs = var.endpoint
     events         = var.endpoint
     glue           = var.endpoint

@@ -9,6 +9,7 @@ provider "aws" {
   s3_use_path_style           = true
 
   endpoints {
+    cloudwatch     = var.endpoint
     cloudwatchlogs = var.endpoint
     iam            = var.endpoint
     lambda         = var.endpoint

@@ -34,6 +34,7 @@ module "rider_photo" {
   log_retention_days        = 7
   tags                      = { Project = "rider-photo-e2e" }
   create_api                = true
+  create_alarm_topic        = true # the e2e test subscribes to it
 }
 
 # The notifications the test reads.

@@ -9,9 +9,11 @@ provider "aws" {
   s3_use_path_style           = true
 
   endpoints {
+    cloudwatch     = var.endpoint
     cloudwatchlogs = var.endpoint
     dynamodb       = var.endpoint
     iam            = var.endpoint
+    kms            = var.endpoint
     lambda         = var.endpoint
     rekognition    = var.endpoint
     s3             = var.endpoint

@@ -30,6 +30,7 @@ module "sns_fanout" {
   max_receive_count   = 2
   force_destroy       = true
   log_retention_days  = 7
+  create_alarm_topic  = true # the e2e test subscribes to it
   tags                = { Project = "sns-fanout-e2e" }
 }
 

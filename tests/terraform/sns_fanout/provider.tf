@@ -9,8 +9,10 @@ provider "aws" {
   s3_use_path_style           = true
 
   endpoints {
+    cloudwatch     = var.endpoint
     cloudwatchlogs = var.endpoint
     iam            = var.endpoint
+    kms            = var.endpoint
     lambda         = var.endpoint
     s3             = var.endpoint
     sfn            = var.endpoint

@@ -26,6 +26,12 @@ variables {
 
 # The plan succeeding also shows the fan-out can reuse media-convert's layer in a first plan,
 # where the layer's ARN is still unknown.
+override_resource {
+  target          = aws_sns_topic.operations
+  override_during = plan
+  values          = { arn = "arn:aws:sns:eu-west-1:111122223333:acme-operations" }
+}
+
 run "plans_the_four_workflows" {
   command = plan
 
@@ -46,8 +52,17 @@ run "plans_the_four_workflows" {
   assert {
     condition = [for s in jsondecode(aws_kms_key.workflows.policy).Statement : try(s.Principal.Service, s.Principal.AWS)] == [
       "arn:aws:iam::111122223333:root", "logs.eu-west-1.amazonaws.com", "sns.amazonaws.com",
+      "cloudwatch.amazonaws.com",
     ]
-    error_message = "Besides the account's IAM policies, only CloudWatch Logs and SNS use the key as themselves."
+    error_message = "Besides the account's IAM policies, only CloudWatch Logs, SNS and CloudWatch alarms use the key as themselves."
+  }
+  assert {
+    condition = (
+      jsondecode(aws_kms_key.workflows.policy).Statement[3].Condition.ArnLike["aws:SourceArn"] == "arn:aws:cloudwatch:eu-west-1:111122223333:alarm:acme-*" &&
+      jsondecode(aws_sns_topic_policy.operations.policy).Statement[0].Condition.ArnLike["aws:SourceArn"] == "arn:aws:cloudwatch:eu-west-1:111122223333:alarm:acme-*" &&
+      aws_sns_topic.operations.kms_master_key_id == aws_kms_key.workflows.arn
+    )
+    error_message = "Only the workflows' alarms may publish to the encrypted operations topic and use its key."
   }
   assert {
     condition = jsondecode(aws_kms_key.workflows.policy).Statement[1].Condition.ArnLike["kms:EncryptionContext:aws:logs:arn"] == [

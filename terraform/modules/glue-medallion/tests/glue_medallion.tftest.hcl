@@ -232,3 +232,30 @@ run "an_existing_bucket_needs_its_name" {
 
   expect_failures = [var.source_bucket_name]
 }
+
+run "alarms_and_dashboard_by_default" {
+  command = plan
+
+  assert {
+    condition     = toset(keys(output.alarm_names)) == toset(["main-executions-failed", "main-executions-timed-out", "main-executions-aborted", "glue-job-failures-matched"])
+    error_message = "Executions and failed Glue job runs are watched."
+  }
+  assert {
+    condition     = output.alarm_topic_arn == null && output.dashboard_name == var.name
+    error_message = "A dashboard named after the workflow; no alarm topic unless asked for."
+  }
+}
+
+run "alarms_and_dashboard_switched_off" {
+  command = plan
+
+  variables {
+    alarms_enabled    = false
+    dashboard_enabled = false
+  }
+
+  assert {
+    condition     = length(output.alarm_names) == 0 && output.dashboard_name == null
+    error_message = "alarms_enabled and dashboard_enabled switch the alarms and the dashboard off."
+  }
+}

@@ -320,3 +320,30 @@ run "mediaconvert_rejects_outputs_below_its_minimum" {
 
   expect_failures = [aws_iam_role.mediaconvert]
 }
+
+run "alarms_and_dashboard_by_default" {
+  command = plan
+
+  assert {
+    condition     = toset(keys(output.alarm_names)) == toset(["main-executions-failed", "main-executions-timed-out", "main-executions-aborted", "start-dead-letters", "start-dead-letter-age", "start-errors", "start-throttles", "split-errors", "split-throttles", "encode-errors", "encode-throttles", "merge-errors", "merge-throttles", "cleanup-errors", "cleanup-throttles"])
+    error_message = "Executions, the start function's dead letters and every function of the ffmpeg backend are watched."
+  }
+  assert {
+    condition     = output.alarm_topic_arn == null && output.dashboard_name == var.name
+    error_message = "A dashboard named after the workflow; no alarm topic unless asked for."
+  }
+}
+
+run "alarms_and_dashboard_switched_off" {
+  command = plan
+
+  variables {
+    alarms_enabled    = false
+    dashboard_enabled = false
+  }
+
+  assert {
+    condition     = length(output.alarm_names) == 0 && output.dashboard_name == null
+    error_message = "alarms_enabled and dashboard_enabled switch the alarms and the dashboard off."
+  }
+}

@@ -277,3 +277,30 @@ run "rejects_invalid_settings" {
     var.notification_topic_arn, var.retry,
   ]
 }
+
+run "alarms_and_dashboard_by_default" {
+  command = plan
+
+  assert {
+    condition     = toset(keys(output.alarm_names)) == toset(["main-executions-failed", "main-executions-timed-out", "main-executions-aborted", "start-dead-letters", "start-dead-letter-age", "start-errors", "start-throttles", "face_detection-throttles", "face_search-throttles", "index_face-errors", "index_face-throttles", "thumbnail-errors", "thumbnail-throttles", "persist_metadata-errors", "persist_metadata-throttles", "notification-errors", "notification-throttles"])
+    error_message = "Executions, dead letters and functions are watched; refusals (face detection and search errors) are outcomes, not alarms."
+  }
+  assert {
+    condition     = output.alarm_topic_arn == null && output.dashboard_name == var.name
+    error_message = "A dashboard named after the workflow; no alarm topic unless asked for."
+  }
+}
+
+run "alarms_and_dashboard_switched_off" {
+  command = plan
+
+  variables {
+    alarms_enabled    = false
+    dashboard_enabled = false
+  }
+
+  assert {
+    condition     = length(output.alarm_names) == 0 && output.dashboard_name == null
+    error_message = "alarms_enabled and dashboard_enabled switch the alarms and the dashboard off."
+  }
+}

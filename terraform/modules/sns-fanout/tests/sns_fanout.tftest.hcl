@@ -293,3 +293,30 @@ run "rejects_invalid_settings" {
     var.batch_size, var.max_concurrency, var.max_receive_count,
   ]
 }
+
+run "alarms_and_dashboard_by_default" {
+  command = plan
+
+  assert {
+    condition     = toset(keys(output.alarm_names)) == toset(["720p-dead-letters", "720p-dead-letter-age", "1080p-dead-letters", "1080p-dead-letter-age", "publisher-dead-letters", "publisher-dead-letter-age", "publisher-errors", "publisher-throttles", "transcode-720p-errors", "transcode-720p-throttles", "transcode-1080p-errors", "transcode-1080p-throttles"])
+    error_message = "Every rendition's dead letters, the publisher's and every function are watched."
+  }
+  assert {
+    condition     = output.alarm_topic_arn == null && output.dashboard_name == var.name
+    error_message = "A dashboard named after the workflow; no alarm topic unless asked for."
+  }
+}
+
+run "alarms_and_dashboard_switched_off" {
+  command = plan
+
+  variables {
+    alarms_enabled    = false
+    dashboard_enabled = false
+  }
+
+  assert {
+    condition     = length(output.alarm_names) == 0 && output.dashboard_name == null
+    error_message = "alarms_enabled and dashboard_enabled switch the alarms and the dashboard off."
+  }
+}
