@@ -320,6 +320,17 @@ class ApplyProgress:
             print(f"  {done}/{total} resources, {elapsed:4.0f} s  ({address})", flush=True)
 
 
+def alarm_summary(aws: LocalAwsProcess) -> list[str]:
+    """The modules' alarms as the local CloudWatch evaluated them: the refused uploads above
+    (a file that is not a video, photos a rider must replace) show here as failures."""
+    pages = aws.client("cloudwatch").get_paginator("describe_alarms").paginate()
+    alarms = [alarm for page in pages for alarm in page["MetricAlarms"]]
+    firing = [a for a in alarms if a["StateValue"] == "ALARM"]
+    lines = [f"alarms: {len(alarms)}, {len(firing)} in ALARM"]
+    lines += [f"  ALARM {a['AlarmName']}: {a['StateReason'][:120]}" for a in firing]
+    return lines
+
+
 def least_privilege_summary(aws: LocalAwsProcess) -> list[str]:
     """The roles' grants against what the runs used (before teardown removes the roles)."""
     path, unexplained = least_privilege.write_report(aws, REPORT_DIR, "demo-")
@@ -367,6 +378,7 @@ def main() -> int:
             for run in runs:
                 summary += run.result()
         seconds["workflows"] = time.monotonic() - started - seconds["apply"]
+        summary += alarm_summary(aws)
         summary += least_privilege_summary(aws)
     finally:
         if args.keep:

@@ -109,7 +109,6 @@ REPLACED = (
     f"{_SFN}.models.StepFunctionsParserBackend.update_map_run",
     f"{_SFN}.models.StepFunctionsParserBackend.list_map_runs",
     "moto.stepfunctions.responses.StepFunctionResponse.list_executions",
-    "moto.stepfunctions.responses.StepFunctionResponse.describe_execution",
 )
 
 # What moto lacks and `add` adds: if moto gains one, the local one may be needed no longer.
