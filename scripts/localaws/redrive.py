@@ -136,8 +136,11 @@ def _serve_redrive_execution() -> None:
         execution = self.stepfunction_backend.describe_execution(arn)
         now = datetime.datetime.now(tz=datetime.UTC)
         status = getattr(execution.exec_status, "value", execution.exec_status)
-        events = execution.exec_worker.env.event_manager.get_event_history()
-        sm_type = getattr(execution.sm_type, "value", execution.sm_type)
+        # No environment yet for an execution still starting (or a Distributed Map's child).
+        env = getattr(getattr(execution, "exec_worker", None), "env", None)
+        events = env.event_manager.get_event_history() if env is not None else []
+        sm_type = getattr(execution, "sm_type", "STANDARD")
+        sm_type = getattr(sm_type, "value", sm_type)
         reason = not_redrivable_reason(status, sm_type, execution.stop_date, len(events), now)
         if reason:
             raise ExecutionNotRedrivable(reason)
@@ -173,8 +176,11 @@ def _serve_redrive_execution() -> None:
         result = original_describe(self)
         execution = self.stepfunction_backend.describe_execution(self._get_param("executionArn"))
         status = getattr(execution.exec_status, "value", execution.exec_status)
-        events = execution.exec_worker.env.event_manager.get_event_history()
-        sm_type = getattr(execution.sm_type, "value", execution.sm_type)
+        # No environment yet for an execution still starting (or a Distributed Map's child).
+        env = getattr(getattr(execution, "exec_worker", None), "env", None)
+        events = env.event_manager.get_event_history() if env is not None else []
+        sm_type = getattr(execution, "sm_type", "STANDARD")
+        sm_type = getattr(sm_type, "value", sm_type)
         reason = not_redrivable_reason(
             status, sm_type, execution.stop_date, len(events), datetime.datetime.now(datetime.UTC)
         )

@@ -773,6 +773,8 @@ def _lambda_invoke_sdk_metadata() -> None:
 
 def _stop_execution_answers_the_stop_date() -> None:
     def stop(self, stop_date, error, cause):
+        if stop_date.tzinfo is None:  # moto's utcnow(): naive UTC, unlike every other date here
+            stop_date = stop_date.replace(tzinfo=datetime.UTC)
         stop_original(self, stop_date, error, cause)
         # StopExecution answers with stopDate; moto's worker set it only after the run ended, so
         # the answer had none. The worker later records this same date.

@@ -245,14 +245,15 @@ def test_service_error_prefix(service, prefix):
 # --- 5. definition validation ------------------------------------------------------------------
 
 
-def _media_convert_definition(transcoder: str) -> str:
+def _media_convert_definition(transcoder: str, distributed: bool) -> str:
     arn = "arn:aws:lambda:us-east-1:123456789012:function:"
+    processor = {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"} if distributed else None
     item_processor = render(
         MEDIA_CONVERT / f"item_processor.{transcoder}.asl.json",
         encode_function_arn=arn + "encode",
         prepare_function_arn=arn + "prepare",
         job_template=json.dumps(mediaconvert_job_template()),
-        processor_config=INLINE_MAP,
+        processor_config=json.dumps(processor) if distributed else INLINE_MAP,
     )
     return render(
         MEDIA_CONVERT / "state_machine.asl.json",
@@ -261,12 +262,15 @@ def _media_convert_definition(transcoder: str) -> str:
         cleanup_function_arn=arn + "cleanup",
         max_concurrency=4,
         item_processor=item_processor,
+        distributed=distributed,
+        map_run_label="Parts",
     )
 
 
+@pytest.mark.parametrize("distributed", [False, True], ids=["inline", "distributed"])
 @pytest.mark.parametrize("transcoder", ["ffmpeg", "mediaconvert"])
-def test_validate_accepts_the_media_convert_workflow(sfn, transcoder):
-    definition = _media_convert_definition(transcoder)
+def test_validate_accepts_the_media_convert_workflow(sfn, transcoder, distributed):
+    definition = _media_convert_definition(transcoder, distributed)
     response = sfn.client.validate_state_machine_definition(definition=definition)
     assert (response["result"], response["diagnostics"]) == ("OK", [])
     assert response["truncated"] is False

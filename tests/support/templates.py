@@ -1,5 +1,6 @@
 """Render the modules' JSON templates as Terraform's templatefile() does for the only syntax they
-use: plain `${name}` interpolations (a directive or an unknown name fails the test)."""
+use: plain `${name}` interpolations and `%{ if name }...%{ endif }` on a boolean (any other
+directive or an unknown name fails the test)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 MEDIA_CONVERT = ROOT / "terraform" / "modules" / "media-convert"
 INTERPOLATION = re.compile(r"\$\{(\w+)\}")
+CONDITIONAL = re.compile(r"%\{ if (\w+) \}(.*?)%\{ endif \}", re.DOTALL)
 INLINE_MAP = json.dumps({"Mode": "INLINE"})  # media-convert's processor_config, map_mode "inline"
 
 
 def render(path: Path, **variables) -> str:
     text = path.read_text()
-    assert "%{" not in text, f"{path.name}: template directives are not rendered here"
+    conditions = {name for name, _ in CONDITIONAL.findall(text)}
+    assert conditions <= set(variables), f"{path.name} needs {sorted(conditions - set(variables))}"
+    text = CONDITIONAL.sub(lambda match: match[2] if variables[match[1]] else "", text)
+    assert "%{" not in text, f"{path.name}: template directives other than if are not rendered here"
     names = set(INTERPOLATION.findall(text))
     assert names <= set(variables), f"{path.name} also needs {sorted(names - set(variables))}"
     return INTERPOLATION.sub(lambda match: str(variables[match[1]]), text)
