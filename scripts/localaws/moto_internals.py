@@ -58,6 +58,9 @@ REPLACED = (
     f"{_TASK}.state_task_factory.state_task_service_for",  # imported by name
     # server.py
     "moto.core.responses.BaseResponse.call_action",
+    # s3.py
+    "moto.s3.notifications.send_event",
+    "moto.s3.notifications._get_s3_event",
     # sns.py
     "moto.sns.models.SNSBackend.publish",
     "moto.sns.models.SNSBackend.publish_batch",

@@ -114,6 +114,7 @@ class LocalAws:
             lambda_service,
             mediaconvert,
             rekognition,
+            s3,
             sns,
             sqs,
             stepfunctions,
@@ -131,6 +132,7 @@ class LocalAws:
         stepfunctions.install()
         rekognition.install()
         mediaconvert.install(endpoint)
+        s3.install()
         sns.install()
         sqs.install()
         glue.install(state_dir, endpoint)
