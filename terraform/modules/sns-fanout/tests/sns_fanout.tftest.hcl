@@ -170,7 +170,7 @@ run "defaults" {
     error_message = "The publisher keeps the events it fails on in its own queue and may publish to this topic only."
   }
   assert {
-    condition = slice(jsondecode(module.transcoder["720p"].policy).Statement, 1, 5) == [
+    condition = slice(jsondecode(module.transcoder["720p"].policy).Statement, 1, 6) == [
       {
         Sid      = "ReadUploads"
         Effect   = "Allow"
@@ -197,8 +197,15 @@ run "defaults" {
         Action   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"]
         Resource = ["arn:aws:sqs:eu-west-1:111122223333:orders-video-720p"]
       },
+      {
+        # The last failed receive sends the message with its failure record to its own DLQ.
+        Sid      = "DeadLetterWithReason"
+        Effect   = "Allow"
+        Action   = ["sqs:SendMessage"]
+        Resource = ["arn:aws:sqs:eu-west-1:111122223333:orders-video-720p-dlq"]
+      },
     ]
-    error_message = "A transcoder reads uploads, writes (and may tell missing) its own renditions and consumes its own queue, nothing else."
+    error_message = "A transcoder reads uploads, writes (and may tell missing) its own renditions, consumes its own queue and dead-letters to its own DLQ, nothing else."
   }
   assert {
     condition = alltrue(flatten([
