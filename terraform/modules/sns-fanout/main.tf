@@ -235,7 +235,7 @@ module "transcoder" {
     X264_PRESET   = var.x264_preset
     ALLOW_UPSCALE = tostring(var.allow_upscale)
     # The last failed receive moves the message to the dead-letter queue itself, with its reason.
-    DEAD_LETTER_QUEUE_URL        = aws_sqs_queue.dead_letter[each.key].url
+    DEAD_LETTER_QUEUE_URL        = aws_sqs_queue.dead_letter[each.key].id # the queue URL
     MAX_RECEIVE_COUNT            = tostring(var.max_receive_count)
     POWERTOOLS_LOG_LEVEL         = "INFO"
     POWERTOOLS_METRICS_NAMESPACE = var.name

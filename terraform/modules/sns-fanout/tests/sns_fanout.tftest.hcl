@@ -64,6 +64,15 @@ override_resource {
 }
 
 override_resource {
+  target          = aws_sqs_queue.dead_letter["1080p"]
+  override_during = plan
+  values = {
+    arn = "arn:aws:sqs:eu-west-1:111122223333:orders-video-1080p-dlq"
+    id  = "https://sqs.eu-west-1.amazonaws.com/111122223333/orders-video-1080p-dlq"
+  }
+}
+
+override_resource {
   target          = aws_sqs_queue.dead_letter["720p"]
   override_during = plan
   values = {
