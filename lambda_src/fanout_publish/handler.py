@@ -1,5 +1,6 @@
-"""Publishes each uploaded video (bucket, key, size, etag) to the fan-out topic; the topic
-delivers it to one queue per rendition."""
+"""Publishes each uploaded video (bucket, key, size, etag, sequencer) to the fan-out topic; the
+topic delivers it to one queue per rendition. The S3 event's sequencer is what lets a transcoder
+tell which of two uploads of the same key is the later one, whatever order SQS delivers them in."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ def publish_uploads(event: dict, topic_arn: str, sns) -> dict:
     for obj in created_objects(event):
         response = sns.publish(
             TopicArn=topic_arn,
-            Message=json.dumps(obj.as_message()),
+            Message=json.dumps({**obj.as_message(), "sequencer": obj.sequencer}),
             MessageAttributes={"key": {"DataType": "String", "StringValue": obj.key}},
         )
         message_ids.append(response["MessageId"])

@@ -1,16 +1,22 @@
 """Transcodes the uploads queued for one rendition.
 
 Messages are processed one by one and failures reported per message (ReportBatchItemFailures),
-so one bad video is redelivered alone and, after the queue's maxReceiveCount, lands in its
-dead-letter queue while the others complete. Redelivered or duplicate messages are cheap: an
-output already made from the same source version (its ETag in the output's metadata) is kept.
+so one bad video is redelivered alone while the others complete; its last failed receive sends it
+to the dead-letter queue with the reason attached (dead_letters.py).
+
+SQS does not keep order, and a key can be uploaded again while an older upload is still being
+transcoded. So each message transcodes exactly the upload it announces (GetObject If-Match its
+ETag: a key overwritten since is skipped as superseded), and an output is replaced only by a
+later upload's, by the S3 event sequencers (ordering.py) and a conditional PutObject that fails
+if another transcoder wrote the output in between.
 """
 
 from __future__ import annotations
 
-import json
 import shutil
 import tempfile
+from contextlib import closing
+from datetime import UTC, datetime
 from pathlib import Path
 
 import boto3
@@ -24,7 +30,6 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from botocore.exceptions import ClientError
 from lambda_common.errors import MissingPermissionError, is_access_denied
 from lambda_common.metrics import MetricUnit, workflow_metrics
-from lambda_common.naming import normalise_etag
 from media_common.errors import CorruptInputError
 from media_common.ffmpeg_runner import FFmpegError, run_ffmpeg
 from media_common.input_size import check_input_size
@@ -33,50 +38,89 @@ from media_common.probe import probe
 from media_common.settings import RenditionConfig
 from media_common.transcode import output_size, rendition_command
 
+from fanout_transcode.dead_letters import dead_letter_attributes, failure_record
+from fanout_transcode.ordering import Decision, Output, Upload, decide
+
 logger = Logger(service="fanout_transcode")
 metrics = workflow_metrics("fanout_transcode")
 processor = BatchProcessor(event_type=EventType.SQS)
 
-SOURCE_ETAG = "source-etag"  # output metadata naming the source version it was made from
+# Output metadata naming the upload it was made from.
+SOURCE_ETAG = "source-etag"
+SOURCE_SEQUENCER = "source-sequencer"
+# S3's answers to a conditional write whose condition no longer holds: 412 (the ETag changed, or
+# an object now exists), 409 (a concurrent conditional write), 404 (If-Match on a deleted output).
+WRITE_CONFLICTS = {"PreconditionFailed", "ConditionalRequestConflict", "NoSuchKey", "412", "409"}
+# Each conflict means another transcoder of an older upload wrote first (a newer one ends the
+# loop as superseded): a handful of attempts covers any realistic burst of uploads of one key.
+WRITE_ATTEMPTS = 5
+DOWNLOAD_CHUNK = 8 * 1024 * 1024
 
 
 @metrics.log_metrics
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event, context):
     config = RenditionConfig.from_env()
-    s3 = boto3.client("s3")
+    s3, sqs = boto3.client("s3"), boto3.client("sqs")
 
     def handle(record: SQSRecord) -> dict:
-        message = json.loads(record.body)
         try:
-            result = transcode_message(message, config, s3)
+            return transcode_message(Upload.from_body(record.body), config, s3)
         except Exception as exc:
-            # Logged with its name and cause; the record is reported failed and redelivered.
+            receive_count = int(record.attributes.approximate_receive_count)
             logger.error(
                 "transcoding failed",
-                extra={"key": message.get("key"), "error": type(exc).__name__, "cause": str(exc)},
+                extra={
+                    "messageId": record.message_id,
+                    "receiveCount": receive_count,
+                    "error": type(exc).__name__,
+                    "cause": str(exc),
+                },
             )
-            raise
-        if not result.get("skipped"):
-            metrics.add_metric(name="RenditionsDelivered", unit=MetricUnit.Count, value=1)
-        return result
+            if receive_count < config.max_receive_count:
+                raise  # reported failed: SQS delivers it again
+            return dead_letter(sqs, config, record, exc, receive_count, context)
 
     return process_partial_response(
         event=event, record_handler=handle, processor=processor, context=context
     )
 
 
-def transcode_message(message: dict, config: RenditionConfig, s3) -> dict:
-    bucket, key = message["bucket"], message["key"]
-    etag = normalise_etag(message.get("etag", ""))
+def dead_letter(sqs, config: RenditionConfig, record: SQSRecord, error, receive_count, context):
+    """Sends the message to the dead-letter queue with its failure record; the original is then
+    deleted as processed. If this send fails, the record fails and SQS's redrive moves it."""
+    failure = failure_record(
+        error,
+        rendition=config.name,
+        message_id=record.message_id,
+        receive_count=receive_count,
+        request_id=context.aws_request_id,
+        function_name=context.function_name,
+        time=datetime.now(UTC).isoformat(timespec="seconds"),
+    )
+    sqs.send_message(
+        QueueUrl=config.dead_letter_queue_url,
+        MessageBody=record.body,
+        MessageAttributes=dead_letter_attributes(record.get("messageAttributes") or {}, failure),
+    )
+    metrics.add_metric(name="DeadLetteredMessages", unit=MetricUnit.Count, value=1)
+    logger.error("dead-lettered", extra={"failure": failure})
+    return {"deadLettered": record.message_id, "error": failure["error"]}
+
+
+def transcode_message(upload: Upload, config: RenditionConfig, s3) -> dict:
+    bucket, key = upload.bucket, upload.key
     out_key = output_keys(config.output_prefix, key)[0]
-    logger.append_keys(rendition=config.name, key=key)
-    if existing_output_etag(s3, config.output_bucket, out_key) == etag:
-        logger.info("already transcoded from this source version", extra={"output": out_key})
-        return {"output": out_key, "skipped": True}
+    logger.append_keys(rendition=config.name, key=key, sequencer=upload.sequencer)
+    output = existing_output(s3, config.output_bucket, out_key)
+    decision = decide(upload, output)
+    if decision is not Decision.TRANSCODE:
+        return skipped(decision, out_key, output)
     with tempfile.TemporaryDirectory(prefix="fanout-") as tmp:
         source, result = Path(tmp) / "source", Path(tmp) / "rendition.mp4"
-        size = fetch_source(s3, bucket, key, source)
+        size = fetch_source(s3, upload, source)
+        if size is None:
+            return skipped(Decision.SUPERSEDED, out_key, output)
         info = probe(source, f"s3://{bucket}/{key}")  # NotAVideoError, CorruptInputError, …
         frame = output_size(
             info.width,
@@ -104,19 +148,64 @@ def transcode_message(message: dict, config: RenditionConfig, s3) -> dict:
             raise CorruptInputError(
                 f"s3://{bucket}/{key} could not be decoded and encoded: {exc.detail}"
             ) from exc
-        # A PUT is atomic: readers see the whole rendition or none, never a partial file.
-        s3.upload_file(
-            str(result),
-            config.output_bucket,
-            out_key,
-            ExtraArgs={"ContentType": "video/mp4", "Metadata": {SOURCE_ETAG: etag}},
-        )
+        decision = write_output(s3, config.output_bucket, out_key, result, upload, output)
+    if decision is not Decision.TRANSCODE:
+        return skipped(decision, out_key, existing_output(s3, config.output_bucket, out_key))
     logger.info("transcoded", extra={"output": out_key, "size": frame, "sourceBytes": size})
+    metrics.add_metric(name="RenditionsDelivered", unit=MetricUnit.Count, value=1)
     return {"output": out_key, "width": frame[0], "height": frame[1]}
 
 
-def existing_output_etag(s3, bucket: str, key: str) -> str | None:
-    """The source ETag an existing output was made from; None when there is no output yet.
+def skipped(decision: Decision, out_key: str, output: Output | None) -> dict:
+    """A message that needs no (more) work: deleted as processed, neither failed nor
+    dead-lettered."""
+    extra = {"output": out_key, "outputSequencer": output.source_sequencer if output else None}
+    if decision is Decision.SUPERSEDED:
+        logger.info("superseded by a later upload of the key", extra=extra)
+        metrics.add_metric(name="SupersededMessages", unit=MetricUnit.Count, value=1)
+    else:
+        logger.info("already transcoded from this upload", extra=extra)
+    return {"output": out_key, "skipped": decision.value}
+
+
+def write_output(s3, bucket, key, path: Path, upload: Upload, output: Output | None) -> Decision:
+    """Writes the rendition only over the output it decided to replace (PutObject If-Match its
+    ETag, or If-None-Match * when there was none); when another transcoder wrote in between, it
+    decides again on what that one wrote. TRANSCODE means written."""
+    metadata = {SOURCE_ETAG: upload.etag, SOURCE_SEQUENCER: upload.sequencer}
+    for _ in range(WRITE_ATTEMPTS):
+        condition = {"IfMatch": output.etag} if output else {"IfNoneMatch": "*"}
+        try:
+            # A PUT is atomic: readers see the whole rendition or none, never a partial file.
+            with path.open("rb") as body:
+                s3.put_object(
+                    Bucket=bucket,
+                    Key=key,
+                    Body=body,
+                    ContentType="video/mp4",
+                    Metadata=metadata,
+                    **condition,
+                )
+            return Decision.TRANSCODE
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] not in WRITE_CONFLICTS:
+                raise
+        output = existing_output(s3, bucket, key)
+        decision = decide(upload, output)
+        if decision is not Decision.TRANSCODE:
+            return decision
+    raise OutputConflictError(
+        f"s3://{bucket}/{key} was rewritten by other transcoders {WRITE_ATTEMPTS} times while"
+        " this one tried to write it; the message is delivered again"
+    )
+
+
+class OutputConflictError(Exception):
+    """Other transcoders kept rewriting the output between this one's reads and writes."""
+
+
+def existing_output(s3, bucket: str, key: str) -> Output | None:
+    """The output already written, None when there is none yet.
 
     S3 answers the HEAD of a missing key with 404 only if the caller may list the bucket, else
     with 403 (HeadObject, Amazon S3 API Reference): a 403 here is a deployment without that grant.
@@ -133,21 +222,34 @@ def existing_output_etag(s3, bucket: str, key: str) -> str | None:
                 " missing output reads as 404"
             ) from exc
         raise
-    return head.get("Metadata", {}).get(SOURCE_ETAG)
+    metadata = head.get("Metadata", {})
+    return Output(
+        etag=head["ETag"],
+        source_etag=metadata.get(SOURCE_ETAG),
+        source_sequencer=metadata.get(SOURCE_SEQUENCER),
+    )
 
 
-def fetch_source(s3, bucket: str, key: str, path: Path) -> int:
+def fetch_source(s3, upload: Upload, path: Path) -> int | None:
+    """Downloads the announced upload and returns its size; None when the key holds another
+    object by now (GetObject If-Match answers 412): a later upload, whose own message follows."""
+    bucket, key = upload.bucket, upload.key
     try:
-        size = s3.head_object(Bucket=bucket, Key=key)["ContentLength"]
+        response = s3.get_object(Bucket=bucket, Key=key, IfMatch=upload.etag)
     except ClientError as exc:
+        if exc.response["Error"]["Code"] in ("PreconditionFailed", "412"):
+            return None
         if not is_access_denied(exc):
             raise
         # Without s3:ListBucket on the input bucket, a deleted upload also reads as 403.
         raise MissingPermissionError(
-            f"HeadObject of s3://{bucket}/{key} was denied (403): the upload was deleted, or is"
+            f"GetObject of s3://{bucket}/{key} was denied (403): the upload was deleted, or is"
             " outside what the role may read (s3:GetObject on the input prefix)"
         ) from exc
-    free = shutil.disk_usage(path.parent).free
-    check_input_size(f"s3://{bucket}/{key}", size, free, work="transcoding")
-    s3.download_file(bucket, key, str(path))
+    with closing(response["Body"]) as body:
+        size = response["ContentLength"]
+        free = shutil.disk_usage(path.parent).free
+        check_input_size(f"s3://{bucket}/{key}", size, free, work="transcoding")
+        with path.open("wb") as file:
+            shutil.copyfileobj(body, file, DOWNLOAD_CHUNK)
     return size

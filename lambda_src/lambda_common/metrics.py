@@ -11,11 +11,14 @@ dashboards read them by those dimensions (terraform/modules/workflow-monitoring)
 from __future__ import annotations
 
 import os
+import warnings
 
 from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
 NAMESPACE = "Workflows"
+# An invocation with nothing to count (a redelivery skipped, a failure) is normal here.
+warnings.filterwarnings("ignore", "No application metrics to publish", UserWarning)
 
 __all__ = ["NAMESPACE", "MetricUnit", "workflow_metrics"]
 

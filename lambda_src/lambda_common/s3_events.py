@@ -13,6 +13,9 @@ class CreatedObject:
     etag: str
     size: int | None
     version_id: str | None
+    # Orders the events of one key (S3 User Guide, "Event message structure"); compared by
+    # fanout_transcode.ordering.
+    sequencer: str | None = None
 
     def as_message(self) -> dict:
         return {"bucket": self.bucket, "key": self.key, "etag": self.etag, "size": self.size}
@@ -30,6 +33,7 @@ def created_objects(event: dict) -> list[CreatedObject]:
                 etag=obj.get("eTag", ""),
                 size=obj.get("size"),
                 version_id=obj.get("versionId"),
+                sequencer=obj.get("sequencer"),
             )
         )
     return objects

@@ -34,3 +34,7 @@ class JobSettingsError(MediaConvertError):
 
 class MergeVerificationError(MediaConvertError):
     """The merged output does not match the source (duration, frames, audio, part count)."""
+
+
+class InvalidMessageError(MediaConvertError):
+    """A queued message that does not announce an upload (not JSON, or a field missing)."""

@@ -168,6 +168,10 @@ class RenditionConfig:
     audio_bitrate: str
     preset: str
     allow_upscale: bool
+    # The queue's dead-letter queue and maxReceiveCount: the last failed receive sends the message
+    # there itself, with the reason attached (SQS's own move would carry only the message).
+    dead_letter_queue_url: str
+    max_receive_count: int
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> RenditionConfig:
@@ -181,4 +185,6 @@ class RenditionConfig:
             audio_bitrate=_bitrate(env, "AUDIO_BITRATE") or "128k",
             preset=_preset(env),
             allow_upscale=env_bool("ALLOW_UPSCALE", False, env),
+            dead_letter_queue_url=env_text("DEAD_LETTER_QUEUE_URL", env=env),
+            max_receive_count=env_int("MAX_RECEIVE_COUNT", minimum=1, maximum=1000, env=env),
         )

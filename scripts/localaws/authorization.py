@@ -496,6 +496,12 @@ def s3_context(response, action: str) -> dict:
     ):
         if response.headers.get(header):
             context[f"s3:{header}"] = response.headers[header]
+    # The keys a bucket policy enforces conditional writes with (S3 User Guide, "Enforce
+    # conditional writes on Amazon S3 buckets").
+    if action == "s3:PutObject":
+        for header in ("If-Match", "If-None-Match"):
+            if response.headers.get(header):
+                context[f"s3:{header.lower()}"] = response.headers[header]
     return context
 
 
@@ -551,6 +557,10 @@ def authorize_moto_request(response, resource: str) -> None:
         )
         if principal is not None and action == "s3:GetObject":
             authorizer.check_missing_object(principal, resource, region)
+        # "To perform a conditional write with the HTTP If-Match header, you must have the
+        # s3:PutObject and s3:GetObject permissions" (S3 User Guide, conditional writes).
+        if action == "s3:PutObject" and response.headers.get("If-Match"):
+            authorizer.check(caller, "s3:GetObject", [resource], region, {}, "AccessDenied")
     else:
         operation = response._get_action()
         params = request_parameters(response)

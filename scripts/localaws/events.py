@@ -7,6 +7,7 @@ transcode), and deletes a whole SQS batch or none of it.
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import threading
@@ -55,6 +56,12 @@ def install_s3_notifications(service: LambdaService) -> None:
     replace("s3.notifications._invoke_awslambda", invoke_awslambda)
 
 
+def base64_text(value) -> str | None:
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode()
+    return value
+
+
 def sqs_record(message, queue_arn: str, region: str) -> dict:
     """One message in the shape Lambda delivers it (what Powertools' SQSRecord reads)."""
     return {
@@ -67,13 +74,15 @@ def sqs_record(message, queue_arn: str, region: str) -> dict:
             "SenderId": message.sender_id,
             "ApproximateFirstReceiveTimestamp": str(message.approximate_first_receive_timestamp),
         },
+        # moto keeps each attribute as SendMessage named it (DataType, StringValue, BinaryValue
+        # as bytes); Lambda's event gives binaryValue in base64.
         "messageAttributes": {
             name: {
-                "stringValue": value.get("string_value"),
-                "binaryValue": value.get("binary_value"),
+                "stringValue": value.get("StringValue"),
+                "binaryValue": base64_text(value.get("BinaryValue")),
                 "stringListValues": [],
                 "binaryListValues": [],
-                "dataType": value.get("data_type"),
+                "dataType": value.get("DataType"),
             }
             for name, value in message.message_attributes.items()
         },

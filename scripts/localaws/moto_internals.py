@@ -60,6 +60,9 @@ REPLACED = (
     "moto.stepfunctions.responses.StepFunctionResponse.describe_execution",
     # server.py
     "moto.core.responses.BaseResponse.call_action",
+    # s3.py
+    "moto.s3.notifications.send_event",
+    "moto.s3.notifications._get_s3_event",
     # sns.py
     "moto.sns.models.SNSBackend.publish",
     "moto.sns.models.SNSBackend.publish_batch",

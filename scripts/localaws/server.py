@@ -134,6 +134,7 @@ class LocalAws:
             mediaconvert,
             redrive,
             rekognition,
+            s3,
             sns,
             sqs,
             stepfunctions,
@@ -154,6 +155,7 @@ class LocalAws:
         distributed_map.install()
         rekognition.install()
         mediaconvert.install(endpoint)
+        s3.install()
         sns.install()
         sqs.install()
         glue.install(state_dir, endpoint)

@@ -44,17 +44,59 @@ def rendition_object(local_aws, outputs: dict, name: str, key: str, timeout: flo
 
 
 def dead_letters(local_aws, outputs: dict, name: str, wait: float) -> list[dict]:
-    """Takes the messages off the rendition's dead-letter queue (so later tests see only theirs)."""
+    """Takes the messages off the rendition's dead-letter queue (so later tests see only theirs):
+    each message's body, and its `failure` record under "failure" when it has one."""
     sqs = local_aws.client("sqs")
     url = outputs["renditions"][name]["dead_letter_url"]
     deadline, found = time.time() + wait, []
     while time.time() < deadline and not found:
-        found = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get(
-            "Messages", []
-        )
+        found = sqs.receive_message(
+            QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1, MessageAttributeNames=["All"]
+        ).get("Messages", [])
     for message in found:
         sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-    return [json.loads(m["Body"]) for m in found]
+    letters = []
+    for message in found:
+        failure = message.get("MessageAttributes", {}).get("failure")
+        letter = json.loads(message["Body"])
+        if failure:
+            letter["failure"] = json.loads(failure["StringValue"])
+        letters.append(letter)
+    return letters
+
+
+def output_head(local_aws, outputs: dict, name: str, key: str) -> dict | None:
+    rendition = outputs["renditions"][name]
+    s3 = local_aws.client("s3")
+    try:
+        return s3.head_object(
+            Bucket=rendition["output_bucket"], Key=f"{rendition['output_prefix']}{key}"
+        )
+    except s3.exceptions.ClientError:
+        return None
+
+
+def wait_for_output_of(local_aws, outputs: dict, name: str, key: str, etag: str) -> dict:
+    """The head of the rendition once it was made from the upload with this ETag."""
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        head = output_head(local_aws, outputs, name, key)
+        if head and head["Metadata"].get("source-etag") == etag.strip('"'):
+            return head
+        time.sleep(0.3)
+    raise AssertionError(f"no {name} rendition of {key} made from {etag} within 120 s")
+
+
+def wait_until_consumed(local_aws, queue_url: str, timeout: float = 120) -> None:
+    """Until no message is waiting in or being processed from the queue."""
+    sqs, deadline = local_aws.client("sqs"), time.time() + timeout
+    names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+    while time.time() < deadline:
+        counts = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=names)["Attributes"]
+        if all(counts[n] == "0" for n in names):
+            return
+        time.sleep(0.3)
+    raise AssertionError(f"{queue_url} still had messages after {timeout} s")
 
 
 def test_upload_gives_every_rendition_at_its_height(local_aws, fanout, clip, tmp_path):
@@ -116,7 +158,13 @@ def test_failed_work_is_dead_lettered_alarmed_and_redriven_once_fixed(local_aws,
     s3.put_object(Bucket=outputs["input_bucket"], Key=broken, Body=whole[: len(whole) // 3])
     s3.upload_file(str(clip), outputs["input_bucket"], good)
 
-    assert [m["key"] for m in dead_letters(local_aws, outputs, "360p", wait=150)] == [broken]
+    [letter] = dead_letters(local_aws, outputs, "360p", wait=150)
+    assert letter["key"] == broken
+    # Why it failed travels with the dead letter (no log search needed).
+    failure = letter["failure"]
+    assert failure["error"] in ("CorruptInputError", "NotAVideoError"), failure
+    assert broken in failure["cause"]
+    assert (failure["rendition"], failure["receiveCount"]) == ("360p", 2)  # maxReceiveCount
     rendition_object(local_aws, outputs, "360p", good)
     letters = peek_dead_letters(local_aws, outputs, "240p", count=2, wait=150)
     assert sorted(json.loads(m["Body"])["key"] for m in letters) == sorted([broken, good])
@@ -178,3 +226,44 @@ def test_a_burst_of_twenty_uploads_is_accounted_for(local_aws, fanout, clip):
     assert not any(t.dead_letters for t in tallies), load_suite.table(tallies)
     within_cap, workers = load_suite.worker_check(local_aws)
     assert within_cap, workers
+
+
+def test_an_older_upload_delivered_late_never_replaces_the_newer_rendition(
+    local_aws, fanout, clip, tmp_path
+):
+    """The race of issue 18: SQS keeps no order, so the message of an upload can arrive after
+    the rendition of a later upload of the same key exists. Delivered late here on purpose (as
+    SQS may redeliver it), it must leave that rendition alone and be deleted, not dead-lettered."""
+    _, outputs = fanout
+    s3, sqs = local_aws.client("s3"), local_aws.client("sqs")
+    bucket, key = outputs["input_bucket"], f"overwrite-{uuid.uuid4().hex[:6]}.mp4"
+    rendition = outputs["renditions"]["240p"]
+    s3.upload_file(str(clip), bucket, key)  # 2 s
+    older_etag = s3.head_object(Bucket=bucket, Key=key)["ETag"]
+    older = wait_for_output_of(local_aws, outputs, "240p", key, older_etag)
+    older_message = {
+        "bucket": bucket,
+        "key": key,
+        "etag": older_etag.strip('"'),
+        "size": clip.stat().st_size,
+        "sequencer": older["Metadata"]["source-sequencer"],  # what its S3 event carried
+    }
+    short = make_video(tmp_path / "short.mp4", 1, "640x360")
+    s3.upload_file(str(short), bucket, key)  # 1 s, the upload that must win
+    newer_etag = s3.head_object(Bucket=bucket, Key=key)["ETag"]
+    newer = wait_for_output_of(local_aws, outputs, "240p", key, newer_etag)
+    assert newer["Metadata"]["source-sequencer"] > older_message["sequencer"]  # same length here
+
+    sqs.send_message(
+        QueueUrl=rendition["queue_url"],
+        MessageBody=json.dumps(older_message),
+        MessageAttributes={"key": {"DataType": "String", "StringValue": key}},
+    )
+    wait_until_consumed(local_aws, rendition["queue_url"])
+    after = output_head(local_aws, outputs, "240p", key)
+    assert after["Metadata"] == newer["Metadata"]
+    assert after["ETag"] == newer["ETag"]
+    path = tmp_path / "240p.mp4"
+    path.write_bytes(rendition_object(local_aws, outputs, "240p", key))
+    assert abs(measure(path)["duration"] - measure(short)["duration"]) <= measure(short)["frame"]
+    assert dead_letters(local_aws, outputs, "240p", wait=1) == []

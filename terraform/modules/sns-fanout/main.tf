@@ -228,19 +228,24 @@ module "transcoder" {
   kms_key_arn        = var.kms_key_arn
   tracing_mode       = local.tracing_mode
   environment = merge({
-    RENDITION            = each.key
-    OUTPUT_BUCKET        = local.outputs[each.key].bucket
-    OUTPUT_PREFIX        = local.outputs[each.key].prefix
-    OUTPUT_HEIGHT        = tostring(each.value.height)
-    VIDEO_CRF            = tostring(each.value.video_crf)
-    AUDIO_BITRATE        = each.value.audio_bitrate
-    X264_PRESET          = var.x264_preset
-    ALLOW_UPSCALE        = tostring(var.allow_upscale)
-    POWERTOOLS_LOG_LEVEL = "INFO"
+    RENDITION     = each.key
+    OUTPUT_BUCKET = local.outputs[each.key].bucket
+    OUTPUT_PREFIX = local.outputs[each.key].prefix
+    OUTPUT_HEIGHT = tostring(each.value.height)
+    VIDEO_CRF     = tostring(each.value.video_crf)
+    AUDIO_BITRATE = each.value.audio_bitrate
+    X264_PRESET   = var.x264_preset
+    ALLOW_UPSCALE = tostring(var.allow_upscale)
+    # The last failed receive moves the message to the dead-letter queue itself, with its reason.
+    DEAD_LETTER_QUEUE_URL        = aws_sqs_queue.dead_letter[each.key].id # the queue URL
+    MAX_RECEIVE_COUNT            = tostring(var.max_receive_count)
+    POWERTOOLS_LOG_LEVEL         = "INFO"
   }, each.value.video_bitrate == null ? {} : { VIDEO_BITRATE = each.value.video_bitrate })
   policy_statements = concat([
+    # GetObject If-Match the announced ETag: a key overwritten since answers 412 (superseded).
     { sid = "ReadUploads", actions = ["s3:GetObject"], resources = ["${local.input_arn}/${var.input_prefix}*"] },
-    # GetObject lets a redelivered message see that its output already exists.
+    # GetObject lets a redelivered message see that its output already exists; it is also what a
+    # PutObject with If-Match needs besides s3:PutObject (S3 User Guide, "conditional writes").
     { sid = "WriteRendition", actions = ["s3:GetObject", "s3:PutObject"], resources = ["${module.output_bucket[local.outputs[each.key].bucket].arn}/${local.outputs[each.key].prefix}*"] },
     # The idempotency check HEADs an output that does not exist yet on every first transcode:
     # S3 answers 404 only to a caller allowed s3:ListBucket, 403 to anyone else (HeadObject, API
@@ -253,6 +258,7 @@ module "transcoder" {
       conditions = local.outputs[each.key].prefix == "" ? [] : [{ test = "StringLike", variable = "s3:prefix", values = ["${local.outputs[each.key].prefix}*"] }]
     },
     { sid = "ConsumeOwnQueue", actions = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"], resources = [aws_sqs_queue.work[each.key].arn] },
+    { sid = "DeadLetterWithReason", actions = ["sqs:SendMessage"], resources = [aws_sqs_queue.dead_letter[each.key].arn] },
   ], local.kms_statements)
   tags = var.tags
 }

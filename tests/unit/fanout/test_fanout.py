@@ -1,19 +1,23 @@
 """sns-fanout functions against moto in-process: publishing uploads, transcoding a rendition,
-idempotency on redelivery, and per-message failures for bad inputs."""
+idempotency on redelivery, per-message failures for bad inputs, the order of uploads of one key
+whatever the order of their messages, and dead letters that say why."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import uuid
 from dataclasses import dataclass, field
 
 import boto3
 import pytest
+from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 from botocore.stub import Stubber
 from fanout_publish.handler import publish_uploads
 from fanout_transcode import handler as transcode
+from fanout_transcode.ordering import Decision, Output, Upload, compare_sequencers, decide
 from lambda_common.errors import ConfigurationError, MissingPermissionError
-from media_common.errors import EmptyInputError, NotAVideoError
+from media_common.errors import EmptyInputError, InvalidMessageError, NotAVideoError
 from media_common.settings import RenditionConfig
 from moto import mock_aws
 from sample_media import make_video, measure
@@ -28,7 +32,11 @@ RENDITION_ENV = {
     "AUDIO_BITRATE": "96k",
     "X264_PRESET": "ultrafast",
     "ALLOW_UPSCALE": "false",
+    "DEAD_LETTER_QUEUE_URL": "set by the aws fixture",
+    "MAX_RECEIVE_COUNT": "2",
 }
+# S3 events number the writes of a key; moto in-process sends none, so uploads here count.
+SEQUENCERS = (f"{n:016X}" for n in itertools.count(0x0055AED6DCD90281))
 
 
 @dataclass
@@ -50,6 +58,8 @@ def aws(monkeypatch):
         s3 = boto3.client("s3")
         s3.create_bucket(Bucket=INPUT)
         s3.create_bucket(Bucket=OUTPUT)
+        dlq = boto3.client("sqs").create_queue(QueueName="videoconverter-720p-dlq")["QueueUrl"]
+        monkeypatch.setenv("DEAD_LETTER_QUEUE_URL", dlq)
         yield s3
 
 
@@ -59,6 +69,7 @@ def clip(tmp_path_factory):
 
 
 def upload(s3, path, key: str) -> dict:
+    """The message the publisher sends for this upload."""
     s3.upload_file(str(path), INPUT, key)
     head = s3.head_object(Bucket=INPUT, Key=key)
     return {
@@ -66,18 +77,25 @@ def upload(s3, path, key: str) -> dict:
         "key": key,
         "etag": head["ETag"].strip('"'),
         "size": head["ContentLength"],
+        "sequencer": next(SEQUENCERS),
     }
 
 
-def sqs_event(*messages: dict) -> dict:
+def announced(s3, path, key: str) -> Upload:
+    return Upload.from_body(json.dumps(upload(s3, path, key)))
+
+
+def sqs_event(*messages: dict, receive_count: int = 1) -> dict:
     return {
         "Records": [
             {
                 "messageId": f"m{i}",
                 "receiptHandle": f"r{i}",
                 "body": json.dumps(message),
-                "attributes": {"ApproximateReceiveCount": "1"},
-                "messageAttributes": {},
+                "attributes": {"ApproximateReceiveCount": str(receive_count)},
+                "messageAttributes": {
+                    "key": {"stringValue": str(message.get("key")), "dataType": "String"}
+                },
                 "md5OfBody": "",
                 "eventSource": "aws:sqs",
                 "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:q",
@@ -106,7 +124,12 @@ def test_publisher_sends_one_message_per_object_with_decoded_key(aws):
             {
                 "s3": {
                     "bucket": {"name": INPUT},
-                    "object": {"key": "my+clip+%C3%BC.mp4", "size": 5, "eTag": "abc"},
+                    "object": {
+                        "key": "my+clip+%C3%BC.mp4",
+                        "size": 5,
+                        "eTag": "abc",
+                        "sequencer": "0055AED6DCD90281E5",
+                    },
                 }
             }
         ]
@@ -118,6 +141,7 @@ def test_publisher_sends_one_message_per_object_with_decoded_key(aws):
         "key": "my clip ü.mp4",
         "etag": "abc",
         "size": 5,
+        "sequencer": "0055AED6DCD90281E5",
     }
 
 
@@ -134,6 +158,7 @@ def test_transcodes_to_the_rendition_height_keeping_aspect_and_duration(aws, cli
     assert result["audio_codec"] == "aac"
     head = aws.head_object(Bucket=OUTPUT, Key="in/clip one.mp4")
     assert head["Metadata"][transcode.SOURCE_ETAG] == message["etag"]
+    assert head["Metadata"][transcode.SOURCE_SEQUENCER] == message["sequencer"]
 
 
 def test_never_upscales_unless_asked(aws, clip, monkeypatch, tmp_path):
@@ -148,7 +173,10 @@ def test_redelivered_message_keeps_the_existing_output(aws, clip):
     transcode.lambda_handler(sqs_event(message), Context())
     first = aws.head_object(Bucket=OUTPUT, Key="dup.mp4")
     config = RenditionConfig.from_env()
-    assert transcode.transcode_message(message, config, aws)["skipped"] is True
+    assert transcode.transcode_message(Upload.from_body(json.dumps(message)), config, aws) == {
+        "output": "dup.mp4",
+        "skipped": "done",
+    }
     assert aws.head_object(Bucket=OUTPUT, Key="dup.mp4")["LastModified"] == first["LastModified"]
 
 
@@ -172,10 +200,10 @@ def test_named_errors_for_bad_inputs(aws, tmp_path):
     config = RenditionConfig.from_env()
     (tmp_path / "empty.mp4").write_bytes(b"")
     with pytest.raises(EmptyInputError, match="0 bytes"):
-        transcode.transcode_message(upload(aws, tmp_path / "empty.mp4", "e.mp4"), config, aws)
+        transcode.transcode_message(announced(aws, tmp_path / "empty.mp4", "e.mp4"), config, aws)
     (tmp_path / "t.mp4").write_text("hello\n" * 100)
     with pytest.raises(NotAVideoError):
-        transcode.transcode_message(upload(aws, tmp_path / "t.mp4", "t.mp4"), config, aws)
+        transcode.transcode_message(announced(aws, tmp_path / "t.mp4", "t.mp4"), config, aws)
 
 
 def test_missing_setting_names_the_variable(monkeypatch):
@@ -186,29 +214,305 @@ def test_missing_setting_names_the_variable(monkeypatch):
         RenditionConfig.from_env()
 
 
-def head_refused(status: int, code: str):
-    """An S3 client whose next HeadObject fails the way S3 answers it (no body: code = status)."""
+def refused(operation: str, status: int, code: str):
+    """An S3 client whose next `operation` fails the way S3 answers it (HEAD has no body: code =
+    status)."""
     s3 = boto3.client(
         "s3", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
     )
     stubber = Stubber(s3)
-    stubber.add_client_error("head_object", service_error_code=code, http_status_code=status)
+    stubber.add_client_error(operation, service_error_code=code, http_status_code=status)
     stubber.activate()
     return s3
 
 
 def test_a_missing_output_is_no_output_when_the_role_may_list():
     # With s3:ListBucket, S3 answers the HEAD of a missing key with 404 (HeadObject, S3 API Ref).
-    assert transcode.existing_output_etag(head_refused(404, "404"), OUTPUT, "a.mp4") is None
+    assert transcode.existing_output(refused("head_object", 404, "404"), OUTPUT, "a.mp4") is None
 
 
 def test_a_refused_output_check_names_the_missing_permission():
     # Without s3:ListBucket, S3 answers the same HEAD with 403: every first transcode would fail
     # with a bare "Forbidden"; the error says which grant is missing instead.
     with pytest.raises(MissingPermissionError, match=r"s3:ListBucket on videoconverter-output"):
-        transcode.existing_output_etag(head_refused(403, "403"), OUTPUT, "a.mp4")
+        transcode.existing_output(refused("head_object", 403, "403"), OUTPUT, "a.mp4")
 
 
 def test_a_refused_source_names_the_permission(tmp_path):
+    s3 = refused("get_object", 403, "AccessDenied")
+    upload = Upload(INPUT, "a.mp4", "e", 1, "01")
     with pytest.raises(MissingPermissionError, match=r"s3://videoconverter-input/a.mp4 was denied"):
-        transcode.fetch_source(head_refused(403, "403"), INPUT, "a.mp4", tmp_path / "source")
+        transcode.fetch_source(s3, upload, tmp_path / "source")
+
+
+# --- the order of uploads of one key ------------------------------------------------------
+
+
+def output(sequencer: str | None) -> Output:
+    return Output(etag='"o"', source_etag="e", source_sequencer=sequencer)
+
+
+def announcing(sequencer: str) -> Upload:
+    return Upload(INPUT, "k.mp4", "e", 1, sequencer)
+
+
+def test_sequencers_compare_as_aws_says_after_left_padding():
+    # S3 User Guide, "Event message structure": pad the shorter with zeros, then compare.
+    assert compare_sequencers("0055AED6DCD90281E5", "55AED6DCD90281E4") == 1
+    assert compare_sequencers("00FF", "ff") == 0
+    assert compare_sequencers("A", "0B") == -1
+    assert compare_sequencers("100", "FF") == 1  # a longer value is not a later one by length…
+    assert compare_sequencers("0FF", "100") == -1  # …nor by its first digits
+
+
+def test_decisions_follow_the_sequencer_of_the_output():
+    assert decide(announcing("05"), None) is Decision.TRANSCODE
+    assert decide(announcing("05"), output(None)) is Decision.TRANSCODE  # made before sequencers
+    assert decide(announcing("05"), output("04")) is Decision.TRANSCODE
+    assert decide(announcing("05"), output("005")) is Decision.DONE
+    assert decide(announcing("05"), output("06")) is Decision.SUPERSEDED
+
+
+@pytest.mark.parametrize(
+    ("body", "match"),
+    [
+        ("not json", "not JSON"),
+        ("[1]", "not a JSON object"),
+        ('{"bucket": "b", "key": "k", "etag": "e"}', "lacks sequencer"),
+        ('{"bucket": "b", "key": "k", "etag": "e", "sequencer": "xyz"}', "not the hexadecimal"),
+    ],
+)
+def test_a_message_that_announces_no_upload_is_refused_clearly(body, match):
+    with pytest.raises(InvalidMessageError, match=match):
+        Upload.from_body(body)
+
+
+class UploadsDuringDownload:
+    """The S3 client, except that `meanwhile` runs right after the source's GetObject: another
+    upload of the key lands while this transcoder holds the older one."""
+
+    def __init__(self, s3, meanwhile):
+        self.s3, self.meanwhile = s3, meanwhile
+        self.calls: list[str] = []
+
+    def __getattr__(self, name):
+        self.calls.append(name)
+        return getattr(self.s3, name)
+
+    def get_object(self, **kwargs):
+        self.calls.append("get_object")
+        response = self.s3.get_object(**kwargs)
+        if self.meanwhile:
+            meanwhile, self.meanwhile = self.meanwhile, None
+            meanwhile()
+        return response
+
+
+@pytest.fixture
+def metric_lines(capsys):
+    """The EMF metric records the handler prints (CloudWatch reads them from the log)."""
+
+    def read() -> dict[str, float]:
+        found = {}
+        for line in capsys.readouterr().out.splitlines():
+            if line.startswith("{") and '"_aws"' in line:
+                record = json.loads(line)
+                for metric in record["_aws"]["CloudWatchMetrics"][0]["Metrics"]:
+                    values = record[metric["Name"]]  # a value, or a list of them
+                    found[metric["Name"]] = sum(values) if isinstance(values, list) else values
+        return found
+
+    return read
+
+
+def duration_of(s3, tmp_path) -> float:
+    path = tmp_path / f"{uuid.uuid4().hex}.mp4"
+    s3.download_file(OUTPUT, "k.mp4", str(path))
+    return measure(path)["duration"]
+
+
+def test_a_later_upload_finished_during_an_older_transcode_keeps_its_output(
+    aws, tmp_path, metric_lines
+):
+    """The reported race: a 3 s upload, then a 1 s one of the same key while the 3 s one is
+    being transcoded; the 1 s rendition is written first. The 3 s transcode must not replace it."""
+    long_clip = make_video(tmp_path / "long.mp4", 3, "320x180")
+    short_clip = make_video(tmp_path / "short.mp4", 1, "320x180")
+    older = upload(aws, long_clip, "k.mp4")
+    newer: dict = {}
+
+    def newer_upload_transcoded():
+        newer.update(upload(aws, short_clip, "k.mp4"))
+        event = sqs_event(newer)
+        assert transcode.lambda_handler(event, Context()) == {"batchItemFailures": []}
+
+    s3 = UploadsDuringDownload(aws, newer_upload_transcoded)
+    result = transcode.transcode_message(
+        Upload.from_body(json.dumps(older)), RenditionConfig.from_env(), s3
+    )
+    assert result == {"output": "k.mp4", "skipped": "superseded"}
+    head = aws.head_object(Bucket=OUTPUT, Key="k.mp4")
+    assert head["Metadata"][transcode.SOURCE_SEQUENCER] == newer["sequencer"]
+    assert duration_of(aws, tmp_path) < 1.5
+
+
+def test_an_older_message_delivered_after_the_newer_output_is_skipped_unread(
+    aws, clip, tmp_path, metric_lines
+):
+    older = upload(aws, clip, "k.mp4")
+    newer = upload(aws, make_video(tmp_path / "short.mp4", 1, "320x180"), "k.mp4")
+    assert transcode.lambda_handler(sqs_event(newer), Context()) == {"batchItemFailures": []}
+    written = aws.head_object(Bucket=OUTPUT, Key="k.mp4")
+    s3 = UploadsDuringDownload(aws, None)
+    with_client = boto3.client  # the handler builds its own clients: give it the recording one
+    try:
+        boto3.client = lambda service, *a, **k: s3 if service == "s3" else with_client(service)
+        response = transcode.lambda_handler(sqs_event(older), Context())
+    finally:
+        boto3.client = with_client
+    assert response == {"batchItemFailures": []}  # deleted: neither failed nor dead-lettered
+    assert "get_object" not in s3.calls
+    assert aws.head_object(Bucket=OUTPUT, Key="k.mp4")["ETag"] == written["ETag"]
+    # The newer upload delivered its rendition; the older one is counted as superseded.
+    assert metric_lines() == {"RenditionsDelivered": 1.0, "SupersededMessages": 1.0}
+
+
+def test_a_message_for_an_overwritten_upload_downloads_nothing_else(aws, clip, tmp_path):
+    """No output yet, but the key holds a later upload: GetObject If-Match answers 412."""
+    older = upload(aws, clip, "k.mp4")
+    upload(aws, make_video(tmp_path / "short.mp4", 1, "320x180"), "k.mp4")
+    result = transcode.transcode_message(
+        Upload.from_body(json.dumps(older)), RenditionConfig.from_env(), aws
+    )
+    assert result == {"output": "k.mp4", "skipped": "superseded"}
+    assert aws.list_objects_v2(Bucket=OUTPUT).get("KeyCount", 0) == 0
+
+
+class WritesBeforeFirstPut:
+    """The S3 client, except that `meanwhile` runs just before the first PutObject: another
+    transcoder writes the output between this one's read and its write."""
+
+    def __init__(self, s3, meanwhile):
+        self.s3, self.meanwhile, self.puts = s3, meanwhile, 0
+
+    def __getattr__(self, name):
+        return getattr(self.s3, name)
+
+    def put_object(self, **kwargs):
+        self.puts += 1
+        if self.meanwhile:
+            meanwhile, self.meanwhile = self.meanwhile, None
+            meanwhile()
+        return self.s3.put_object(**kwargs)
+
+
+def test_an_output_written_in_between_is_decided_again(aws, clip):
+    message = upload(aws, clip, "k.mp4")
+    upload_ = Upload.from_body(json.dumps(message))
+    config = RenditionConfig.from_env()
+
+    def older_written(sequencer: str):
+        metadata = {transcode.SOURCE_ETAG: "old", transcode.SOURCE_SEQUENCER: sequencer}
+        return lambda: aws.put_object(Bucket=OUTPUT, Key="k.mp4", Body=b"x", Metadata=metadata)
+
+    # An older upload's output lands in between: the conditional write fails, is decided again
+    # and replaces it.
+    s3 = WritesBeforeFirstPut(aws, older_written("0000000000000001"))
+    assert transcode.transcode_message(upload_, config, s3)["height"] == 240
+    assert s3.puts == 2
+    head = aws.head_object(Bucket=OUTPUT, Key="k.mp4")
+    assert head["Metadata"][transcode.SOURCE_SEQUENCER] == message["sequencer"]
+    # A newer upload's output lands in between: this one gives way.
+    aws.delete_object(Bucket=OUTPUT, Key="k.mp4")
+    s3 = WritesBeforeFirstPut(aws, older_written("FFFFFFFFFFFFFFFFFF"))
+    assert transcode.transcode_message(upload_, config, s3)["skipped"] == "superseded"
+    assert aws.get_object(Bucket=OUTPUT, Key="k.mp4")["Body"].read() == b"x"
+
+
+def test_outputs_rewritten_without_end_fail_the_message(aws, clip):
+    upload_ = announced(aws, clip, "k.mp4")
+    stubbed = boto3.client("s3")
+    stubber = Stubber(stubbed)
+    stubber.add_client_error("head_object", service_error_code="404", http_status_code=404)
+    for n in range(transcode.WRITE_ATTEMPTS):
+        stubber.add_client_error("put_object", "PreconditionFailed", http_status_code=412)
+        stubber.add_response(
+            "head_object", {"ETag": f'"{n}"', "Metadata": {transcode.SOURCE_SEQUENCER: "01"}}
+        )
+    stubber.activate()
+
+    class Mixed:  # the source from moto, the output from the stub
+        def __getattr__(self, name):
+            return getattr(aws if name == "get_object" else stubbed, name)
+
+    with pytest.raises(transcode.OutputConflictError, match="rewritten by other transcoders"):
+        transcode.transcode_message(upload_, RenditionConfig.from_env(), Mixed())
+
+
+# --- dead letters with their reason -------------------------------------------------------
+
+
+def dead_letters() -> list[dict]:
+    sqs = boto3.client("sqs")
+    url = RenditionConfig.from_env().dead_letter_queue_url
+    return sqs.receive_message(
+        QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"]
+    ).get("Messages", [])
+
+
+def test_the_last_failed_receive_dead_letters_the_message_with_its_reason(
+    aws, tmp_path, metric_lines
+):
+    text = tmp_path / "notes.mp4"
+    text.write_text("not a video\n" * 50)
+    message = upload(aws, text, "notes.mp4")
+    # Before the last receive: failed, for SQS to deliver again (a batch of one fails whole).
+    with pytest.raises(BatchProcessingError, match="NotAVideoError"):
+        transcode.lambda_handler(sqs_event(message, receive_count=1), Context())
+    assert dead_letters() == []
+    # The last receive (maxReceiveCount = 2): sent to the dead-letter queue with the reason.
+    context = Context()
+    done = transcode.lambda_handler(sqs_event(message, receive_count=2), context)
+    assert done == {"batchItemFailures": []}
+    (letter,) = dead_letters()
+    assert json.loads(letter["Body"]) == message
+    assert letter["MessageAttributes"]["key"]["StringValue"] == "notes.mp4"
+    failure = json.loads(letter["MessageAttributes"]["failure"]["StringValue"])
+    assert failure["error"] == "NotAVideoError"
+    assert "s3://videoconverter-input/notes.mp4" in failure["cause"]
+    assert failure | {"cause": "", "time": ""} == {
+        "error": "NotAVideoError",
+        "cause": "",
+        "rendition": "720p",
+        "messageId": "m0",
+        "receiveCount": 2,
+        "function": context.function_name,
+        "requestId": context.aws_request_id,
+        "time": "",
+    }
+    assert metric_lines()["DeadLetteredMessages"] == 1.0
+
+
+def test_a_message_that_is_no_upload_is_dead_lettered_saying_so(aws):
+    event = sqs_event({"bucket": INPUT, "key": "k.mp4"}, receive_count=2)
+    assert transcode.lambda_handler(event, Context()) == {"batchItemFailures": []}
+    (letter,) = dead_letters()
+    failure = json.loads(letter["MessageAttributes"]["failure"]["StringValue"])
+    assert failure["error"] == "InvalidMessageError"
+    assert "lacks etag, sequencer" in failure["cause"]
+
+
+def test_failure_records_keep_to_what_sqs_accepts():
+    from fanout_transcode.dead_letters import CAUSE_MAX_CHARS, failure_record
+
+    record = failure_record(
+        ValueError("bad\x00byte " + "x" * 10_000),
+        rendition="720p",
+        message_id="m",
+        receive_count=3,
+        request_id="r",
+        function_name="f",
+        time="t",
+    )
+    assert record["cause"].startswith("bad?byte x")
+    assert len(record["cause"]) == CAUSE_MAX_CHARS

@@ -64,6 +64,15 @@ override_resource {
 }
 
 override_resource {
+  target          = aws_sqs_queue.dead_letter["1080p"]
+  override_during = plan
+  values = {
+    arn = "arn:aws:sqs:eu-west-1:111122223333:orders-video-1080p-dlq"
+    id  = "https://sqs.eu-west-1.amazonaws.com/111122223333/orders-video-1080p-dlq"
+  }
+}
+
+override_resource {
   target          = aws_sqs_queue.dead_letter["720p"]
   override_during = plan
   values = {
@@ -170,7 +179,7 @@ run "defaults" {
     error_message = "The publisher keeps the events it fails on in its own queue and may publish to this topic only."
   }
   assert {
-    condition = slice(jsondecode(module.transcoder["720p"].policy).Statement, 1, 5) == [
+    condition = slice(jsondecode(module.transcoder["720p"].policy).Statement, 1, 6) == [
       {
         Sid      = "ReadUploads"
         Effect   = "Allow"
@@ -197,8 +206,15 @@ run "defaults" {
         Action   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"]
         Resource = ["arn:aws:sqs:eu-west-1:111122223333:orders-video-720p"]
       },
+      {
+        # The last failed receive sends the message with its failure record to its own DLQ.
+        Sid      = "DeadLetterWithReason"
+        Effect   = "Allow"
+        Action   = ["sqs:SendMessage"]
+        Resource = ["arn:aws:sqs:eu-west-1:111122223333:orders-video-720p-dlq"]
+      },
     ]
-    error_message = "A transcoder reads uploads, writes (and may tell missing) its own renditions and consumes its own queue, nothing else."
+    error_message = "A transcoder reads uploads, writes (and may tell missing) its own renditions, consumes its own queue and dead-letters to its own DLQ, nothing else."
   }
   assert {
     condition = alltrue(flatten([

@@ -1,0 +1,53 @@
+"""S3 event notifications with what orders them.
+
+Events carry `sequencer` on PUT and DELETE events, and `versionId` in a versioning-enabled bucket
+(S3 User Guide, "Event message structure"); moto sends neither. Of two events of the same key,
+the greater sequencer (hexadecimal, compared after left-padding the shorter with zeros) is the
+later write: here a hexadecimal nanosecond clock that never goes back, read when moto sends the
+notification, right after it stored the object.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from .moto_internals import replace
+
+SEQUENCER_DIGITS = 18  # the length of the sequencers in AWS's examples ("0055AED6DCD90281E5")
+_clock = threading.Lock()
+_last_sequencer = 0
+_event = threading.local()  # the sequencer of the write whose notification is being sent
+
+
+def next_sequencer() -> str:
+    global _last_sequencer
+    with _clock:
+        _last_sequencer = max(_last_sequencer + 1, time.time_ns())
+        return f"{_last_sequencer:0{SEQUENCER_DIGITS}X}"
+
+
+def orders_events(event_name: str) -> bool:
+    """S3 gives a sequencer to PUT and DELETE events only (ObjectCreated:*, ObjectRemoved:*)."""
+    return event_name.startswith(("s3:ObjectCreated:", "s3:ObjectRemoved:"))
+
+
+def install() -> None:
+    def send_event(account_id, event_name, bucket, key):
+        _event.sequencer = next_sequencer() if orders_events(event_name) else None
+        try:
+            original_send_event(account_id, event_name, bucket, key)
+        finally:
+            _event.sequencer = None
+
+    def get_s3_event(event_name, bucket, key, notification_id):
+        event = original_get_s3_event(event_name, bucket, key, notification_id)
+        obj = event["Records"][0]["s3"]["object"]
+        if getattr(_event, "sequencer", None):
+            obj["sequencer"] = _event.sequencer
+        if bucket.is_versioned:
+            obj["versionId"] = key.version_id
+        return event
+
+    original_send_event = replace("moto.s3.notifications.send_event", send_event)
+    original_get_s3_event = replace("moto.s3.notifications._get_s3_event", get_s3_event)

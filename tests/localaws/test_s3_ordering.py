@@ -1,0 +1,103 @@
+"""S3 on the local AWS orders writes as AWS documents: event notifications carry a `sequencer`
+(and `versionId` in a versioned bucket), and conditional writes check the ETag and need what AWS
+says they need."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.localaws.test_iam_enforcement import as_role, role_with
+
+
+def bucket_notifying_a_queue(local_aws, versioned: bool = False) -> tuple[str, str]:
+    s3, sqs = local_aws.client("s3"), local_aws.client("sqs")
+    name = f"seq-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=name)
+    if versioned:
+        s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+    url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]
+    s3.put_bucket_notification_configuration(
+        Bucket=name,
+        NotificationConfiguration={
+            "QueueConfigurations": [{"QueueArn": arn["QueueArn"], "Events": ["s3:ObjectCreated:*"]}]
+        },
+    )
+    return name, url
+
+
+def object_events(local_aws, url: str, count: int) -> list[dict]:
+    sqs, found = local_aws.client("sqs"), []
+    while len(found) < count:
+        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
+        for message in messages.get("Messages", []):
+            for record in json.loads(message["Body"]).get("Records", []):
+                found.append(record["s3"]["object"])
+    return found
+
+
+def later(a: str, b: str) -> bool:
+    """AWS's rule: left-pad the shorter sequencer with zeros, then compare as strings."""
+    width = max(len(a), len(b))
+    return a.rjust(width, "0") > b.rjust(width, "0")
+
+
+def test_events_of_one_key_carry_increasing_sequencers(local_aws):
+    bucket, url = bucket_notifying_a_queue(local_aws)
+    s3 = local_aws.client("s3")
+    etags = [s3.put_object(Bucket=bucket, Key="k.mp4", Body=body)["ETag"] for body in (b"1", b"2")]
+    first, second = sorted(
+        object_events(local_aws, url, 2), key=lambda o: etags.index(f'"{o["eTag"]}"')
+    )
+    assert all(int(o["sequencer"], 16) for o in (first, second))
+    assert later(second["sequencer"], first["sequencer"])
+    assert "versionId" not in first  # only in a versioning-enabled bucket
+
+
+def test_events_in_a_versioned_bucket_name_the_version(local_aws):
+    bucket, url = bucket_notifying_a_queue(local_aws, versioned=True)
+    version = local_aws.client("s3").put_object(Bucket=bucket, Key="k.mp4", Body=b"1")["VersionId"]
+    (event,) = object_events(local_aws, url, 1)
+    assert event["versionId"] == version
+
+
+def test_if_match_write_replaces_only_the_named_version(local_aws):
+    s3 = local_aws.client("s3")
+    bucket = f"cond-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=bucket)
+    etag = s3.put_object(Bucket=bucket, Key="k", Body=b"1")["ETag"]
+    s3.put_object(Bucket=bucket, Key="k", Body=b"2", IfMatch=etag)
+    with pytest.raises(ClientError) as stale:
+        s3.put_object(Bucket=bucket, Key="k", Body=b"3", IfMatch=etag)
+    assert stale.value.response["ResponseMetadata"]["HTTPStatusCode"] == 412
+    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"2"
+
+
+def test_if_match_write_needs_get_object_too(local_aws):
+    """S3 User Guide, conditional writes: If-Match needs s3:PutObject and s3:GetObject."""
+    s3 = local_aws.client("s3")
+    bucket = f"cond-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=bucket)
+    etag = s3.put_object(Bucket=bucket, Key="k", Body=b"1")["ETag"]
+    resource = f"arn:aws:s3:::{bucket}/*"
+    put_only = as_role(
+        local_aws,
+        role_with(local_aws, [{"Effect": "Allow", "Action": "s3:PutObject", "Resource": resource}]),
+        "s3",
+    )
+    with pytest.raises(ClientError) as denied:
+        put_only.put_object(Bucket=bucket, Key="k", Body=b"2", IfMatch=etag)
+    assert denied.value.response["Error"]["Code"] == "AccessDenied"
+    both = as_role(
+        local_aws,
+        role_with(
+            local_aws,
+            [{"Effect": "Allow", "Action": ["s3:PutObject", "s3:GetObject"], "Resource": resource}],
+        ),
+        "s3",
+    )
+    both.put_object(Bucket=bucket, Key="k", Body=b"2", IfMatch=etag)
