@@ -5,7 +5,9 @@ it left behind: thumbnail, DynamoDB item, indexed face, notification."""
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import hashlib
 import io
 import json
 import time
@@ -646,3 +648,16 @@ def test_a_role_missing_one_statement_fails_the_workflow_with_access_denied(
         f"assumed-role/{role_name}/{function} is not authorized to perform: "
         "rekognition:DetectFaces" in cause
     )
+
+
+def test_functions_are_created_from_the_uploaded_packages(local_aws, workflow):
+    """package_upload: each zip uploaded under its function's name and content hash, and the
+    function's code is that zip (CodeSha256 is the base64 SHA-256 of the package)."""
+    s3, functions = local_aws.client("s3"), local_aws.client("lambda")
+    bucket = workflow["package_bucket"]
+    for name in workflow["rider_photo"]["function_names"].values():
+        [package] = s3.list_objects_v2(Bucket=bucket, Prefix=f"lambda/{name}/")["Contents"]
+        body = s3.get_object(Bucket=bucket, Key=package["Key"])["Body"].read()
+        assert package["Key"] == f"lambda/{name}/{hashlib.sha256(body).hexdigest()}.zip"
+        code_sha = functions.get_function(FunctionName=name)["Configuration"]["CodeSha256"]
+        assert code_sha == base64.b64encode(hashlib.sha256(body).digest()).decode()

@@ -14,7 +14,7 @@ module "media_convert" {
   output_height       = 720
   thumbnail_width     = 320
   map_max_concurrency = 4
-  package_bucket      = module.artifacts_bucket.id
+  package_upload      = { bucket = module.artifacts_bucket.id }
   force_destroy       = true
   log_retention_days  = 7
 }
@@ -26,7 +26,7 @@ module "sns_fanout" {
   # One layer for the account: reuse the one media-convert published.
   ffmpeg_layer_arn    = module.media_convert.ffmpeg_layer_arn
   transcoder_settings = { timeout = 120 }
-  package_bucket      = module.artifacts_bucket.id
+  package_upload      = { bucket = module.artifacts_bucket.id }
   force_destroy       = true
   log_retention_days  = 7
 }
@@ -36,7 +36,7 @@ module "rider_photo" {
   name               = "${var.name_prefix}-wildrydes"
   artifacts_dir      = var.artifacts_dir
   collection_id      = "${var.name_prefix}-rider-photos"
-  package_bucket     = module.artifacts_bucket.id
+  package_upload     = { bucket = module.artifacts_bucket.id }
   force_destroy      = true
   log_retention_days = 7
   # Short waits between retries keep the demo quick; the default is the workshop's 2 s x 6.

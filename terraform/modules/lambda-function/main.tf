@@ -88,9 +88,9 @@ resource "aws_cloudwatch_log_group" "this" {
 }
 
 resource "aws_s3_object" "package" {
-  count = var.package_bucket == null ? 0 : 1
+  count = var.package_upload == null ? 0 : 1
 
-  bucket      = var.package_bucket
+  bucket      = var.package_upload.bucket
   key         = "lambda/${var.function_name}/${filesha256(var.filename)}.zip"
   source      = var.filename
   source_hash = filesha256(var.filename)
@@ -104,7 +104,7 @@ resource "aws_lambda_function" "this" {
   function_name                  = var.function_name
   description                    = var.description
   role                           = aws_iam_role.this.arn
-  filename                       = var.package_bucket == null ? var.filename : null
+  filename                       = var.package_upload == null ? var.filename : null
   s3_bucket                      = one(aws_s3_object.package[*].bucket)
   s3_key                         = one(aws_s3_object.package[*].key)
   source_code_hash               = filebase64sha256(var.filename)

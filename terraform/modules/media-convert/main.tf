@@ -76,7 +76,7 @@ module "start" {
   function_name      = "${var.name}-start"
   description        = "Starts one media-convert execution per uploaded video (idempotent per object version)"
   filename           = "${var.artifacts_dir}/lambda/media_start.zip"
-  package_bucket     = var.package_bucket
+  package_upload     = var.package_upload
   handler            = "media_start.handler.lambda_handler"
   memory_size        = 256
   timeout            = 30
@@ -99,7 +99,7 @@ module "split" {
   function_name      = "${var.name}-split"
   description        = "SplitVideoFile: checks the upload and splits its video at keyframes, audio once"
   filename           = "${var.artifacts_dir}/lambda/media_split.zip"
-  package_bucket     = var.package_bucket
+  package_upload     = var.package_upload
   handler            = "media_split.handler.lambda_handler"
   memory_size        = var.function_settings.split.memory_size
   timeout            = var.function_settings.split.timeout
@@ -125,7 +125,7 @@ module "encode" {
   function_name      = "${var.name}-encode"
   description        = "ParallelMediaConvert: encodes one part to H.264; the first part also gives the thumbnail"
   filename           = "${var.artifacts_dir}/lambda/media_encode.zip"
-  package_bucket     = var.package_bucket
+  package_upload     = var.package_upload
   handler            = "media_encode.handler.lambda_handler"
   memory_size        = var.function_settings.encode.memory_size
   timeout            = var.function_settings.encode.timeout
@@ -155,7 +155,7 @@ module "prepare" {
   function_name      = "${var.name}-prepare-job"
   description        = "PrepareMediaConvertJob: the MediaConvert job settings of one part"
   filename           = "${var.artifacts_dir}/lambda/media_job.zip"
-  package_bucket     = var.package_bucket
+  package_upload     = var.package_upload
   handler            = "media_job.handler.lambda_handler"
   memory_size        = 256
   timeout            = 30
@@ -231,7 +231,7 @@ module "merge" {
   function_name      = "${var.name}-merge"
   description        = "MergeVideoFile: joins the encoded parts, adds the audio once, publishes the MP4"
   filename           = "${var.artifacts_dir}/lambda/media_merge.zip"
-  package_bucket     = var.package_bucket
+  package_upload     = var.package_upload
   handler            = "media_merge.handler.lambda_handler"
   memory_size        = var.function_settings.merge.memory_size
   timeout            = var.function_settings.merge.timeout
@@ -254,7 +254,7 @@ module "cleanup" {
   function_name      = "${var.name}-cleanup"
   description        = "Deletes a failed job's intermediate files"
   filename           = "${var.artifacts_dir}/lambda/media_cleanup.zip"
-  package_bucket     = var.package_bucket
+  package_upload     = var.package_upload
   handler            = "media_cleanup.handler.lambda_handler"
   memory_size        = 256
   timeout            = 120

@@ -231,10 +231,12 @@ variable "ffmpeg_layer_arn" {
   default     = null
 }
 
-variable "package_bucket" {
-  description = "Bucket to upload the function zips to and create the functions from (key lambda/<function>/<sha256>.zip): the AWS provider then creates the functions in parallel instead of one at a time (5 s or more each). null uploads each zip with its function."
-  type        = string
-  default     = null
+variable "package_upload" {
+  description = "Upload the function zips to this bucket (key lambda/<function>/<sha256>.zip) and create the functions from it: the AWS provider then creates them in parallel instead of one at a time (5 s or more each). null uploads each zip with its function."
+  type = object({
+    bucket = string
+  })
+  default = null
 }
 
 variable "log_retention_days" {

@@ -119,7 +119,7 @@ module "start" {
   function_name      = "${var.name}-start"
   description        = "Starts one rider-photo execution per uploaded photo (user id from the key or metadata)"
   filename           = "${var.artifacts_dir}/lambda/photo_start.zip"
-  package_bucket     = var.package_bucket
+  package_upload     = var.package_upload
   handler            = "photo_start.handler.lambda_handler"
   memory_size        = 256
   timeout            = 30
@@ -147,7 +147,7 @@ module "face_detection" {
   function_name      = "${var.name}-face-detection"
   description        = "FaceDetection: one face, eyes open, no sunglasses; refuses bad images"
   filename           = "${var.artifacts_dir}/lambda/photo_face_detection.zip"
-  package_bucket     = var.package_bucket
+  package_upload     = var.package_upload
   handler            = "photo_face_detection.handler.lambda_handler"
   memory_size        = var.image_memory_size
   timeout            = var.function_timeout
@@ -173,7 +173,7 @@ module "face_search" {
   function_name      = "${var.name}-face-search"
   description        = "CheckFaceDuplicate: refuses a face already in the collection or a registered rider, then claims the rider"
   filename           = "${var.artifacts_dir}/lambda/photo_face_search.zip"
-  package_bucket     = var.package_bucket
+  package_upload     = var.package_upload
   handler            = "photo_face_search.handler.lambda_handler"
   memory_size        = 256
   timeout            = var.function_timeout
@@ -200,7 +200,7 @@ module "index_face" {
   function_name      = "${var.name}-index-face"
   description        = "AddFaceToIndex: indexes the face with the user id as ExternalImageId, settles who has a face indexed at once"
   filename           = "${var.artifacts_dir}/lambda/photo_index_face.zip"
-  package_bucket     = var.package_bucket
+  package_upload     = var.package_upload
   handler            = "photo_index_face.handler.lambda_handler"
   memory_size        = 256
   timeout            = var.function_timeout
@@ -230,7 +230,7 @@ module "thumbnail" {
   function_name      = "${var.name}-thumbnail"
   description        = "Thumbnail: upright JPEG thumbnail of the photo in the thumbnail bucket"
   filename           = "${var.artifacts_dir}/lambda/photo_thumbnail.zip"
-  package_bucket     = var.package_bucket
+  package_upload     = var.package_upload
   handler            = "photo_thumbnail.handler.lambda_handler"
   memory_size        = var.image_memory_size
   timeout            = var.function_timeout
@@ -255,7 +255,7 @@ module "persist_metadata" {
   function_name      = "${var.name}-persist-metadata"
   description        = "PersistMetadata: records the rider's face id, photo and thumbnail (never overwrites another face)"
   filename           = "${var.artifacts_dir}/lambda/photo_persist_metadata.zip"
-  package_bucket     = var.package_bucket
+  package_upload     = var.package_upload
   handler            = "photo_persist_metadata.handler.lambda_handler"
   memory_size        = 256
   timeout            = var.function_timeout
@@ -277,7 +277,7 @@ module "cleanup" {
   function_name      = "${var.name}-cleanup"
   description        = "RemovePartialRegistration: undoes a failed claim (faces, thumbnail, rider item)"
   filename           = "${var.artifacts_dir}/lambda/photo_cleanup.zip"
-  package_bucket     = var.package_bucket
+  package_upload     = var.package_upload
   handler            = "photo_cleanup.handler.lambda_handler"
   memory_size        = 256
   timeout            = var.function_timeout
@@ -307,7 +307,7 @@ module "notification" {
   function_name      = "${var.name}-notification"
   description        = "PhotoDoesNotMeetRequirement, NotifyFailure: tells the rider why (SES email, SNS message or log)"
   filename           = "${var.artifacts_dir}/lambda/photo_notification.zip"
-  package_bucket     = var.package_bucket
+  package_upload     = var.package_upload
   handler            = "photo_notification.handler.lambda_handler"
   memory_size        = 256
   timeout            = var.function_timeout

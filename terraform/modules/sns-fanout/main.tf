@@ -195,7 +195,7 @@ module "publisher" {
   function_name      = "${var.name}-publish"
   description        = "Publishes each uploaded video (bucket, key, size, etag) to the ${local.topic_name} topic"
   filename           = "${var.artifacts_dir}/lambda/fanout_publish.zip"
-  package_bucket     = var.package_bucket
+  package_upload     = var.package_upload
   handler            = "fanout_publish.handler.lambda_handler"
   memory_size        = 256
   timeout            = 30
@@ -218,7 +218,7 @@ module "transcoder" {
   function_name      = "${var.name}-transcode-${each.key}"
   description        = "Transcodes queued uploads to the ${each.key} rendition"
   filename           = "${var.artifacts_dir}/lambda/fanout_transcode.zip"
-  package_bucket     = var.package_bucket
+  package_upload     = var.package_upload
   handler            = "fanout_transcode.handler.lambda_handler"
   memory_size        = var.transcoder_settings.memory_size
   timeout            = var.transcoder_settings.timeout
@@ -237,9 +237,9 @@ module "transcoder" {
     X264_PRESET   = var.x264_preset
     ALLOW_UPSCALE = tostring(var.allow_upscale)
     # The last failed receive moves the message to the dead-letter queue itself, with its reason.
-    DEAD_LETTER_QUEUE_URL        = aws_sqs_queue.dead_letter[each.key].id # the queue URL
-    MAX_RECEIVE_COUNT            = tostring(var.max_receive_count)
-    POWERTOOLS_LOG_LEVEL         = "INFO"
+    DEAD_LETTER_QUEUE_URL = aws_sqs_queue.dead_letter[each.key].id # the queue URL
+    MAX_RECEIVE_COUNT     = tostring(var.max_receive_count)
+    POWERTOOLS_LOG_LEVEL  = "INFO"
   }, each.value.video_bitrate == null ? {} : { VIDEO_BITRATE = each.value.video_bitrate })
   policy_statements = concat([
     # GetObject If-Match the announced ETag: a key overwritten since answers 412 (superseded).

@@ -20,8 +20,15 @@ resource "aws_ses_email_identity" "sender" {
   email = "photos@${var.name}.example.com"
 }
 
+# The functions are created from S3 (package_upload), as examples/local does it.
+resource "aws_s3_bucket" "packages" {
+  bucket        = "${var.name}-packages"
+  force_destroy = true
+}
+
 module "rider_photo" {
   source                    = "../../../terraform/modules/rider-photo"
+  package_upload            = { bucket = aws_s3_bucket.packages.id }
   name                      = var.name
   artifacts_dir             = var.artifacts_dir
   collection_id             = "${var.name}-riders"
@@ -73,4 +80,8 @@ output "notification_queue_url" {
 
 output "sender_email" {
   value = aws_ses_email_identity.sender.email
+}
+
+output "package_bucket" {
+  value = aws_s3_bucket.packages.id
 }

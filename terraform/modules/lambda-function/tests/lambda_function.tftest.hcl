@@ -82,11 +82,11 @@ run "defaults" {
 
 # From S3 the provider creates functions in parallel; the key changes with the zip's content, so
 # new code is a new object and an update of the function.
-run "package_from_a_bucket" {
+run "package_uploaded_to_a_bucket" {
   command = plan
 
   variables {
-    package_bucket = "orders-artifacts"
+    package_upload = { bucket = "orders-artifacts" }
   }
 
   assert {
