@@ -347,16 +347,22 @@ def runs(local_aws, workflow, races):
     return {**first, **second}
 
 
-def test_a_failed_execution_raises_the_alarm_and_is_redriven_to_completion(local_aws, workflow):
-    """Face detection is down (an error its Retry does not absorb): the execution fails, the
-    module's ExecutionsFailed alarm notifies its topic. Once the service is back, scripts/redrive.py
-    redrives the execution, which resumes at FaceDetection and completes (the photo has no face:
-    the refusal is notified). First in this module: no other execution has failed yet, so the
-    alarm's change is this failure's."""
+def test_a_failed_execution_raises_the_alarm_and_is_restarted_to_completion(local_aws, workflow):
+    """Face detection is down (an error its Retry does not absorb): the rider is told to upload
+    again and the execution fails (NotifyFailure, then the Fail state), and the module's
+    ExecutionsFailed alarm notifies its topic. Once the service is back, scripts/redrive.py
+    starts the execution anew with its input (--restart: a redrive would resume at the Fail state
+    and fail again), and the photo is processed (it has no face: the refusal is notified).
+    Earlier tests of this module fail executions too: the alarm is set back to OK first
+    (SetAlarmState), so that it changes, and notifies, again."""
     import redrive
 
     outputs = workflow["rider_photo"]
+    alarm = outputs["alarm_names"]["main-executions-failed"]
     inbox = AlarmInbox(local_aws, outputs["alarm_topic_arn"])
+    local_aws.client("cloudwatch").set_alarm_state(
+        AlarmName=alarm, StateValue="OK", StateReason="the test starts from OK"
+    )
     detection = outputs["function_names"]["face_detection"]
     # The test root's Retry makes 2 attempts after the first; the transient error outlasts them.
     local_aws.inject_fault(detection, count=3, error_type="TransientServiceError")
@@ -365,8 +371,8 @@ def test_a_failed_execution_raises_the_alarm_and_is_redriven_to_completion(local
     )
     run.wait()
     assert (run.execution["status"], run.execution["error"]) == ("FAILED", "TransientServiceError")
+    assert run.states == ["FaceDetection", "NotifyFailure", "PhotoFailed"]
 
-    alarm = outputs["alarm_names"]["main-executions-failed"]
     notice = inbox.wait(alarm, "ALARM")
     assert notice["Trigger"]["MetricName"] == "ExecutionsFailed"
     assert notice["Trigger"]["Dimensions"] == [
@@ -374,26 +380,15 @@ def test_a_failed_execution_raises_the_alarm_and_is_redriven_to_completion(local
     ]
 
     lines: list[str] = []
-    code = redrive.main(
-        [
-            "executions",
-            "--state-machine",
-            outputs["state_machine_arn"],
-            "--execution",
-            run.arn,
-            "--wait",
-            "120",
-        ],
-        client_factory=local_aws.client,
-        out=lines.append,
-    )
+    arguments = ["executions", "--state-machine", outputs["state_machine_arn"]]
+    arguments += ["--execution", run.arn, "--restart", "--wait", "120"]
+    code = redrive.main(arguments, client_factory=local_aws.client, out=lines.append)
     assert code == 0, lines
-    run.wait()
-    assert run.execution["status"] == "SUCCEEDED", run.execution
-    assert run.output["error"] == "PhotoDoesNotMeetRequirementError"
-    assert run.states == ["FaceDetection", "FaceDetection", "PhotoDoesNotMeetRequirement"]
-    described = local_aws.client("stepfunctions").describe_execution(executionArn=run.arn)
-    assert described["redriveCount"] == 1
+    rerun_arn = lines[-1].split()[-1]
+    assert lines[-1].startswith("SUCCEEDED") and rerun_arn != run.arn, lines
+    rerun = local_aws.client("stepfunctions").describe_execution(executionArn=rerun_arn)
+    assert json.loads(rerun["input"]) == json.loads(run.execution["input"])
+    assert json.loads(rerun["output"])["error"] == "PhotoDoesNotMeetRequirementError"
 
 
 def test_happy_face_is_indexed_thumbnailed_and_recorded(local_aws, workflow, runs):
