@@ -320,15 +320,36 @@ class ApplyProgress:
             print(f"  {done}/{total} resources, {elapsed:4.0f} s  ({address})", flush=True)
 
 
-def alarm_summary(aws: LocalAwsProcess) -> list[str]:
-    """The modules' alarms as the local CloudWatch evaluated them: the refused uploads above
-    (a file that is not a video, photos a rider must replace) show here as failures."""
-    pages = aws.client("cloudwatch").get_paginator("describe_alarms").paginate()
-    alarms = [alarm for page in pages for alarm in page["MetricAlarms"]]
-    firing = [a for a in alarms if a["StateValue"] == "ALARM"]
-    lines = [f"alarms: {len(alarms)}, {len(firing)} in ALARM"]
-    lines += [f"  ALARM {a['AlarmName']}: {a['StateReason'][:120]}" for a in firing]
-    return lines
+class AlarmWatch:
+    """The modules' alarms that went to ALARM while the workflows ran (the local CloudWatch
+    evaluates them every second; an alarm returns to OK a period after its last datapoint, so
+    the states at the end alone would miss most)."""
+
+    def __init__(self, aws: LocalAwsProcess, every: float = 2.0) -> None:
+        self.cloudwatch, self.every = aws.client("cloudwatch"), every
+        self.fired: dict[str, str] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True, name="alarm-watch")
+        self._thread.start()
+
+    def _alarms(self, **filters) -> list[dict]:
+        pages = self.cloudwatch.get_paginator("describe_alarms").paginate(**filters)
+        return [alarm for page in pages for alarm in page["MetricAlarms"]]
+
+    def _watch(self) -> None:
+        while not self._stop.wait(self.every):
+            for alarm in self._alarms(StateValue="ALARM"):
+                self.fired.setdefault(alarm["AlarmName"], alarm["StateReason"])
+
+    def summary(self) -> list[str]:
+        self._stop.set()
+        self._thread.join()
+        alarms = self._alarms()
+        now = sum(alarm["StateValue"] == "ALARM" for alarm in alarms)
+        fired = len(self.fired)
+        lines = [f"alarms: {len(alarms)}, {fired} went to ALARM during the runs, {now} now"]
+        lines += [f"  ALARM {name}: {reason[:110]}" for name, reason in sorted(self.fired.items())]
+        return lines
 
 
 def least_privilege_summary(aws: LocalAwsProcess) -> list[str]:
@@ -368,6 +389,7 @@ def main() -> int:
         outputs = root.apply(progress=ApplyProgress())
         seconds["apply"] = time.monotonic() - started
         print("\nrunning the four workflows at once")
+        alarms = AlarmWatch(aws)
         with tempfile.TemporaryDirectory() as work, ThreadPoolExecutor(4) as pool:
             runs = [
                 pool.submit(run_media_convert, aws, outputs["media_convert"], Path(work)),
@@ -378,7 +400,7 @@ def main() -> int:
             for run in runs:
                 summary += run.result()
         seconds["workflows"] = time.monotonic() - started - seconds["apply"]
-        summary += alarm_summary(aws)
+        summary += alarms.summary()
         summary += least_privilege_summary(aws)
     finally:
         if args.keep:

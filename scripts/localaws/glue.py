@@ -253,7 +253,7 @@ class LocalJobRunner:
             self.warming[region] = self.warming.get(region, 0) + 1
             self._count += 1
             home = self.root / "drivers" / str(self._count)
-        home.mkdir(parents=True)
+        home.mkdir(parents=True, exist_ok=True)  # a state dir may be reused (make demo)
         threading.Thread(
             target=self._warm, args=(region, home), daemon=True, name=f"glue-warm-{home.name}"
         ).start()

@@ -292,7 +292,7 @@ module "cleanup" {
     POWERTOOLS_LOG_LEVEL = "INFO"
   }
   policy_statements = concat([
-    local.photos_read,
+    merge(local.photos_read, { sid = "ReadFailedPhoto" }), # to find the faces it indexed
     # Finds the rider's faces matching the recorded one, or the photo when none was recorded
     # (an index that timed out), and deletes them.
     { sid = "RemoveFaces", actions = ["rekognition:SearchFaces", "rekognition:SearchFacesByImage", "rekognition:DeleteFaces"], resources = [aws_rekognition_collection.riders.arn] },
