@@ -179,7 +179,7 @@ run "defaults" {
   }
   assert {
     condition = slice(jsondecode(module.cleanup.policy).Statement, 1, 5) == [
-      { Sid = "ReadPhotos", Effect = "Allow", Action = ["s3:GetObject"], Resource = ["arn:aws:s3:::wildrydes-photos/uploads/*"] },
+      { Sid = "ReadFailedPhoto", Effect = "Allow", Action = ["s3:GetObject"], Resource = ["arn:aws:s3:::wildrydes-photos/uploads/*"] },
       { Sid = "RemoveFaces", Effect = "Allow", Action = ["rekognition:SearchFaces", "rekognition:SearchFacesByImage", "rekognition:DeleteFaces"], Resource = ["arn:aws:rekognition:eu-west-1:111122223333:collection/rider-photos"] },
       { Sid = "RemoveThumbnails", Effect = "Allow", Action = ["s3:DeleteObject"], Resource = ["arn:aws:s3:::wildrydes-thumbnails/uploads/*"] },
       { Sid = "RemoveClaim", Effect = "Allow", Action = ["dynamodb:GetItem", "dynamodb:DeleteItem"], Resource = ["arn:aws:dynamodb:eu-west-1:111122223333:table/wildrydes-riders"] },
