@@ -57,10 +57,10 @@ terraform-config: ## Point terraform at the local provider mirror (TF_PROVIDER_M
 package: $(VENV)/.installed ## Build deterministic Lambda zips and the ffmpeg layer into build/
 	$(PY) scripts/package.py
 
-# One pytest run, fastest tier first (tests/conftest.py): unit, local AWS and Spark, static checks
-# and terraform test, end to end.
+# Three pytest runs side by side (scripts/test_suite.py): the tiers without applies, fastest first
+# (tests/conftest.py), and the end-to-end modules in two halves. PYTEST_ARGS="-x" e.g.
 test: bootstrap package ## The whole suite: unit, local AWS, Spark, static checks, terraform and end-to-end
-	$(PY) -m pytest
+	$(PY) scripts/test_suite.py $(PYTEST_ARGS)
 
 # Needs neither java nor terraform (nor the rest of bootstrap): tests/unit/conftest.py refuses them.
 test-unit: $(VENV)/.installed $(PARLIAMENT_VENV)/.installed ## Unit tests only: no local AWS, Spark or terraform

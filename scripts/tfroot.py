@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -46,16 +47,19 @@ def warm_plugin_cache() -> None:
     inits run in parallel afterwards only link it: inits installing into an empty cache at the
     same time collide ("mkdir ...: file exists")."""
     WARM_ROOT.mkdir(parents=True, exist_ok=True)
-    (WARM_ROOT / "versions.tf").write_text(
-        'terraform {\n  required_providers {\n    aws = { source = "hashicorp/aws" }\n  }\n}\n'
-    )
-    result = subprocess.run(
-        ["terraform", "init", "-backend=false", "-no-color"],
-        cwd=WARM_ROOT,
-        env=terraform_env(WARM_ROOT / ".terraform"),
-        capture_output=True,
-        text=True,
-    )
+    # make test's runs side by side (scripts/test_suite.py) each warm it: one at a time.
+    with (WARM_ROOT / ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        (WARM_ROOT / "versions.tf").write_text(
+            'terraform {\n  required_providers {\n    aws = { source = "hashicorp/aws" }\n  }\n}\n'
+        )
+        result = subprocess.run(
+            ["terraform", "init", "-backend=false", "-no-color"],
+            cwd=WARM_ROOT,
+            env=terraform_env(WARM_ROOT / ".terraform"),
+            capture_output=True,
+            text=True,
+        )
     if result.returncode != 0:
         raise TerraformError(f"terraform init (plugin cache):\n{result.stdout}{result.stderr}")
 

@@ -1,18 +1,20 @@
 """Session-wide fixtures (one local AWS server for the whole run) and the order of the tiers.
 
-`make test` is one pytest run (one summary line); its tests run fastest tier first, so that a
-failure shows within the first minute instead of after the end-to-end applies:
+A pytest run's tests run fastest tier first, so that a failure shows within the first minute
+instead of after the end-to-end applies:
 
 1. tests/unit: in process, no server, Spark or terraform (tests/unit/conftest.py checks it);
 2. tests/localaws, tests/conformance, tests/spark: the local AWS, local Spark;
-3. the static checks (ruff, terraform fmt/validate, checkov, the IAM policy lint) and
-   tests/terraform: terraform at plan level, no AWS;
+3. the static checks (ruff, terraform fmt, checkov, the IAM policy lint) and tests/terraform:
+   terraform at plan level, no AWS;
 4. tests/e2e: terraform applies to the local AWS.
 
-Within a tier, tests keep pytest's order (by path), but for the e2e modules (see
-tests/support/deployments.py). The e2e roots are applied all at once, in the background, on a
-local AWS of their own, from the session's start (tests/support/deployments.py): their applies,
-mostly the AWS provider's fixed waits, overlap the first three tiers instead of adding to them.
+`make test` (scripts/test_suite.py) runs tiers 1-3 in one pytest run and the e2e modules in two
+others, side by side; a plain `pytest` runs them all in this order. Within a tier, tests keep
+pytest's order (by path), but for the e2e modules (see tests/support/deployments.py). The e2e
+roots are applied all at once, in the background, on a local AWS of their own, from the
+session's start (tests/support/deployments.py): their applies, mostly the AWS provider's fixed
+waits, overlap the tests that run before them instead of adding to them.
 """
 
 from __future__ import annotations
@@ -87,8 +89,9 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     if DEPLOYMENTS in session.stash:  # e.g. interrupted before an e2e test asked for them
         session.stash[DEPLOYMENTS].close()
     seconds = session.stash.get(TIER_SECONDS, {})
-    if len(seconds) >= 3:  # a whole suite's run, not a few tests
-        timings.record("test", {label: seconds[label] for label in TIER_LABELS if label in seconds})
+    if len(seconds) >= 3:  # the tiers of make test's "checks" run, not a few tests
+        record = {label: seconds[label] for label in TIER_LABELS if label in seconds}
+        timings.record("test-tiers", record)
 
 
 @pytest.fixture(scope="session")
