@@ -3,30 +3,6 @@
 # State Change" events, whose every match counts in AWS/Events TriggeredRules). README
 # "Operations" says what each means and how to replay the work.
 
-variable "alarms_enabled" {
-  description = "Create the CloudWatch alarms (executions and Glue job failures)."
-  type        = bool
-  default     = true
-}
-
-variable "alarm_actions" {
-  description = "SNS topic ARNs the alarms notify on ALARM and OK (their policies and keys must let cloudwatch.amazonaws.com publish)."
-  type        = list(string)
-  default     = []
-}
-
-variable "create_alarm_topic" {
-  description = "Create an encrypted SNS topic <name>-alarms that the alarms notify (with kms_key_arn, whose policy must then let cloudwatch.amazonaws.com use it; else with a key of its own)."
-  type        = bool
-  default     = false
-}
-
-variable "dashboard_enabled" {
-  description = "Create the CloudWatch dashboard <name>."
-  type        = bool
-  default     = true
-}
-
 module "monitoring" {
   source             = "../workflow-monitoring"
   name               = var.name
@@ -56,19 +32,4 @@ resource "aws_cloudwatch_event_rule" "job_failures" {
     }
   })
   tags = var.tags
-}
-
-output "alarm_names" {
-  description = "CloudWatch alarms by what they watch (main-executions-failed, glue-job-failures-matched, ...)."
-  value       = module.monitoring.alarm_names
-}
-
-output "alarm_topic_arn" {
-  description = "The alarm topic created by create_alarm_topic (null without it)."
-  value       = module.monitoring.topic_arn
-}
-
-output "dashboard_name" {
-  description = "The CloudWatch dashboard (null when dashboard_enabled is false)."
-  value       = module.monitoring.dashboard_name
 }

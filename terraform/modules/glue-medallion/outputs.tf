@@ -91,3 +91,18 @@ output "log_group_names" {
   description = "Every CloudWatch Logs group the module creates (the state machine's): what a key policy letting CloudWatch Logs use kms_key_arn must cover. Glue itself creates its jobs' and crawlers' groups under /aws-glue/ and encrypts them with the security configuration's key."
   value       = [module.state_machine.log_group_name]
 }
+
+output "alarm_names" {
+  description = "CloudWatch alarms by what they watch (main-executions-failed, glue-job-failures-matched, ...)."
+  value       = module.monitoring.alarm_names
+}
+
+output "alarm_topic_arn" {
+  description = "The alarm topic created by create_alarm_topic (null without it)."
+  value       = module.monitoring.topic_arn
+}
+
+output "dashboard_name" {
+  description = "The CloudWatch dashboard (null when dashboard_enabled is false)."
+  value       = module.monitoring.dashboard_name
+}

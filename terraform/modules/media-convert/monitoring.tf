@@ -2,30 +2,6 @@
 # the start function's dead letters, every function's errors and throttles. README
 # "Operations" says what each means and how to replay the work.
 
-variable "alarms_enabled" {
-  description = "Create the CloudWatch alarms (executions, dead letters, function errors and throttles)."
-  type        = bool
-  default     = true
-}
-
-variable "alarm_actions" {
-  description = "SNS topic ARNs the alarms notify on ALARM and OK (their policies and keys must let cloudwatch.amazonaws.com publish)."
-  type        = list(string)
-  default     = []
-}
-
-variable "create_alarm_topic" {
-  description = "Create an encrypted SNS topic <name>-alarms that the alarms notify (with kms_key_arn, whose policy must then let cloudwatch.amazonaws.com use it; else with a key of its own)."
-  type        = bool
-  default     = false
-}
-
-variable "dashboard_enabled" {
-  description = "Create the CloudWatch dashboard <name>."
-  type        = bool
-  default     = true
-}
-
 module "monitoring" {
   source                  = "../workflow-monitoring"
   name                    = var.name
@@ -49,19 +25,4 @@ module "monitoring" {
     { name = "PartsPerJob", dimensions = { service = "media_split", function = module.split.function_name }, stat = "Average" },
   ]
   tags = var.tags
-}
-
-output "alarm_names" {
-  description = "CloudWatch alarms by what they watch (main-executions-failed, start-dead-letters, split-errors, ...)."
-  value       = module.monitoring.alarm_names
-}
-
-output "alarm_topic_arn" {
-  description = "The alarm topic created by create_alarm_topic (null without it)."
-  value       = module.monitoring.topic_arn
-}
-
-output "dashboard_name" {
-  description = "The CloudWatch dashboard (null when dashboard_enabled is false)."
-  value       = module.monitoring.dashboard_name
 }

@@ -117,3 +117,18 @@ output "log_group_names" {
     [module.state_machine.log_group_name],
   )
 }
+
+output "alarm_names" {
+  description = "CloudWatch alarms by what they watch (main-executions-failed, start-dead-letters, split-errors, ...)."
+  value       = module.monitoring.alarm_names
+}
+
+output "alarm_topic_arn" {
+  description = "The alarm topic created by create_alarm_topic (null without it)."
+  value       = module.monitoring.topic_arn
+}
+
+output "dashboard_name" {
+  description = "The CloudWatch dashboard (null when dashboard_enabled is false)."
+  value       = module.monitoring.dashboard_name
+}

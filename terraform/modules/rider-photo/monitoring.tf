@@ -3,30 +3,6 @@
 # face search fail by design on a refused photo (the state machine catches it): no Errors alarm
 # for them. README "Operations" says what each means and how to replay the work.
 
-variable "alarms_enabled" {
-  description = "Create the CloudWatch alarms (executions, dead letters, function errors and throttles)."
-  type        = bool
-  default     = true
-}
-
-variable "alarm_actions" {
-  description = "SNS topic ARNs the alarms notify on ALARM and OK (their policies and keys must let cloudwatch.amazonaws.com publish)."
-  type        = list(string)
-  default     = []
-}
-
-variable "create_alarm_topic" {
-  description = "Create an encrypted SNS topic <name>-alarms that the alarms notify (with kms_key_arn, whose policy must then let cloudwatch.amazonaws.com use it; else with a key of its own)."
-  type        = bool
-  default     = false
-}
-
-variable "dashboard_enabled" {
-  description = "Create the CloudWatch dashboard <name>."
-  type        = bool
-  default     = true
-}
-
 module "monitoring" {
   source                  = "../workflow-monitoring"
   name                    = var.name
@@ -51,19 +27,4 @@ module "monitoring" {
     { name = "RidersRegistered", dimensions = { service = "photo_persist_metadata", function = module.persist_metadata.function_name } },
   ]
   tags = var.tags
-}
-
-output "alarm_names" {
-  description = "CloudWatch alarms by what they watch (main-executions-failed, start-dead-letters, persist_metadata-errors, ...)."
-  value       = module.monitoring.alarm_names
-}
-
-output "alarm_topic_arn" {
-  description = "The alarm topic created by create_alarm_topic (null without it)."
-  value       = module.monitoring.topic_arn
-}
-
-output "dashboard_name" {
-  description = "The CloudWatch dashboard (null when dashboard_enabled is false)."
-  value       = module.monitoring.dashboard_name
 }

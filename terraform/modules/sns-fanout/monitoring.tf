@@ -1,30 +1,6 @@
 # Alarms and a dashboard (../workflow-monitoring): dead letters of every rendition and of the
 # publisher, the functions' errors and throttles. README "Operations" says what each means.
 
-variable "alarms_enabled" {
-  description = "Create the CloudWatch alarms (dead letters, function errors and throttles)."
-  type        = bool
-  default     = true
-}
-
-variable "alarm_actions" {
-  description = "SNS topic ARNs the alarms notify on ALARM and OK (their policies and keys must let cloudwatch.amazonaws.com publish)."
-  type        = list(string)
-  default     = []
-}
-
-variable "create_alarm_topic" {
-  description = "Create an encrypted SNS topic <name>-alarms that the alarms notify (with kms_key_arn, whose policy must then let cloudwatch.amazonaws.com use it; else with a key of its own)."
-  type        = bool
-  default     = false
-}
-
-variable "dashboard_enabled" {
-  description = "Create the CloudWatch dashboard <name>."
-  type        = bool
-  default     = true
-}
-
 module "monitoring" {
   source            = "../workflow-monitoring"
   name              = var.name
@@ -47,19 +23,4 @@ module "monitoring" {
     dimensions = { service = "fanout_transcode", function = fn.function_name }
   }]
   tags = var.tags
-}
-
-output "alarm_names" {
-  description = "CloudWatch alarms by what they watch (<rendition>-dead-letters, publisher-errors, ...)."
-  value       = module.monitoring.alarm_names
-}
-
-output "alarm_topic_arn" {
-  description = "The alarm topic created by create_alarm_topic (null without it)."
-  value       = module.monitoring.topic_arn
-}
-
-output "dashboard_name" {
-  description = "The CloudWatch dashboard (null when dashboard_enabled is false)."
-  value       = module.monitoring.dashboard_name
 }

@@ -59,3 +59,18 @@ output "log_group_names" {
     [for g in aws_cloudwatch_log_group.delivery_status : g.name],
   )
 }
+
+output "alarm_names" {
+  description = "CloudWatch alarms by what they watch (<rendition>-dead-letters, publisher-errors, ...)."
+  value       = module.monitoring.alarm_names
+}
+
+output "alarm_topic_arn" {
+  description = "The alarm topic created by create_alarm_topic (null without it)."
+  value       = module.monitoring.topic_arn
+}
+
+output "dashboard_name" {
+  description = "The CloudWatch dashboard (null when dashboard_enabled is false)."
+  value       = module.monitoring.dashboard_name
+}

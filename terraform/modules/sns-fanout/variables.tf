@@ -211,3 +211,27 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "alarms_enabled" {
+  description = "Create the CloudWatch alarms (dead letters, function errors and throttles)."
+  type        = bool
+  default     = true
+}
+
+variable "alarm_actions" {
+  description = "SNS topic ARNs the alarms notify on ALARM and OK (their policies and keys must let cloudwatch.amazonaws.com publish)."
+  type        = list(string)
+  default     = []
+}
+
+variable "create_alarm_topic" {
+  description = "Create an encrypted SNS topic <name>-alarms that the alarms notify (with kms_key_arn, whose policy must then let cloudwatch.amazonaws.com use it; else with a key of its own)."
+  type        = bool
+  default     = false
+}
+
+variable "dashboard_enabled" {
+  description = "Create the CloudWatch dashboard <name>."
+  type        = bool
+  default     = true
+}
