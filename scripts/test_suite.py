@@ -63,12 +63,14 @@ def main(options: list[str]) -> int:
         thread.start()
         runs[name] = (process, thread, lines)
     seconds, results = {}, {}
-    for name, (process, thread, _) in runs.items():
-        process.wait()
-        thread.join()
-        seconds[name] = time.monotonic() - started
-        # Exit 5: nothing collected (e.g. -k matched nothing in this run), not a failure.
-        results[name] = 0 if process.returncode == 5 else process.returncode
+    while len(results) < len(runs):  # each run's wall time as it ends
+        for name, (process, thread, _) in runs.items():
+            if name not in results and process.poll() is not None:
+                thread.join()
+                seconds[name] = time.monotonic() - started
+                # Exit 5: nothing collected (-k matched nothing in this run), not a failure.
+                results[name] = 0 if process.returncode == 5 else process.returncode
+        time.sleep(0.5)
     seconds["total"] = time.monotonic() - started
     timings.record("test", seconds)
     print("\nmake test:")

@@ -15,6 +15,7 @@ import pytest
 import retail_data
 from workflow_runs import run_execution
 
+from tests.support.alarms import AlarmInbox
 from tests.support.asl_checks import assert_deployed_definition_is_sound
 
 pytestmark = pytest.mark.e2e
@@ -240,8 +241,13 @@ def test_second_date_leaves_the_first_untouched(runs):
 
 
 def test_bad_input_fails_the_execution_with_the_cause(local_aws, workflow, runs):
+    """... and the module's alarms notify (the failed execution, the Glue job's failure event);
+    once the bad file is removed, scripts/redrive.py starts the run anew and it succeeds."""
+    import redrive
+
     _, outputs = workflow
     module = outputs["glue_medallion"]
+    inbox = AlarmInbox(local_aws, module["alarm_topic_arn"])
     s3 = local_aws.client("s3")
     source = f"s3://{module['source_bucket']}/{module['source_prefix']}"
     retail_data.write_dataset(source, datetime.date.fromisoformat(BAD_DATE), s3, **SIZES)
@@ -268,6 +274,20 @@ def test_bad_input_fails_the_execution_with_the_cause(local_aws, workflow, runs)
         QueueUrl=outputs["alert_queue_url"], WaitTimeSeconds=5
     )["Messages"][0]["Body"]
     assert f"for run date {BAD_DATE} failed with GlueJobFailed: Glue job {fact_job}" in alert
+    for watched in ("main-executions-failed", "glue-job-failures-matched"):
+        inbox.wait(module["alarm_names"][watched], "ALARM")
+
+    s3.delete_object(
+        Bucket=module["source_bucket"],
+        Key=f"{module['source_prefix']}sales/dt={BAD_DATE}/zz-late.csv",
+    )
+    lines: list[str] = []
+    arguments = ["executions", "--state-machine", module["state_machine_arn"], "--restart"]
+    arguments += ["--execution", execution["executionArn"], "--wait", str(RUN_TIMEOUT)]
+    assert redrive.main(arguments, client_factory=local_aws.client, out=lines.append) == 0, lines
+    assert s3.list_objects_v2(
+        Bucket=module["lake_bucket"], Prefix=f"bronze/sales/dt={BAD_DATE}/"
+    ).get("Contents")
 
 
 def test_a_second_plan_is_empty(workflow, runs):

@@ -15,6 +15,7 @@ from PIL import Image
 from sample_media import audio_stream, make_video, measure
 from workflow_runs import wait_for_execution
 
+from tests.support.alarms import AlarmInbox
 from tests.support.asl_checks import assert_deployed_definition_is_sound
 from tests.support.dead_letters import assert_failed_event_is_dead_lettered
 
@@ -306,3 +307,36 @@ def test_a_burst_of_uploads_is_accounted_for(local_aws, workflow, tmp_path):
     assert key.endswith("not-a-video.mp4") and reason.startswith("NotAVideoError"), reason
     within_cap, workers = load_suite.worker_check(local_aws)
     assert within_cap, workers
+
+
+def test_a_failed_execution_raises_the_alarm_and_is_restarted_to_completion(
+    local_aws, workflow, tmp_path
+):
+    """The split function fails with an error no Retry absorbs: the execution cleans up and
+    fails (ConversionFailed), the ExecutionsFailed alarm notifies the module's topic. Once fixed,
+    scripts/redrive.py starts it anew with its input (--restart: a redrive would resume at the
+    Fail state) and the upload is converted. Earlier tests fail executions too: the alarm is set
+    back to OK first (SetAlarmState), so that it changes, and notifies, again."""
+    import redrive
+
+    _, outputs = workflow
+    alarm = outputs["alarm_names"]["main-executions-failed"]
+    inbox = AlarmInbox(local_aws, outputs["alarm_topic_arn"])
+    local_aws.client("cloudwatch").set_alarm_state(
+        AlarmName=alarm, StateValue="OK", StateReason="the test starts from OK"
+    )
+    local_aws.inject_fault(outputs["function_names"]["split"], count=1, error_type="RuntimeError")
+    key = f"{outputs['source_prefix']}alarm-{uuid.uuid4().hex[:6]}.mp4"
+    failed = upload_and_wait(local_aws, outputs, make_video(tmp_path / "a.mp4", 2, "320x240"), key)
+    assert (failed["status"], failed["error"]) == ("FAILED", "RuntimeError"), failed
+
+    notice = inbox.wait(alarm, "ALARM")
+    assert notice["Trigger"]["MetricName"] == "ExecutionsFailed"
+
+    lines: list[str] = []
+    arguments = ["executions", "--state-machine", outputs["state_machine_arn"], "--restart"]
+    arguments += ["--execution", failed["executionArn"], "--wait", "300"]
+    assert redrive.main(arguments, client_factory=local_aws.client, out=lines.append) == 0, lines
+    assert lines[-1].startswith("SUCCEEDED"), lines
+    s3 = local_aws.client("s3")
+    assert s3.head_object(Bucket=outputs["output_bucket"], Key=output_key(outputs, key, ".mp4"))

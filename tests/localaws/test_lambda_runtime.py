@@ -187,6 +187,8 @@ def test_an_idle_sandbox_is_retired_after_the_idle_time(local_aws, worker_settin
     while name in local_aws.workers()["functions"] and time.time() < deadline:
         time.sleep(0.1)
     assert name not in local_aws.workers()["functions"]
+    while alive(pid) and time.time() < deadline:  # retired, then ends: not at the same instant
+        time.sleep(0.1)
     assert not alive(pid)
     invoke(local_aws, name)  # the next invocation starts a new sandbox
     assert [r["cold"] for r in local_aws.invocations(name)] == [True, True]

@@ -18,6 +18,7 @@ module "glue_medallion" {
   retry_interval_seconds = 1
   job_timeout_minutes    = 15
   create_alert_topic     = true
+  create_alarm_topic     = true # the e2e test subscribes to it
   schedule_expression    = "cron(30 23 * * ? *)"
   force_destroy          = true
   log_retention_days     = 7

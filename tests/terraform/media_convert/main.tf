@@ -38,7 +38,8 @@ module "media_convert" {
     encode = { timeout = 120 }
     merge  = { timeout = 120 }
   }
-  tags = { Project = "media-convert-e2e" }
+  create_alarm_topic = true # the e2e test subscribes to it
+  tags               = { Project = "media-convert-e2e" }
 }
 
 # The same workflow on the MediaConvert backend (the local AWS runs its jobs with ffmpeg).
