@@ -57,8 +57,8 @@ terraform-config: ## Point terraform at the local provider mirror (TF_PROVIDER_M
 package: $(VENV)/.installed ## Build deterministic Lambda zips and the ffmpeg layer into build/
 	$(PY) scripts/package.py
 
-# Three pytest runs side by side (scripts/test_suite.py): the tiers without applies, fastest first
-# (tests/conftest.py), and the end-to-end modules in two halves. PYTEST_ARGS="-x" e.g.
+# Three pytest runs side by side (scripts/test_suite.py), each in the tier order of
+# tests/conftest.py. PYTEST_ARGS="-x" e.g.
 test: bootstrap package ## The whole suite: unit, local AWS, Spark, static checks, terraform and end-to-end
 	$(PY) scripts/test_suite.py $(PYTEST_ARGS)
 

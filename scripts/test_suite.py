@@ -2,9 +2,10 @@
 
 One run alone keeps about one core busy (its CPU time was 0.99 of its wall time): the end-to-end
 tests mostly wait (terraform's provider waits, workflows in the local AWS), the other tiers are
-one test at a time. So the tiers that need no terraform apply run in one process, fastest first
-(a failure there shows within the first minute), and the end-to-end modules in two more, each
-applying its own roots on its own local AWS from its start (tests/support/deployments.py).
+one test at a time. So the suite runs as three processes (RUNS), each in the tier order of
+tests/conftest.py (unit tests first: a failure there shows within the first minute), each with
+its own local AWS, the two with e2e modules applying their roots from their start
+(tests/support/deployments.py).
 
     .venv/bin/python scripts/test_suite.py [pytest options]   # e.g. -x, -k name
 
@@ -14,6 +15,7 @@ result and wall time (also written for `make bench`, scripts/timings.py). Exits 
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -26,17 +28,29 @@ from tfroot import warm_plugin_cache
 
 ROOT = Path(__file__).resolve().parents[1]
 E2E = "tests/e2e/"
-# The e2e modules in two runs of similar length (measured alone: rider-photo and media-convert
-# ~4 min together, the others about as long).
+# Three runs of similar length (measured: 6-7 min each on this 2-core machine): the unit, local
+# AWS and Spark tiers (a unit failure shows first), then the shortest e2e modules; the static
+# checks and terraform test, which need no server, while the run's e2e roots apply, then their
+# modules; the two longest e2e modules.
 RUNS = {
-    "checks": ["tests", f"--ignore={E2E}"],
-    "e2e-1": [f"{E2E}test_rider_photo.py", f"{E2E}test_media_convert.py"],
-    "e2e-2": [
-        f"{E2E}test_sns_fanout.py",
-        f"{E2E}test_glue_medallion.py",
+    "checks": [
+        "tests/unit",
+        "tests/localaws",
+        "tests/conformance",
+        "tests/spark",
+        "tests/bench",
         f"{E2E}test_foundation.py",
         f"{E2E}test_package_reproducible.py",
     ],
+    "plan+e2e": [
+        "tests/test_static_checks.py",
+        "tests/test_checkov.py",
+        "tests/test_policy_lint.py",
+        "tests/terraform",
+        f"{E2E}test_rider_photo.py",
+        f"{E2E}test_media_convert.py",
+    ],
+    "e2e": [f"{E2E}test_sns_fanout.py", f"{E2E}test_glue_medallion.py"],
 }
 _print = threading.Lock()
 
@@ -75,11 +89,18 @@ def main(options: list[str]) -> int:
     timings.record("test", seconds)
     print("\nmake test:")
     for name, (_, _, lines) in runs.items():
-        summary = next((line.strip() for line in reversed(lines) if line.startswith("=")), "")
+        summary = next((line.strip() for line in reversed(lines) if line.strip()), "")
         state = "ok" if results[name] == 0 else f"FAILED (exit {results[name]})"
-        print(f"  {name:<7} {state:<16} {seconds[name]:5.0f} s  {summary}")
-    print(f"  total {seconds['total']:.0f} s; logs of each run above, prefixed with its name")
-    return 1 if any(results.values()) else 0
+        print(f"  {name:<8} {state:<16} {seconds[name]:5.0f} s  {summary}")
+        for line in lines:
+            if line.startswith(("FAILED ", "ERROR ")):  # pytest's short summary, again here
+                print(f"    {line}", end="")
+    print(f"  total {seconds['total']:.0f} s; each run's output is above, prefixed with its name")
+    if any(results.values()):
+        print(f"  the runs' temporary files (local AWS logs, terraform state): {base}")
+        return 1
+    shutil.rmtree(base, ignore_errors=True)
+    return 0
 
 
 if __name__ == "__main__":
