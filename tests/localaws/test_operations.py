@@ -12,6 +12,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.conformance.sfn_harness import StepFunctions, machine
+from tests.support.alarms import AlarmInbox
 from tests.support.lambdas import create_function, invoke
 
 ACCOUNT = "123456789012"
@@ -36,10 +37,10 @@ def queue(local_aws, name: str | None = None, **attributes) -> tuple[str, str]:
     return url, arn["QueueArn"]
 
 
-def alarm_topic(local_aws) -> tuple[str, str]:
+def alarm_topic(local_aws) -> tuple[str, AlarmInbox]:
     """A topic CloudWatch may publish to (topic policy for cloudwatch.amazonaws.com, as the
-    workflow modules write it), with a queue subscribed to read the notifications."""
-    sns, sqs = local_aws.client("sns"), local_aws.client("sqs")
+    workflow modules write it), and an inbox subscribed to it to read the notifications."""
+    sns = local_aws.client("sns")
     topic = sns.create_topic(Name=f"alarms-{uuid.uuid4().hex[:8]}")["TopicArn"]
     policy = {
         "Version": "2012-10-17",
@@ -56,30 +57,7 @@ def alarm_topic(local_aws) -> tuple[str, str]:
     sns.set_topic_attributes(
         TopicArn=topic, AttributeName="Policy", AttributeValue=json.dumps(policy)
     )
-    url, arn = queue(local_aws)
-    queue_policy = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "sns.amazonaws.com"},
-                "Action": "sqs:SendMessage",
-                "Resource": arn,
-                "Condition": {"ArnEquals": {"aws:SourceArn": topic}},
-            }
-        ],
-    }
-    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(queue_policy)})
-    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
-    return topic, url
-
-
-def notifications(local_aws, url: str) -> list[dict]:
-    sqs = local_aws.client("sqs")
-    found = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
-    for message in found:
-        sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-    return [json.loads(json.loads(m["Body"])["Message"]) for m in found]
+    return topic, AlarmInbox(local_aws, topic)
 
 
 def alarm_state(local_aws, name: str) -> str:
@@ -89,7 +67,7 @@ def alarm_state(local_aws, name: str) -> str:
 
 def test_an_alarm_crossing_its_threshold_notifies_its_topic_then_recovers(local_aws):
     cloudwatch = local_aws.client("cloudwatch")
-    topic, url = alarm_topic(local_aws)
+    topic, inbox = alarm_topic(local_aws)
     name, dimensions = f"failures-{uuid.uuid4().hex[:6]}", [{"Name": "Job", "Value": "a"}]
     cloudwatch.put_metric_alarm(
         AlarmName=name,
@@ -110,13 +88,13 @@ def test_an_alarm_crossing_its_threshold_notifies_its_topic_then_recovers(local_
         Namespace="Test/Ops",
         MetricData=[{"MetricName": "Failures", "Dimensions": dimensions, "Value": 1}],
     )
-    alarm = poll(lambda: [n for n in notifications(local_aws, url) if n["AlarmName"] == name])[0]
+    alarm = poll(lambda: [n for n in inbox.take() if n["AlarmName"] == name])[0]
     assert alarm["NewStateValue"] == "ALARM"
     assert alarm["Trigger"]["MetricName"] == "Failures"
     assert alarm["Trigger"]["Dimensions"] == [{"value": "a", "name": "Job"}]
     assert alarm["AlarmActions"] == [topic]
     # The datum leaves the evaluated period: missing data is not breaching, back to OK.
-    ok = poll(lambda: notifications(local_aws, url))
+    ok = poll(lambda: inbox.take())
     assert [n["NewStateValue"] for n in ok] == ["OK"]
 
 
@@ -401,7 +379,7 @@ def test_a_failed_glue_job_run_is_an_event_that_trips_the_rules_alarm(local_aws)
     in AWS/Events TriggeredRules, which glue-medallion's alarm watches."""
     from tests.support.iam import service_role
 
-    topic, url = alarm_topic(local_aws)
+    topic, inbox = alarm_topic(local_aws)
     glue, events = local_aws.client("glue"), local_aws.client("events")
     job = f"job-{uuid.uuid4().hex[:8]}"
     role = service_role(local_aws, "glue.amazonaws.com", name=f"{job}-role")
@@ -430,6 +408,6 @@ def test_a_failed_glue_job_run_is_an_event_that_trips_the_rules_alarm(local_aws)
     )
     run_id = glue.start_job_run(JobName=job)["JobRunId"]
     poll(lambda: glue.get_job_run(JobName=job, RunId=run_id)["JobRun"]["JobRunState"] == "FAILED")
-    notice = poll(lambda: [n for n in notifications(local_aws, url) if n["AlarmName"] == rule])[0]
+    notice = poll(lambda: [n for n in inbox.take() if n["AlarmName"] == rule])[0]
     assert notice["NewStateValue"] == "ALARM"
     assert notice["Trigger"]["Namespace"] == "AWS/Events"

@@ -45,8 +45,15 @@ class AlarmInbox:
             if time.monotonic() > deadline:
                 seen = [(n["AlarmName"], n["NewStateValue"]) for n in self.received]
                 raise AssertionError(f"no {state} notification of {alarm_name}; got {seen}")
-            for message in self.sqs.receive_message(
-                QueueUrl=self.url, MaxNumberOfMessages=10, WaitTimeSeconds=1
-            ).get("Messages", []):
-                self.received.append(json.loads(json.loads(message["Body"])["Message"]))
-                self.sqs.delete_message(QueueUrl=self.url, ReceiptHandle=message["ReceiptHandle"])
+            self.take(wait=1)
+
+    def take(self, wait: int = 0) -> list[dict]:
+        """The notifications arrived since the last call (also kept in `received`)."""
+        new = []
+        for message in self.sqs.receive_message(
+            QueueUrl=self.url, MaxNumberOfMessages=10, WaitTimeSeconds=wait
+        ).get("Messages", []):
+            new.append(json.loads(json.loads(message["Body"])["Message"]))
+            self.sqs.delete_message(QueueUrl=self.url, ReceiptHandle=message["ReceiptHandle"])
+        self.received += new
+        return new
