@@ -1,4 +1,5 @@
-"""Session-wide fixtures (one local AWS server for the whole run) and the order of the tiers.
+"""Session-wide fixtures (one local AWS for the tiers before e2e, which get their own: see
+tests/e2e/conftest.py) and the order of the tiers.
 
 A pytest run's tests run fastest tier first, so that a failure shows within the first minute
 instead of after the end-to-end applies:
