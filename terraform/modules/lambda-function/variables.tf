@@ -25,7 +25,7 @@ variable "filename" {
 }
 
 variable "package_upload" {
-  description = "Upload the zip to this bucket (key lambda/<function_name>/<sha256>.zip) and create the function from it; null uploads it with the function. The AWS provider creates functions from a local file one at a time (a lock held while it reads the zip and waits for the function, at least 5 s each), from S3 all at once. An object, so that the bucket may be one the same apply creates."
+  description = "Upload the zip to this bucket, in the function's Region as CreateFunction requires (key lambda/<function_name>/<sha256>.zip) and create the function from it; null uploads it with the function. The AWS provider creates functions from a local file one at a time (a lock held while it reads the zip and waits for the function, at least 5 s each), from S3 all at once. An object, so that the bucket may be one the same apply creates."
   type = object({
     bucket = string
   })

@@ -235,7 +235,7 @@ variable "deletion_protection" {
 }
 
 variable "package_upload" {
-  description = "Upload the function zips to this bucket (key lambda/<function>/<sha256>.zip) and create the functions from it: the AWS provider then creates them in parallel instead of one at a time (5 s or more each). null uploads each zip with its function."
+  description = "Upload the function zips to this bucket, in the functions' Region as CreateFunction requires (key lambda/<function>/<sha256>.zip) and create the functions from it: the AWS provider then creates them in parallel instead of one at a time (5 s or more each). null uploads each zip with its function."
   type = object({
     bucket = string
   })
