@@ -55,9 +55,11 @@ prerequisites: ## Check for what the project cannot install itself (terraform is
 	  "openjdk-17-jre-headless); the local Glue runs the jobs' PySpark scripts with it" >&2; exit 1; }
 
 # The three venvs install side by side (an install waits on downloads and unpacking as much as on CPU).
+VENVS := $(VENV)/.installed $(CHECKOV_VENV)/.installed $(PARLIAMENT_VENV)/.installed
+PARALLEL := $(MAKE) --no-print-directory --jobs=4 --output-sync=target
+
 bootstrap: prerequisites terraform-config ## Create .venv with pinned tools; idempotent
-	@$(MAKE) --no-print-directory --jobs=3 --output-sync=target \
-	  $(VENV)/.installed $(CHECKOV_VENV)/.installed $(PARLIAMENT_VENV)/.installed
+	@$(PARALLEL) $(VENVS)
 
 terraform-config: ## Point terraform at the local provider mirror (TF_PROVIDER_MIRROR overrides)
 	@mkdir -p $(dir $(TF_CLI))
@@ -68,7 +70,9 @@ package: $(VENV)/.installed ## Build deterministic Lambda zips and the ffmpeg la
 
 # Three pytest runs side by side (scripts/test_suite.py), each in the tier order of
 # tests/conftest.py. PYTEST_ARGS="-x" e.g.
-test: bootstrap package ## The whole suite: unit, local AWS, Spark, static checks, terraform and end-to-end
+# package starts as soon as .venv is ready, while the tool venvs still install.
+test: prerequisites terraform-config ## The whole suite: unit, local AWS, Spark, static checks, terraform and end-to-end
+	@$(PARALLEL) $(VENVS) package
 	$(PY) scripts/test_suite.py $(PYTEST_ARGS)
 
 # Needs neither java nor terraform (nor the rest of bootstrap): tests/unit/conftest.py refuses them.
@@ -88,7 +92,8 @@ fmt: bootstrap ## Format Python and Terraform sources
 docs: $(VENV)/.installed ## Regenerate the Inputs/Outputs tables of the module READMEs
 	$(PY) scripts/module_docs.py
 
-demo: bootstrap package ## Run the workflows on the local AWS and show the results
+demo: prerequisites terraform-config ## Run the workflows on the local AWS and show the results
+	@$(PARALLEL) $(VENVS) package
 	$(PY) scripts/demo.py
 
 # LOAD_ARGS="--uploads 50 --riders 20" for a bigger run, "--keep" to leave the stack up.
