@@ -120,6 +120,10 @@ run "defaults" {
     error_message = "Every resource is named from the prefix."
   }
   assert {
+    condition     = one(module.face_detection.aws_lambda_function.this.environment).variables.FACE_ATTRIBUTE_CONFIDENCE == "99"
+    error_message = "FaceDetection refuses for sunglasses or closed eyes from Rekognition's recommended confidence, 99."
+  }
+  assert {
     condition     = one(aws_dynamodb_table.riders.server_side_encryption).enabled && one(aws_dynamodb_table.riders.point_in_time_recovery).enabled
     error_message = "The riders table is encrypted and recoverable to a point in time."
   }
@@ -264,6 +268,7 @@ run "rejects_invalid_settings" {
     upload_prefix             = "uploads"
     user_id_source            = "header"
     face_match_threshold      = 101
+    face_attribute_confidence = 40
     thumbnail_max_size        = 8
     max_photo_bytes           = 20000000
     notification_sender_email = "not-an-email"
@@ -273,7 +278,7 @@ run "rejects_invalid_settings" {
 
   expect_failures = [
     var.name, var.artifacts_dir, var.upload_prefix, var.user_id_source, var.face_match_threshold,
-    var.thumbnail_max_size, var.max_photo_bytes, var.notification_sender_email,
+    var.face_attribute_confidence, var.thumbnail_max_size, var.max_photo_bytes, var.notification_sender_email,
     var.notification_topic_arn, var.retry,
   ]
 }
