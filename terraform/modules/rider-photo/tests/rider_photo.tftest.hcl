@@ -120,10 +120,6 @@ run "defaults" {
     error_message = "Every resource is named from the prefix."
   }
   assert {
-    condition     = one(module.face_detection.aws_lambda_function.this.environment).variables.FACE_ATTRIBUTE_CONFIDENCE == "99"
-    error_message = "FaceDetection refuses for sunglasses or closed eyes from Rekognition's recommended confidence, 99."
-  }
-  assert {
     condition     = one(aws_dynamodb_table.riders.server_side_encryption).enabled && one(aws_dynamodb_table.riders.point_in_time_recovery).enabled
     error_message = "The riders table is encrypted and recoverable to a point in time."
   }
