@@ -5,7 +5,7 @@ plus derived cases.
 the workshop's cases: the same person again, sunglasses, several faces, no face, and bad inputs.
 insightface's `t1.jpg` is a real photo of six people around a card table, some smiling with
 narrowed eyes, some laughing or looking down with their eyes shut: the local Rekognition's
-EyesOpen is calibrated on it (crops of one person each make single-face photos).
+EyesOpen is calibrated on it (one of them, cut out, makes a single-face photo).
 """
 
 from __future__ import annotations
@@ -57,16 +57,13 @@ def card_table() -> Image.Image:
     return insightface_image("t1.jpg")
 
 
-# One person each in card_table(): left, top, right, bottom (no other face reaches into them).
-CARD_TABLE_PEOPLE = {
-    "smiling": (370, 170, 670, 560),  # smiling, eyes narrowed but open, looking at the camera
-    "laughing": (640, 250, 930, 600),  # laughing with his eyes shut
-    "eyes_closed": (1010, 170, 1280, 540),  # smiling down with her eyes closed
-}
+# The smiling man in card_table() (left, top, right, bottom): no other face reaches into it.
+SMILING_MAN = (370, 170, 670, 560)
 
 
-def card_table_person(who: str) -> bytes:
-    return jpeg(card_table().crop(CARD_TABLE_PEOPLE[who]))
+def smiling_narrowed_eyes() -> bytes:
+    """One real face, smiling at the camera, eyes narrowed but open (cut from card_table())."""
+    return jpeg(card_table().crop(SMILING_MAN))
 
 
 def happy_face() -> bytes:

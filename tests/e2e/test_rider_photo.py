@@ -434,7 +434,7 @@ def test_a_smiling_rider_with_narrowed_eyes_is_registered(local_aws, workflow, r
     )
     assert detection["Environment"]["Variables"]["FACE_ATTRIBUTE_CONFIDENCE"] == "99"
     user = f"user_s-{uuid.uuid4().hex[:4]}"
-    photo = samples.card_table_person("smiling")
+    photo = samples.smiling_narrowed_eyes()
     run = Run(local_aws, workflow, user, "selfie.jpg", photo).wait()
     assert registered(run), (run.execution, run.states)
     eyes = run.output["detectedFaceDetails"]["EyesOpen"]

@@ -132,7 +132,7 @@ def photos(local_aws):
         "several": samples.several_faces(),
         "cat": samples.no_face(),
         "cameraman": samples.png(samples.cameraman()),
-        "smiling": samples.card_table_person("smiling"),
+        "smiling": samples.smiling_narrowed_eyes(),
     }
     for key, body in made.items():
         s3.put_object(Bucket=bucket, Key=key, Body=body)
