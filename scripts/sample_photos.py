@@ -1,13 +1,19 @@
-"""Test photos made from images that scikit-image's wheel ships (no download), plus derived cases.
+"""Test photos made from images that scikit-image's and insightface's wheels ship (no download),
+plus derived cases.
 
 `astronaut.png` shows one person (Eileen Collins), `chelsea.png` a cat. The derived photos are
 the workshop's cases: the same person again, sunglasses, several faces, no face, and bad inputs.
+insightface's `t1.jpg` is a real photo of six people around a card table, some smiling with
+narrowed eyes, some laughing or looking down with their eyes shut: the local Rekognition's
+EyesOpen is calibrated on it (one of them, cut out, makes a single-face photo).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import io
 from importlib import resources
+from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageOps
 
@@ -35,6 +41,29 @@ def png(image: Image.Image) -> bytes:
 
 def astronaut() -> Image.Image:
     return _skimage("astronaut.png")
+
+
+def insightface_image(name: str) -> Image.Image:
+    """An image of insightface's sample data, found without importing insightface (its import
+    loads onnxruntime and OpenCV)."""
+    spec = importlib.util.find_spec("insightface")
+    if spec is None or spec.origin is None:
+        raise FileNotFoundError("insightface is not installed: run `make bootstrap`")
+    return Image.open(Path(spec.origin).parent / "data" / "images" / name).convert("RGB")
+
+
+def card_table() -> Image.Image:
+    """Six people around a card table (insightface's t1.jpg, 1280x886)."""
+    return insightface_image("t1.jpg")
+
+
+# The smiling man in card_table() (left, top, right, bottom): no other face reaches into it.
+SMILING_MAN = (370, 170, 670, 560)
+
+
+def smiling_narrowed_eyes() -> bytes:
+    """One real face, smiling at the camera, eyes narrowed but open (cut from card_table())."""
+    return jpeg(card_table().crop(SMILING_MAN))
 
 
 def happy_face() -> bytes:

@@ -51,6 +51,7 @@ class DetectionConfig:
     max_photo_pixels: int
     min_face_confidence: float
     require_eyes_open: bool
+    attribute_confidence: float  # sunglasses and closed eyes refuse a photo from this confidence
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> DetectionConfig:
@@ -59,6 +60,7 @@ class DetectionConfig:
             max_photo_pixels=_max_photo_pixels(env),
             min_face_confidence=env_number("MIN_FACE_CONFIDENCE", 90, 0, 100, env),
             require_eyes_open=env_bool("REQUIRE_EYES_OPEN", True, env),
+            attribute_confidence=env_number("FACE_ATTRIBUTE_CONFIDENCE", 99, 50, 100, env),
         )
 
 

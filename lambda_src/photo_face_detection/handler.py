@@ -36,15 +36,25 @@ def detect_face(event: dict, config: DetectionConfig, s3, rekognition) -> dict:
     except rekognition.exceptions.ClientError as exc:
         raise translate_client_error(exc, request) from exc
     face = the_one_face(
-        response["FaceDetails"], config.min_face_confidence, config.require_eyes_open
+        response["FaceDetails"],
+        config.min_face_confidence,
+        config.require_eyes_open,
+        config.attribute_confidence,
     )
     logger.info("photo accepted", extra={"confidence": face["Confidence"]})
     return face
 
 
-def the_one_face(faces: list[dict], min_confidence: float, require_eyes_open: bool) -> dict:
+def the_one_face(
+    faces: list[dict], min_confidence: float, require_eyes_open: bool, attribute_confidence: float
+) -> dict:
     """The single clear face in a DetectFaces result, without its landmarks (to keep the state
-    small), or PhotoDoesNotMeetRequirementError with a reason a rider can act on."""
+    small), or PhotoDoesNotMeetRequirementError with a reason a rider can act on.
+
+    Sunglasses and closed eyes refuse the photo only when Rekognition is at least
+    `attribute_confidence` sure of them: an unsure finding lets the photo through rather than
+    turn a rider away ("Guidelines on face attributes": 99 where a wrong classification harms
+    the person)."""
     faces = [f for f in faces if f["Confidence"] >= min_confidence]
     if not faces:
         raise PhotoDoesNotMeetRequirementError("No face was detected in the photo.")
@@ -53,8 +63,17 @@ def the_one_face(faces: list[dict], min_confidence: float, require_eyes_open: bo
             f"Detected {len(faces)} faces in the photo; it must show exactly one."
         )
     face = faces[0]
-    if face.get("Sunglasses", {}).get("Value"):
+    if _sure(face.get("Sunglasses"), True, attribute_confidence):
         raise PhotoDoesNotMeetRequirementError("Face is wearing sunglasses.")
-    if require_eyes_open and not face.get("EyesOpen", {}).get("Value", True):
+    if require_eyes_open and _sure(face.get("EyesOpen"), False, attribute_confidence):
         raise PhotoDoesNotMeetRequirementError("Eyes are closed in the photo.")
     return {k: v for k, v in face.items() if k != "Landmarks"}
+
+
+def _sure(attribute: dict | None, value: bool, min_confidence: float) -> bool:
+    """Whether a face attribute ({"Value", "Confidence"}) is `value`, at least that sure."""
+    return (
+        attribute is not None
+        and attribute.get("Value") is value
+        and attribute.get("Confidence", 0) >= min_confidence
+    )

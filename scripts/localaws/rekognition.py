@@ -12,8 +12,12 @@ The face model is dlib's, whose weights ship in the `face_recognition_models` Py
 * detection: dlib's HOG detector proposes faces with a low threshold, and each proposal is kept
   only if dlib's CNN (MMOD) detector confirms it on a crop; the CNN score gives the Confidence.
   (HOG alone reports background patches as faces, e.g. two "faces" in scikit-image's astronaut.)
-* landmarks: the 68-point shape predictor; EyesOpen from the eye aspect ratio, Sunglasses from
-  how dark and uniform the eye regions are compared with the cheeks, Pose from the geometry.
+* landmarks: the 68-point shape predictor; Pose from the geometry. EyesOpen and Sunglasses look
+  at the eyes again on a larger copy (an eye is a dozen pixels wide in the analysed one):
+  EyesOpen from the eye aspect ratio plus the contrast of iris and sclera, Sunglasses from how
+  dark and uniform the eye regions are compared with the cheeks. Each has a Value and a
+  Confidence that grows with the distance from its cutoff, calibrated on real photos
+  (tests/unit/localaws/test_rekognition_attributes.py).
 * identity: the 128-d ResNet face descriptor; a Euclidean distance of 0.6 (dlib's "same
   person" threshold) maps to Similarity 80, Rekognition's default FaceMatchThreshold.
 
@@ -45,13 +49,24 @@ MAX_BYTES_INLINE = 5 * 1024 * 1024  # Image.Bytes limit
 MAX_BYTES_S3 = 15 * 1024 * 1024  # S3Object limit
 MAX_PIXELS = 80_000_000  # beyond this an image is refused as too large (decompression bombs)
 ANALYSIS_SIDE = 800  # faces are found on a copy at most this many pixels wide or high
+DETAIL_SIDE = 1600  # ... and their eyes looked at on one at most this large
 HOG_UPSAMPLE = 1  # finds faces down to ~40 px in the analysis copy
 HOG_PROPOSAL_THRESHOLD = -0.5  # generous: the CNN decides
 VERIFY_FACE_PIXELS = 100  # a proposal is scaled to this width for the CNN check (no upsampling)
 MATCH_DISTANCE = 0.6  # dlib: descriptors closer than this are the same person
 MATCH_SIMILARITY = 80.0  # ... which is Rekognition's default FaceMatchThreshold
 SIMILARITY_SLOPE = 0.07  # distance over which the similarity falls from ~95 to ~50
-EYES_OPEN_EAR = 0.2  # eye aspect ratio below which an eye counts as closed
+# EyesOpen: openness = eye aspect ratio + IRIS_WEIGHT x iris contrast; below EYES_OPEN_CUTOFF the
+# eyes count as closed. The aspect ratio alone cannot tell a smiling person's narrowed open eyes
+# (0.19) from closed ones (0.14-0.16); the dark iris between bright sclera can. Confidence is
+# logistic in the distance from the cutoff: 99 at EYES_CERTAIN_MARGIN. Calibrated on real photos
+# (numbers in tests/unit/localaws/test_rekognition_attributes.py).
+EYES_OPEN_CUTOFF = 0.265
+IRIS_WEIGHT = 0.2
+EYES_CERTAIN_MARGIN = 0.1
+# Sunglasses: score 0..1 (dark, even lenses against the cheeks); 99 confident 0.3 from 0.5.
+SUNGLASSES_CUTOFF = 0.5
+SUNGLASSES_CERTAIN_MARGIN = 0.3
 COLLECTION_ID = re.compile(r"[a-zA-Z0-9_.\-]{1,255}")
 EXTERNAL_IMAGE_ID = re.compile(r"[a-zA-Z0-9_.\-:]{1,255}")
 MIN_FACE_PIXELS = {"LOW": 20, "MEDIUM": 40, "HIGH": 60, "AUTO": 40}  # QualityFilter levels
@@ -90,11 +105,21 @@ class DetectedFace:
     points: list[tuple[float, float]]  # the 68 landmarks
     image_size: tuple[int, int]  # width, height of the analysed copy
     gray: object = field(repr=False)  # the analysed copy as a 2-D float array
+    eye_points: list[tuple[float, float]] = field(default_factory=list, repr=False)
+    eye_gray: object = field(default=None, repr=False)  # the larger copy the eye_points are on
     descriptor: list[float] | None = None
 
     @property
     def width(self) -> int:
         return self.box[2] - self.box[0]
+
+
+def _fit(image, side: int):
+    """`image` scaled down to at most `side` pixels wide and high (never enlarged)."""
+    scale = min(1.0, side / max(image.size))
+    if scale == 1.0:
+        return image
+    return image.resize((round(image.width * scale), round(image.height * scale)))
 
 
 class FaceModel:
@@ -130,11 +155,13 @@ class FaceModel:
         """Faces in a PIL RGB image, largest first."""
         import numpy as np
 
-        scale = min(1.0, ANALYSIS_SIDE / max(image.size))
-        if scale < 1.0:
-            image = image.resize((round(image.width * scale), round(image.height * scale)))
-        rgb = np.asarray(image)
-        gray = np.asarray(image.convert("L"), dtype=float)
+        detail = _fit(image, DETAIL_SIDE)
+        analysed = _fit(detail, ANALYSIS_SIDE)
+        factor = detail.width / analysed.width
+        rgb = np.asarray(analysed)
+        gray = np.asarray(analysed.convert("L"), dtype=float)
+        detail_rgb = np.asarray(detail)
+        detail_gray = np.asarray(detail.convert("L"), dtype=float)
         faces = []
         with self.lock:
             rects, _, _ = self.hog.run(rgb, HOG_UPSAMPLE, HOG_PROPOSAL_THRESHOLD)
@@ -143,12 +170,16 @@ class FaceModel:
                 if score is None:
                     continue
                 shape = self.shapes(rgb, rect)
+                corners = (rect.left(), rect.top(), rect.right(), rect.bottom())
+                larger = self.dlib.rectangle(*(round(v * factor) for v in corners))
                 face = DetectedFace(
                     box=(rect.left(), rect.top(), rect.right(), rect.bottom()),
                     confidence=round(100 / (1 + math.exp(-6 * score)), 5),
                     points=[(p.x, p.y) for p in shape.parts()],
-                    image_size=image.size,
+                    image_size=analysed.size,
                     gray=gray,
+                    eye_points=[(p.x, p.y) for p in self.shapes(detail_rgb, larger).parts()],
+                    eye_gray=detail_gray,
                 )
                 if with_descriptors:
                     face.descriptor = list(self.encoder.compute_face_descriptor(rgb, shape))
@@ -187,10 +218,60 @@ def eye_aspect_ratio(eye: list[tuple[float, float]]) -> float:
     return (_distance(p2, p6) + _distance(p3, p5)) / (2 * max(_distance(p1, p4), 1e-6))
 
 
-def eyes_open(points) -> dict:
+def _confidence(score: float, cutoff: float, certain_margin: float) -> float:
+    """Confidence (50-100) in the side of `cutoff` that `score` is on: logistic in the distance,
+    99 at `certain_margin`."""
+    steepness = math.log(99) / certain_margin
+    return round(100 / (1 + math.exp(-steepness * abs(score - cutoff))), 3)
+
+
+def _sample(gray, x: float, y: float) -> float:
+    height, width = gray.shape
+    return float(gray[min(max(round(y), 0), height - 1), min(max(round(x), 0), width - 1)])
+
+
+def iris_contrast(gray, eye, skin: float) -> float:
+    """How much brighter the sclera is than the iris in one eye, relative to the skin: along the
+    eye, each column between the lids gives its darkest and mean grey; the darkest point of the
+    middle (the iris of an open eye) is compared with the brightest column of the sides (its
+    sclera). A closed eye shows skin and lashes across: little contrast."""
+    p1, p2, p3, p4, p5, p6 = eye
+    upper, lower = (p1, p2, p3, p4), (p1, p6, p5, p4)
+    steps = 21
+    darkest, means = [], []
+    for k in range(steps):
+        t = 3 * k / (steps - 1)
+        segment = min(int(t), 2)
+        up = _lerp(upper[segment], upper[segment + 1], t - segment)
+        low = _lerp(lower[segment], lower[segment + 1], t - segment)
+        column = [_sample(gray, *_lerp(up, low, j / 6)) for j in range(7)]
+        darkest.append(min(column))
+        means.append(sum(column) / len(column))
+    middle = min(darkest[6:15])
+    sides = max(means[2:6] + means[15:19])
+    return (sides - middle) / skin
+
+
+def _lerp(a, b, t: float) -> tuple[float, float]:
+    return (a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t)
+
+
+def eye_openness(gray, points) -> float:
+    """The eyes' mean aspect ratio plus IRIS_WEIGHT x their mean iris contrast."""
+    skin = skin_brightness(gray, points)
     ear = (eye_aspect_ratio(points[36:42]) + eye_aspect_ratio(points[42:48])) / 2
-    margin = min(1.0, abs(ear - EYES_OPEN_EAR) / 0.1)  # 0.1 of EAR away is certain
-    return {"Value": ear >= EYES_OPEN_EAR, "Confidence": round(50 + 49.9 * margin, 3)}
+    contrast = (
+        iris_contrast(gray, points[36:42], skin) + iris_contrast(gray, points[42:48], skin)
+    ) / 2
+    return ear + IRIS_WEIGHT * contrast
+
+
+def eyes_open(gray, points) -> dict:
+    openness = eye_openness(gray, points)
+    return {
+        "Value": openness >= EYES_OPEN_CUTOFF,
+        "Confidence": _confidence(openness, EYES_OPEN_CUTOFF, EYES_CERTAIN_MARGIN),
+    }
 
 
 def _mean_std(gray, box) -> tuple[float, float]:
@@ -202,15 +283,19 @@ def _mean_std(gray, box) -> tuple[float, float]:
     return float(region.mean()), float(region.std())
 
 
-def sunglasses_score(gray, points) -> float:
-    """0..1: how much the eye regions look like dark, even lenses compared with the cheeks."""
-    skin = []
+def skin_brightness(gray, points) -> float:
+    """Mean grey of the cheeks beside the nose (at least 1)."""
     nose_left, nose_right = points[31][0], points[35][0]
     half = (nose_right - nose_left) / 2
     top, bottom = points[29][1], points[33][1]
-    skin.append(_mean_std(gray, (nose_left - half, top, nose_left, bottom)))
-    skin.append(_mean_std(gray, (nose_right, top, nose_right + half, bottom)))
-    skin_mean = max(1.0, sum(m for m, _ in skin) / len(skin))
+    left = _mean_std(gray, (nose_left - half, top, nose_left, bottom))[0]
+    right = _mean_std(gray, (nose_right, top, nose_right + half, bottom))[0]
+    return max(1.0, (left + right) / 2)
+
+
+def sunglasses_score(gray, points) -> float:
+    """0..1: how much the eye regions look like dark, even lenses compared with the cheeks."""
+    skin_mean = skin_brightness(gray, points)
     scores = []
     for start in (36, 42):
         eye = points[start : start + 6]
@@ -229,8 +314,8 @@ def sunglasses_score(gray, points) -> float:
 def sunglasses(gray, points) -> dict:
     score = sunglasses_score(gray, points)
     return {
-        "Value": score >= 0.5,
-        "Confidence": round(50 + 49.9 * min(1.0, abs(score - 0.5) * 2), 3),
+        "Value": score >= SUNGLASSES_CUTOFF,
+        "Confidence": _confidence(score, SUNGLASSES_CUTOFF, SUNGLASSES_CERTAIN_MARGIN),
     }
 
 
@@ -333,9 +418,9 @@ def face_detail(face: DetectedFace, attributes: list[str]) -> dict:
     }
     wanted = set(attributes or ["DEFAULT"])
     if wanted & {"ALL", "EYES_OPEN"}:
-        detail["EyesOpen"] = eyes_open(face.points)
+        detail["EyesOpen"] = eyes_open(face.eye_gray, face.eye_points)
     if wanted & {"ALL", "SUNGLASSES"}:
-        detail["Sunglasses"] = sunglasses(face.gray, face.points)
+        detail["Sunglasses"] = sunglasses(face.eye_gray, face.eye_points)
     return detail
 
 
@@ -392,7 +477,7 @@ def load_image(image: dict, fetch_s3) -> object:
                 f"Image dimensions {opened.width}x{opened.height} exceed {MAX_PIXELS} pixels",
             )
         if opened.format == "JPEG":
-            opened.draft("RGB", (ANALYSIS_SIDE, ANALYSIS_SIDE))  # decode at a reduced scale
+            opened.draft("RGB", (DETAIL_SIDE, DETAIL_SIDE))  # decode at a reduced scale
         rgb = ImageOps.exif_transpose(opened).convert("RGB")  # loads: truncation shows here
     except RekognitionError:
         raise

@@ -41,9 +41,9 @@ def eye(width: float, opening: float, x: float = 0.0, y: float = 0.0) -> list[tu
     ]
 
 
-def test_eye_aspect_ratio_separates_open_and_closed_eyes():
+def test_eye_aspect_ratio():
     assert rekognition.eye_aspect_ratio(eye(30, 10)) == pytest.approx(10 / 30)
-    assert rekognition.eye_aspect_ratio(eye(30, 2)) < rekognition.EYES_OPEN_EAR
+    assert rekognition.eye_aspect_ratio(eye(30, 2)) == pytest.approx(2 / 30)
     assert rekognition.eye_aspect_ratio(eye(0, 0)) == 0.0  # degenerate, no division by zero
 
 
@@ -54,12 +54,8 @@ def face_points(left_eye, right_eye) -> list[tuple[float, float]]:
     return points
 
 
-def test_eyes_open_and_pose_from_landmarks():
+def test_pose_from_landmarks():
     open_face = face_points(eye(20, 8, 70, 100), eye(20, 8, 110, 100))
-    closed_face = face_points(eye(20, 1, 70, 100), eye(20, 1, 110, 100))
-    assert rekognition.eyes_open(open_face)["Value"] is True
-    assert rekognition.eyes_open(closed_face)["Value"] is False
-    assert 50 <= rekognition.eyes_open(closed_face)["Confidence"] <= 100
     pose = rekognition.pose(open_face)
     assert pose["Roll"] == pytest.approx(0.0) and pose["Yaw"] == pytest.approx(0.0)
     tilted = face_points(eye(20, 8, 70, 100), eye(20, 8, 110, 110))  # right eye 10 px lower
@@ -136,6 +132,7 @@ def photos(local_aws):
         "several": samples.several_faces(),
         "cat": samples.no_face(),
         "cameraman": samples.png(samples.cameraman()),
+        "smiling": samples.smiling_narrowed_eyes(),
     }
     for key, body in made.items():
         s3.put_object(Bucket=bucket, Key=key, Body=body)
@@ -220,6 +217,34 @@ def test_detect_faces_on_the_workshop_cases(rek, photos):
     assert rek.detect_faces(Image=photos("cat"))["FaceDetails"] == []
     (other,) = rek.detect_faces(Image=photos("cameraman"))["FaceDetails"]
     assert "EyesOpen" not in other  # DEFAULT attributes only
+
+
+def attribute(detail: dict, name: str) -> dict:
+    """A yes/no face attribute, checked against its shape (Rekognition API Reference, EyeOpen and
+    Sunglasses: Value, a Boolean; Confidence, a Float from 0 to 100)."""
+    found = detail[name]
+    assert set(found) == {"Value", "Confidence"}
+    assert isinstance(found["Value"], bool)
+    assert isinstance(found["Confidence"], float) and 0 <= found["Confidence"] <= 100
+    return found
+
+
+def test_detect_faces_attributes_have_rekognitions_shape(rek, photos):
+    (face,) = rek.detect_faces(Image=photos("smiling"), Attributes=["ALL"])["FaceDetails"]
+    # A real photo of a smiling man whose narrowed eyes are open: open, not for sure.
+    eyes = attribute(face, "EyesOpen")
+    assert eyes["Value"] is True and 80 <= eyes["Confidence"] < 99
+    sunglasses = attribute(face, "Sunglasses")
+    assert sunglasses["Value"] is False and sunglasses["Confidence"] >= 99
+
+    (happy,) = rek.detect_faces(Image=photos("happy"), Attributes=["EYES_OPEN"])["FaceDetails"]
+    assert attribute(happy, "EyesOpen")["Confidence"] >= 99
+    assert "Sunglasses" not in happy  # only the attributes asked for
+    (shaded,) = rek.detect_faces(Image=photos("sunglasses"), Attributes=["SUNGLASSES"])[
+        "FaceDetails"
+    ]
+    assert attribute(shaded, "Sunglasses")["Value"] is True
+    assert "EyesOpen" not in shaded
 
 
 def test_detect_faces_reads_bytes_and_reports_bad_images(rek):

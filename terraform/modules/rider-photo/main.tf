@@ -155,9 +155,10 @@ module "face_detection" {
   kms_key_arn        = var.kms_key_arn
   tracing_mode       = local.tracing_mode
   environment = merge(local.image_limits, {
-    MIN_FACE_CONFIDENCE  = tostring(var.min_face_confidence)
-    REQUIRE_EYES_OPEN    = tostring(var.require_eyes_open)
-    POWERTOOLS_LOG_LEVEL = "INFO"
+    MIN_FACE_CONFIDENCE       = tostring(var.min_face_confidence)
+    REQUIRE_EYES_OPEN         = tostring(var.require_eyes_open)
+    FACE_ATTRIBUTE_CONFIDENCE = tostring(var.face_attribute_confidence)
+    POWERTOOLS_LOG_LEVEL      = "INFO"
   })
   policy_statements = concat([
     local.photos_read,

@@ -113,6 +113,17 @@ variable "require_eyes_open" {
   default     = true
 }
 
+variable "face_attribute_confidence" {
+  description = "FaceDetection refuses a photo for sunglasses or closed eyes only when Rekognition's Confidence (50-100) in that finding is at least this; 99 is Rekognition's guidance where a wrong classification harms the person (Guidelines on face attributes)."
+  type        = number
+  default     = 99
+
+  validation {
+    condition     = var.face_attribute_confidence >= 50 && var.face_attribute_confidence <= 100
+    error_message = "face_attribute_confidence must be between 50 and 100 (the confidence in a yes/no attribute's Value is at least 50)."
+  }
+}
+
 variable "index_quality_filter" {
   description = "Rekognition QualityFilter of IndexFaces (NONE, AUTO, LOW, MEDIUM, HIGH)."
   type        = string

@@ -75,6 +75,7 @@ def test_settings_are_read_and_validated():
     detection = DetectionConfig.from_env(env)
     assert (detection.max_photo_bytes, detection.max_photo_pixels) == (15 * 1024**2, 40_000_000)
     assert (detection.min_face_confidence, detection.require_eyes_open) == (90, True)
+    assert detection.attribute_confidence == 99  # "Guidelines on face attributes"
     assert SearchConfig.from_env(env).threshold == 80
     assert IndexConfig.from_env(env).quality_filter == "AUTO"
     assert ThumbnailConfig.from_env(env).max_size == 250
@@ -85,6 +86,8 @@ def test_settings_are_read_and_validated():
         IndexConfig.from_env({**env, "QUALITY_FILTER": "BEST"})
     with pytest.raises(ConfigurationError, match="MAX_PHOTO_BYTES=20000000 must be between"):
         DetectionConfig.from_env({**env, "MAX_PHOTO_BYTES": "20000000"})
+    with pytest.raises(ConfigurationError, match="FACE_ATTRIBUTE_CONFIDENCE=40 must be between"):
+        DetectionConfig.from_env({**env, "FACE_ATTRIBUTE_CONFIDENCE": "40"})
     with pytest.raises(ConfigurationError, match="RIDER_TABLE is not set"):
         PersistConfig.from_env({})
 

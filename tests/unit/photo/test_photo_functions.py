@@ -33,13 +33,14 @@ from PIL import Image
 REQUEST = PhotoRequest("user_a", "photos", "user_a/1_happy_face.jpg")
 
 
-def face(confidence=99.9, sunglasses=False, eyes_open=True) -> dict:
+def face(confidence=99.9, sunglasses=False, eyes_open=True, sure=99.5) -> dict:
+    """A FaceDetail; `sure`: the Confidence of its Sunglasses and EyesOpen."""
     return {
         "BoundingBox": {"Width": 0.2, "Height": 0.2, "Left": 0.3, "Top": 0.1},
         "Confidence": confidence,
         "Landmarks": [{"Type": "nose", "X": 0.4, "Y": 0.2}],
-        "Sunglasses": {"Value": sunglasses, "Confidence": 99.0},
-        "EyesOpen": {"Value": eyes_open, "Confidence": 99.0},
+        "Sunglasses": {"Value": sunglasses, "Confidence": sure},
+        "EyesOpen": {"Value": eyes_open, "Confidence": sure},
     }
 
 
@@ -47,11 +48,11 @@ def face(confidence=99.9, sunglasses=False, eyes_open=True) -> dict:
 
 
 def test_one_clear_face_passes_without_its_landmarks():
-    result = the_one_face([face()], 90, True)
+    result = the_one_face([face()], 90, True, 99)
     assert "Landmarks" not in result
     assert result["Confidence"] == 99.9
     # A faint background detection does not count as a second face.
-    assert the_one_face([face(), face(confidence=60)], 90, True)["Confidence"] == 99.9
+    assert the_one_face([face(), face(confidence=60)], 90, True, 99)["Confidence"] == 99.9
 
 
 @pytest.mark.parametrize(
@@ -67,11 +68,34 @@ def test_one_clear_face_passes_without_its_landmarks():
 )
 def test_photos_that_do_not_meet_the_requirements(faces, reason):
     with pytest.raises(PhotoDoesNotMeetRequirementError, match=reason):
-        the_one_face(faces, 90, True)
+        the_one_face(faces, 90, True, 99)
 
 
 def test_closed_eyes_can_be_allowed():
-    assert the_one_face([face(eyes_open=False)], 90, False)["EyesOpen"]["Value"] is False
+    assert the_one_face([face(eyes_open=False)], 90, False, 99)["EyesOpen"]["Value"] is False
+
+
+@pytest.mark.parametrize(
+    ("finding", "reason"),
+    [
+        ({"sunglasses": True}, "Face is wearing sunglasses."),
+        ({"eyes_open": False}, "Eyes are closed"),
+    ],
+    ids=["sunglasses", "eyes-closed"],
+)
+def test_only_a_sure_finding_refuses_the_photo(finding, reason):
+    """Below the confidence threshold the Value alone does not turn the rider away (a smiling
+    rider's open eyes once came back closed with confidence 52)."""
+    assert the_one_face([face(**finding, sure=98.9)], 90, True, 99)["Confidence"] == 99.9
+    with pytest.raises(PhotoDoesNotMeetRequirementError, match=reason):
+        the_one_face([face(**finding, sure=99.0)], 90, True, 99)
+    with pytest.raises(PhotoDoesNotMeetRequirementError, match=reason):
+        the_one_face([face(**finding, sure=70.0)], 90, True, 60)
+
+
+def test_attributes_rekognition_did_not_return_refuse_nothing():
+    bare = {k: v for k, v in face().items() if k not in ("Sunglasses", "EyesOpen")}
+    assert the_one_face([bare], 90, True, 99) == {k: v for k, v in bare.items() if k != "Landmarks"}
 
 
 # --- CheckFaceDuplicate and AddFaceToIndex ------------------------------------------------------

@@ -264,6 +264,7 @@ run "rejects_invalid_settings" {
     upload_prefix             = "uploads"
     user_id_source            = "header"
     face_match_threshold      = 101
+    face_attribute_confidence = 40
     thumbnail_max_size        = 8
     max_photo_bytes           = 20000000
     notification_sender_email = "not-an-email"
@@ -273,7 +274,7 @@ run "rejects_invalid_settings" {
 
   expect_failures = [
     var.name, var.artifacts_dir, var.upload_prefix, var.user_id_source, var.face_match_threshold,
-    var.thumbnail_max_size, var.max_photo_bytes, var.notification_sender_email,
+    var.face_attribute_confidence, var.thumbnail_max_size, var.max_photo_bytes, var.notification_sender_email,
     var.notification_topic_arn, var.retry,
   ]
 }
