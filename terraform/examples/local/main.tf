@@ -35,7 +35,6 @@ module "rider_photo" {
   source             = "../../modules/rider-photo"
   name               = "${var.name_prefix}-wildrydes"
   artifacts_dir      = var.artifacts_dir
-  collection_id      = "${var.name_prefix}-rider-photos"
   package_upload     = { bucket = module.artifacts_bucket.id }
   force_destroy      = true
   log_retention_days = 7
