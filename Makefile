@@ -15,7 +15,7 @@ TF_CLI      := build/terraform/cli.tfrc
 export TF_CLI_CONFIG_FILE := $(abspath $(TF_CLI))
 export TF_IN_AUTOMATION := 1
 
-.PHONY: help prerequisites bootstrap terraform-config package test test-unit lint fmt docs demo load bench redrive clean
+.PHONY: help prerequisites bootstrap terraform-config package test test-unit lint fmt docs demo local-aws load bench redrive clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -95,6 +95,12 @@ docs: $(VENV)/.installed ## Regenerate the Inputs/Outputs tables of the module R
 demo: prerequisites terraform-config ## Run the workflows on the local AWS and show the results
 	@$(PARALLEL) $(VENVS) package
 	$(PY) scripts/demo.py
+
+LOCAL_AWS_PORT ?= 4566
+
+# In the foreground until Ctrl-C, for a root of one's own: `make -C <this clone> local-aws` from anywhere.
+local-aws: $(VENV)/.installed ## The local AWS for any root (LOCAL_AWS_PORT=4566); prints the provider block to paste
+	$(PY) scripts/local_aws.py --port $(LOCAL_AWS_PORT) --print-provider
 
 # LOAD_ARGS="--uploads 50 --riders 20" for a bigger run, "--keep" to leave the stack up.
 load: bootstrap package ## Bursts and the known races through the four workflows, every input accounted for

@@ -175,7 +175,7 @@ def run_sns_fanout(aws: LocalAwsProcess, outputs: dict, work: Path) -> list[str]
     say("sns-fanout", f"uploading {', '.join(uploads)}")
     started = time.time()
     for key, path in uploads.items():
-        s3.upload_file(str(path), outputs["input_bucket"], key)
+        s3.upload_file(str(path), outputs["source_bucket"], key)
     lines = []
     for name, rendition in sorted(outputs["renditions"].items()):
         key = f"{rendition['output_prefix']}holiday.mp4"

@@ -191,7 +191,7 @@ def fanout_burst(aws, outputs: dict, clip: Path, count: int, run: str, timeout: 
     s3, started = aws.client("s3"), time.monotonic()
     prefix = f"{outputs.get('input_prefix', '')}load-{run}/"
     files = {f"{prefix}burst-{i:03d}.mp4": clip for i in range(count)}
-    uploads = list(upload_all(s3, outputs["input_bucket"], files).items())
+    uploads = list(upload_all(s3, outputs["source_bucket"], files).items())
     return account_fanout(aws, outputs, "sns-fanout burst", uploads, started, timeout)
 
 
@@ -201,11 +201,11 @@ def fanout_overwrite_race(aws, outputs: dict, long_clip: Path, short_clip: Path,
     (the latest upload), although the long one's transcode ends last."""
     s3, started = aws.client("s3"), time.monotonic()
     key = f"{outputs.get('input_prefix', '')}load-{run}/overwrite.mp4"
-    uploads = [(key, put(s3, outputs["input_bucket"], key, long_clip))]
+    uploads = [(key, put(s3, outputs["source_bucket"], key, long_clip))]
     transcoders = [r["function_name"] for r in outputs["renditions"].values()]
     wait_until(lambda: all_busy(aws, transcoders), started + RACE_GAP * 10)
     time.sleep(max(0.0, started + RACE_GAP - time.monotonic()))
-    uploads.append((key, put(s3, outputs["input_bucket"], key, short_clip)))
+    uploads.append((key, put(s3, outputs["source_bucket"], key, short_clip)))
     return account_fanout(aws, outputs, "sns-fanout race: overwrite", uploads, started, timeout)
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 CLI_CONFIG = ROOT / "build" / "terraform" / "cli.tfrc"
+PLUGIN_CACHE = ROOT / "build" / "terraform" / "plugin-cache"
 WARM_ROOT = ROOT / "build" / "terraform" / "warm"
 
 
@@ -30,11 +31,17 @@ class TerraformError(AssertionError):
 
 
 def terraform_env(data_dir: Path, base: Mapping[str, str] = os.environ) -> dict[str, str]:
-    """Environment for terraform with the project's CLI config (provider mirror and plugin
-    cache), non-interactive, with its working data in `data_dir`."""
+    """Environment for terraform with the project's CLI config (the provider mirror) and its
+    plugin cache, non-interactive, with its working data in `data_dir`. The cache is set here,
+    not in the CLI config, which other repos may use (scripts/terraform_cli_config.py)."""
+    PLUGIN_CACHE.mkdir(parents=True, exist_ok=True)
     return {
         **base,
         "TF_CLI_CONFIG_FILE": str(CLI_CONFIG),
+        "TF_PLUGIN_CACHE_DIR": str(PLUGIN_CACHE),
+        # Without it an init with no lock file reinstalls the provider into the cache, and
+        # parallel inits (tests, lint) race on it; the mirror is local and trusted.
+        "TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE": "true",
         "TF_DATA_DIR": str(data_dir),
         "TF_IN_AUTOMATION": "1",
         "TF_INPUT": "0",

@@ -102,7 +102,7 @@ def wait_until_consumed(local_aws, queue_url: str, timeout: float = 120) -> None
 def test_upload_gives_every_rendition_at_its_height(local_aws, fanout, clip, tmp_path):
     _, outputs = fanout
     key = f"uploads/clip {uuid.uuid4().hex[:4]} ü.mp4"
-    local_aws.client("s3").upload_file(str(clip), outputs["input_bucket"], key)
+    local_aws.client("s3").upload_file(str(clip), outputs["source_bucket"], key)
     source = measure(clip)
     for name, height in HEIGHTS.items():
         path = tmp_path / f"{name}.mp4"
@@ -119,10 +119,10 @@ def test_other_suffixes_are_ignored(local_aws, fanout, clip):
     s3 = local_aws.client("s3")
     publisher = outputs["publisher_function_name"]
     before = len(local_aws.invocations(publisher))
-    s3.put_object(Bucket=outputs["input_bucket"], Key="notes.txt", Body=b"hello")
+    s3.put_object(Bucket=outputs["source_bucket"], Key="notes.txt", Body=b"hello")
     # An .mp4 upload after it: once its publication is seen, the .txt had its chance too.
     marker = f"marker-{uuid.uuid4().hex[:6]}.mp4"
-    s3.upload_file(str(clip), outputs["input_bucket"], marker)
+    s3.upload_file(str(clip), outputs["source_bucket"], marker)
     rendition_object(local_aws, outputs, "240p", marker)
     assert len(local_aws.invocations(publisher)) == before + 1
 
@@ -155,8 +155,8 @@ def test_failed_work_is_dead_lettered_alarmed_and_redriven_once_fixed(local_aws,
     local_aws.inject_fault(transcoder, count=100, error_type="Sandbox.Timedout", timeout=True)
     whole = clip.read_bytes()
     broken, good = (f"{what}-{uuid.uuid4().hex[:6]}.mp4" for what in ("broken", "good"))
-    s3.put_object(Bucket=outputs["input_bucket"], Key=broken, Body=whole[: len(whole) // 3])
-    s3.upload_file(str(clip), outputs["input_bucket"], good)
+    s3.put_object(Bucket=outputs["source_bucket"], Key=broken, Body=whole[: len(whole) // 3])
+    s3.upload_file(str(clip), outputs["source_bucket"], good)
 
     [letter] = dead_letters(local_aws, outputs, "360p", wait=150)
     assert letter["key"] == broken
@@ -211,7 +211,7 @@ def test_transient_failure_is_redelivered_and_succeeds(local_aws, fanout, clip):
     function = outputs["renditions"]["240p"]["function_name"]
     local_aws.inject_fault(function, count=1, error_type="Sandbox.Timedout", timeout=True)
     key = f"retry-{uuid.uuid4().hex[:6]}.mp4"
-    local_aws.client("s3").upload_file(str(clip), outputs["input_bucket"], key)
+    local_aws.client("s3").upload_file(str(clip), outputs["source_bucket"], key)
     rendition_object(local_aws, outputs, "240p", key, timeout=150)
     attempts = [i for i in local_aws.invocations(function) if i["injected"]]
     assert attempts, "the injected fault was not used"
@@ -236,7 +236,7 @@ def test_an_older_upload_delivered_late_never_replaces_the_newer_rendition(
     SQS may redeliver it), it must leave that rendition alone and be deleted, not dead-lettered."""
     _, outputs = fanout
     s3, sqs = local_aws.client("s3"), local_aws.client("sqs")
-    bucket, key = outputs["input_bucket"], f"overwrite-{uuid.uuid4().hex[:6]}.mp4"
+    bucket, key = outputs["source_bucket"], f"overwrite-{uuid.uuid4().hex[:6]}.mp4"
     rendition = outputs["renditions"]["240p"]
     s3.upload_file(str(clip), bucket, key)  # 2 s
     older_etag = s3.head_object(Bucket=bucket, Key=key)["ETag"]

@@ -1,12 +1,27 @@
 # The four workflows as a platform team deploys them: one prefix, one key, one log retention,
 # tags from the provider. Function artefacts come from `make package` (artifacts_dir).
 
-# S3 upload -> split -> parallel encode + thumbnail -> merge. Publishes the ffmpeg layer the
-# fan-out reuses.
+# One ffmpeg layer for the account (and Region), passed to every media workflow: a workflow
+# without ffmpeg_layer_arn would publish a 59 MB layer of its own. Its zip goes through this bucket.
+module "artifacts_bucket" {
+  source      = "../../modules/s3-bucket"
+  name        = "${var.name_prefix}-artifacts"
+  kms_key_arn = aws_kms_key.workflows.arn
+}
+
+module "ffmpeg_layer" {
+  source          = "../../modules/ffmpeg-layer"
+  layer_name      = "${var.name_prefix}-ffmpeg"
+  filename        = "${var.artifacts_dir}/layers/ffmpeg.zip"
+  artifact_bucket = module.artifacts_bucket.id
+}
+
+# S3 upload -> split -> parallel encode + thumbnail -> merge.
 module "media_convert" {
   source             = "../../modules/media-convert"
   name               = "${var.name_prefix}-media"
   artifacts_dir      = var.artifacts_dir
+  ffmpeg_layer_arn   = module.ffmpeg_layer.layer_version_arn
   kms_key_arn        = aws_kms_key.workflows.arn
   log_retention_days = var.log_retention_days
   tracing_enabled    = var.tracing_enabled
@@ -18,7 +33,7 @@ module "sns_fanout" {
   source             = "../../modules/sns-fanout"
   name               = "${var.name_prefix}-fanout"
   artifacts_dir      = var.artifacts_dir
-  ffmpeg_layer_arn   = module.media_convert.ffmpeg_layer_arn
+  ffmpeg_layer_arn   = module.ffmpeg_layer.layer_version_arn
   kms_key_arn        = aws_kms_key.workflows.arn
   log_retention_days = var.log_retention_days
   tracing_enabled    = var.tracing_enabled

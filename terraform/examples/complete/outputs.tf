@@ -15,7 +15,7 @@ output "media_convert" {
 output "sns_fanout" {
   description = "Where to upload videos and where each rendition lands."
   value = {
-    upload_to  = "s3://${module.sns_fanout.input_bucket}/${module.sns_fanout.input_prefix}"
+    upload_to  = "s3://${module.sns_fanout.source_bucket}/${module.sns_fanout.input_prefix}"
     renditions = { for name, r in module.sns_fanout.renditions : name => "s3://${r.output_bucket}/${r.output_prefix}" }
   }
 }

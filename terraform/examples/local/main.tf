@@ -6,10 +6,19 @@ module "artifacts_bucket" {
   force_destroy = true
 }
 
+# One ffmpeg layer for the account, passed to every media workflow (README).
+module "ffmpeg_layer" {
+  source          = "../../modules/ffmpeg-layer"
+  layer_name      = "${var.name_prefix}-ffmpeg"
+  filename        = "${var.artifacts_dir}/layers/ffmpeg.zip"
+  artifact_bucket = module.artifacts_bucket.id
+}
+
 module "media_convert" {
   source              = "../../modules/media-convert"
   name                = "${var.name_prefix}-media"
   artifacts_dir       = var.artifacts_dir
+  ffmpeg_layer_arn    = module.ffmpeg_layer.layer_version_arn
   segment_duration    = 4
   output_height       = 720
   thumbnail_width     = 320
@@ -20,11 +29,10 @@ module "media_convert" {
 }
 
 module "sns_fanout" {
-  source        = "../../modules/sns-fanout"
-  name          = "${var.name_prefix}-videoconverter"
-  artifacts_dir = var.artifacts_dir
-  # One layer for the account: reuse the one media-convert published.
-  ffmpeg_layer_arn    = module.media_convert.ffmpeg_layer_arn
+  source              = "../../modules/sns-fanout"
+  name                = "${var.name_prefix}-videoconverter"
+  artifacts_dir       = var.artifacts_dir
+  ffmpeg_layer_arn    = module.ffmpeg_layer.layer_version_arn
   transcoder_settings = { timeout = 120 }
   package_upload      = { bucket = module.artifacts_bucket.id }
   force_destroy       = true
@@ -35,7 +43,6 @@ module "rider_photo" {
   source             = "../../modules/rider-photo"
   name               = "${var.name_prefix}-wildrydes"
   artifacts_dir      = var.artifacts_dir
-  collection_id      = "${var.name_prefix}-rider-photos"
   package_upload     = { bucket = module.artifacts_bucket.id }
   force_destroy      = true
   log_retention_days = 7

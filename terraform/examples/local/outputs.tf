@@ -12,9 +12,9 @@ output "media_convert" {
 }
 
 output "sns_fanout" {
-  description = "Input bucket, publisher and per-rendition outputs of the sns-fanout workflow."
+  description = "Source bucket, publisher and per-rendition outputs of the sns-fanout workflow."
   value = {
-    input_bucket                    = module.sns_fanout.input_bucket
+    source_bucket                   = module.sns_fanout.source_bucket
     input_prefix                    = module.sns_fanout.input_prefix
     publisher_function_name         = module.sns_fanout.publisher_function_name
     publisher_dead_letter_queue_url = module.sns_fanout.publisher_dead_letter_queue_url

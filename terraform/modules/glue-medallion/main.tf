@@ -6,12 +6,25 @@ data "aws_partition" "current" {}
 data "aws_region" "current" {}
 data "aws_caller_identity" "current" {}
 
+# Existing buckets are read at plan: a name that does not exist fails there, not mid-apply.
+data "aws_s3_bucket" "source" {
+  count  = var.create_source_bucket ? 0 : 1
+  bucket = var.source_bucket_name
+}
+
+data "aws_s3_bucket" "lake" {
+  count  = var.create_lake_bucket ? 0 : 1
+  bucket = var.lake_bucket_name
+}
+
 locals {
   partition   = data.aws_partition.current.partition
   region      = data.aws_region.current.name
   account_id  = data.aws_caller_identity.current.account_id
-  source_name = var.create_source_bucket ? module.source_bucket[0].id : var.source_bucket_name
-  lake_name   = var.create_lake_bucket ? module.lake_bucket[0].id : var.lake_bucket_name
+  source_name = var.create_source_bucket ? module.source_bucket[0].id : data.aws_s3_bucket.source[0].id
+  lake_name   = var.create_lake_bucket ? module.lake_bucket[0].id : data.aws_s3_bucket.lake[0].id
+  source_arn  = var.create_source_bucket ? module.source_bucket[0].arn : data.aws_s3_bucket.source[0].arn
+  lake_arn    = var.create_lake_bucket ? module.lake_bucket[0].arn : data.aws_s3_bucket.lake[0].arn
   db_prefix   = replace(var.name, "-", "_")
 
   source = "s3://${local.source_name}/${var.source_prefix}"

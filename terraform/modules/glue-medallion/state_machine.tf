@@ -5,8 +5,9 @@
 # is passed to every job as --run_date.
 
 locals {
-  alerting        = var.create_alert_topic || var.alert_topic_arn != null
-  alert_topic_arn = var.create_alert_topic ? aws_sns_topic.alerts[0].arn : var.alert_topic_arn
+  alerting = var.create_alert_topic || var.alert_topic_arn != null
+  # Built from the topic's name, which the plan knows: the definition shows in the first plan.
+  alert_topic_arn = var.create_alert_topic ? "arn:${local.partition}:sns:${local.region}:${local.account_id}:${aws_sns_topic.alerts[0].name}" : var.alert_topic_arn
 
   # Throttling and concurrency limits pass; anything else (a failed job) fails at once.
   glue_retry = {

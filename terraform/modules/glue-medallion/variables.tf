@@ -17,13 +17,13 @@ variable "create_source_bucket" {
 }
 
 variable "source_bucket_name" {
-  description = "Name of the source bucket (default when created: <name>-source)."
+  description = "Name of the source bucket: the existing one with create_source_bucket = false (looked up at plan, so a wrong name fails there), else the one created (default <name>-source)."
   type        = string
   default     = null
 
   validation {
     condition     = var.create_source_bucket || var.source_bucket_name != null
-    error_message = "An existing source bucket needs its name: set source_bucket_name (or create_source_bucket = true)."
+    error_message = "create_source_bucket = false uses an existing bucket: set source_bucket_name to its name."
   }
 }
 
@@ -39,19 +39,19 @@ variable "source_prefix" {
 }
 
 variable "create_lake_bucket" {
-  description = "Create the data lake bucket for the bronze, silver and gold tables; false to use lake_bucket_name."
+  description = "Create the data lake bucket for the bronze, silver and gold tables; false to use an existing bucket named by lake_bucket_name."
   type        = bool
   default     = true
 }
 
 variable "lake_bucket_name" {
-  description = "Name of the lake bucket (default when created: <name>-lake)."
+  description = "Name of the lake bucket: the existing one with create_lake_bucket = false (looked up at plan, so a wrong name fails there), else the one created (default <name>-lake)."
   type        = string
   default     = null
 
   validation {
     condition     = var.create_lake_bucket || var.lake_bucket_name != null
-    error_message = "An existing lake bucket needs its name: set lake_bucket_name (or create_lake_bucket = true)."
+    error_message = "create_lake_bucket = false uses an existing bucket: set lake_bucket_name to its name."
   }
 }
 

@@ -1,7 +1,13 @@
 data "aws_partition" "current" {}
+data "aws_region" "current" {}
+data "aws_caller_identity" "current" {}
 
 locals {
   log_group_name = "/aws/lambda/${var.function_name}"
+  # The ARN Lambda gives the function, from names the plan knows (the function's own name keeps
+  # the dependency on it): callers' state machine definitions and policies show in the first
+  # plan instead of "(known after apply)".
+  function_arn = "arn:${data.aws_partition.current.partition}:lambda:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:function:${aws_lambda_function.this.function_name}"
 
   # Statements are built with jsonencode() rather than aws_iam_policy_document so that plans are
   # canonical and `terraform test` with mocked providers sees valid JSON.

@@ -4,8 +4,8 @@ output "function_name" {
 }
 
 output "function_arn" {
-  description = "ARN of the function (unqualified: invokes $LATEST)."
-  value       = aws_lambda_function.this.arn
+  description = "ARN of the function (unqualified: invokes $LATEST); known at plan time."
+  value       = local.function_arn
 }
 
 output "invoke_arn" {
@@ -41,6 +41,11 @@ output "policy" {
 output "dead_letter_queue_arn" {
   description = "ARN of the queue created by create_dead_letter_queue (null without it)."
   value       = one(aws_sqs_queue.dead_letter[*].arn)
+}
+
+output "dead_letter_queue_name" {
+  description = "Name of the queue created by create_dead_letter_queue, <function_name>-dlq (null without it)."
+  value       = one(aws_sqs_queue.dead_letter[*].name)
 }
 
 output "dead_letter_queue_url" {

@@ -2,15 +2,33 @@ data "aws_partition" "current" {}
 
 data "aws_region" "current" {}
 
+# Existing buckets are read at plan: a name that does not exist fails there, not mid-apply.
+data "aws_s3_bucket" "source" {
+  count  = var.create_source_bucket ? 0 : 1
+  bucket = var.source_bucket_name
+}
+
+data "aws_s3_bucket" "output" {
+  count  = var.create_output_bucket ? 0 : 1
+  bucket = var.output_bucket_name
+}
+
 locals {
-  source_bucket = var.create_source_bucket ? module.source_bucket[0].id : var.source_bucket_name
-  output_bucket = var.create_output_bucket ? module.output_bucket[0].id : var.output_bucket_name
-  source_arn    = "arn:${data.aws_partition.current.partition}:s3:::${local.source_bucket}"
-  output_arn    = "arn:${data.aws_partition.current.partition}:s3:::${local.output_bucket}"
-  work_prefix   = "jobs/"
-  layer_arn     = var.ffmpeg_layer_arn != null ? var.ffmpeg_layer_arn : module.ffmpeg_layer[0].layer_version_arn
-  tracing_mode  = var.tracing_enabled ? "Active" : null
-  mediaconvert  = var.transcoder == "mediaconvert"
+  source_bucket = var.create_source_bucket ? module.source_bucket[0].id : data.aws_s3_bucket.source[0].id
+  output_bucket = var.create_output_bucket ? module.output_bucket[0].id : data.aws_s3_bucket.output[0].id
+  source_arn    = var.create_source_bucket ? module.source_bucket[0].arn : data.aws_s3_bucket.source[0].arn
+  output_arn    = var.create_output_bucket ? module.output_bucket[0].arn : data.aws_s3_bucket.output[0].arn
+
+  # What the functions and the layer are made from, checked together (variables.tf).
+  artifacts = concat(
+    ["manifest.json"],
+    [for fn in concat(["start", "split", "merge", "cleanup"], var.transcoder == "mediaconvert" ? ["job"] : ["encode"]) : "lambda/media_${fn}.zip"],
+    var.ffmpeg_layer_arn == null ? ["layers/ffmpeg.zip"] : [],
+  )
+  work_prefix  = "jobs/"
+  layer_arn    = var.ffmpeg_layer_arn != null ? var.ffmpeg_layer_arn : module.ffmpeg_layer[0].layer_version_arn
+  tracing_mode = var.tracing_enabled ? "Active" : null
+  mediaconvert = var.transcoder == "mediaconvert"
 
   kms_statements = var.kms_key_arn == null ? [] : [{
     sid        = "UseWorkflowKey"
@@ -339,7 +357,7 @@ locals {
     processor_config     = local.processor_config
     prepare_function_arn = module.prepare[0].function_arn
     job_template = jsonencode(jsondecode(templatefile("${path.module}/mediaconvert_job.json", {
-      role_arn             = aws_iam_role.mediaconvert[0].arn
+      role_arn             = "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:role/${aws_iam_role.mediaconvert[0].name}" # known at plan
       name                 = var.name
       qvbr_quality_level   = var.mediaconvert_qvbr_quality_level
       max_bitrate          = var.mediaconvert_max_bitrate

@@ -11,7 +11,7 @@ module "monitoring" {
   create_topic            = var.create_alarm_topic
   kms_key_arn             = var.kms_key_arn
   state_machine_arns      = { main = module.state_machine.arn }
-  dead_letter_queue_names = { start = element(split(":", module.start.dead_letter_queue_arn), 5) }
+  dead_letter_queue_names = { start = module.start.dead_letter_queue_name }
   functions = { for role, fn in {
     start   = module.start.function_name
     split   = module.split.function_name

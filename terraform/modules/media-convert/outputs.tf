@@ -24,9 +24,19 @@ output "state_machine_role_arn" {
   value       = module.state_machine.role_arn
 }
 
+output "state_machine_role_name" {
+  description = "Name of the state machine's execution role, to attach further policies to."
+  value       = module.state_machine.role_name
+}
+
 output "source_bucket" {
-  description = "Bucket whose uploads (source_prefix + source_suffixes) start the workflow."
+  description = "Name of the bucket whose uploads (source_prefix + source_suffixes) start the workflow (created or existing)."
   value       = local.source_bucket
+}
+
+output "source_bucket_arn" {
+  description = "ARN of the source bucket."
+  value       = local.source_arn
 }
 
 output "source_prefix" {
@@ -35,8 +45,13 @@ output "source_prefix" {
 }
 
 output "output_bucket" {
-  description = "Bucket receiving the final MP4s and thumbnails under output_prefix."
+  description = "Name of the bucket receiving the final MP4s and thumbnails under output_prefix (created or existing)."
   value       = local.output_bucket
+}
+
+output "output_bucket_arn" {
+  description = "ARN of the output bucket."
+  value       = local.output_arn
 }
 
 output "output_prefix" {
@@ -45,8 +60,13 @@ output "output_prefix" {
 }
 
 output "work_bucket" {
-  description = "Bucket of intermediate files (parts, encoded parts) and the layer zip."
+  description = "Name of the bucket of intermediate files (parts, encoded parts) and the layer zip."
   value       = module.work_bucket.id
+}
+
+output "work_bucket_arn" {
+  description = "ARN of the work bucket."
+  value       = module.work_bucket.arn
 }
 
 output "ffmpeg_layer_arn" {
@@ -90,9 +110,26 @@ output "function_role_arns" {
   }
 }
 
+output "function_role_names" {
+  description = "Execution role names of the workflow's functions by role."
+  value = {
+    start   = module.start.role_name
+    split   = module.split.role_name
+    encode  = one(module.encode[*].role_name)
+    prepare = one(module.prepare[*].role_name)
+    merge   = module.merge.role_name
+    cleanup = module.cleanup.role_name
+  }
+}
+
 output "mediaconvert_role_arn" {
   description = "ARN of the role MediaConvert jobs run with (mediaconvert backend; null otherwise)."
   value       = one(aws_iam_role.mediaconvert[*].arn)
+}
+
+output "mediaconvert_role_name" {
+  description = "Name of the role MediaConvert jobs run with (mediaconvert backend; null otherwise)."
+  value       = one(aws_iam_role.mediaconvert[*].name)
 }
 
 output "transcoder" {
@@ -108,6 +145,16 @@ output "log_group_name" {
 output "start_dead_letter_queue_url" {
   description = "SQS queue keeping the S3 events the start function still failed on after Lambda's retries (14 days): read them, fix the cause, re-upload."
   value       = module.start.dead_letter_queue_url
+}
+
+output "start_dead_letter_queue_arn" {
+  description = "ARN of the start function's dead-letter queue."
+  value       = module.start.dead_letter_queue_arn
+}
+
+output "start_dead_letter_queue_name" {
+  description = "Name of the start function's dead-letter queue (<name>-start-dlq)."
+  value       = module.start.dead_letter_queue_name
 }
 
 output "log_group_names" {
@@ -126,6 +173,11 @@ output "alarm_names" {
 output "alarm_topic_arn" {
   description = "The alarm topic created by create_alarm_topic (null without it)."
   value       = module.monitoring.topic_arn
+}
+
+output "alarm_topic_name" {
+  description = "Name of the alarm topic created by create_alarm_topic, <name>-alarms (null without it)."
+  value       = module.monitoring.topic_name
 }
 
 output "dashboard_name" {

@@ -13,8 +13,8 @@ variable "artifacts_dir" {
   type        = string
 
   validation {
-    condition     = fileexists("${var.artifacts_dir}/manifest.json")
-    error_message = "artifacts_dir has no manifest.json: run `make package` and point this at its build/ directory."
+    condition     = alltrue([for path in local.artifacts : fileexists("${var.artifacts_dir}/${path}")])
+    error_message = "artifacts_dir (${var.artifacts_dir}) lacks ${join(", ", [for path in local.artifacts : path if !fileexists("${var.artifacts_dir}/${path}")])}: run `make package` and point artifacts_dir at its build/ directory${var.ffmpeg_layer_arn == null ? " (or pass ffmpeg_layer_arn, the account's shared layer)" : ""}."
   }
 }
 
@@ -25,21 +25,31 @@ variable "create_source_bucket" {
 }
 
 variable "source_bucket_name" {
-  description = "Name of the source bucket (default when created: <name>-source)."
+  description = "Name of the source bucket: the existing one with create_source_bucket = false (looked up at plan, so a wrong name fails there), else the one created (default <name>-source)."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.create_source_bucket || var.source_bucket_name != null
+    error_message = "create_source_bucket = false uses an existing bucket: set source_bucket_name to its name."
+  }
 }
 
 variable "create_output_bucket" {
-  description = "Create the bucket for final videos and thumbnails; false to use output_bucket_name."
+  description = "Create the bucket for final videos and thumbnails; false to use an existing bucket named by output_bucket_name."
   type        = bool
   default     = true
 }
 
 variable "output_bucket_name" {
-  description = "Name of the output bucket (default when created: <name>-output)."
+  description = "Name of the output bucket: the existing one with create_output_bucket = false (looked up at plan, so a wrong name fails there), else the one created (default <name>-output)."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.create_output_bucket || var.output_bucket_name != null
+    error_message = "create_output_bucket = false uses an existing bucket: set output_bucket_name to its name."
+  }
 }
 
 variable "source_prefix" {
@@ -226,7 +236,7 @@ variable "work_expiration_days" {
 }
 
 variable "ffmpeg_layer_arn" {
-  description = "Use an existing ffmpeg layer version instead of publishing the one in artifacts_dir."
+  description = "The account's ffmpeg layer version (one ffmpeg-layer module shared by every media workflow); null publishes one more, <name>-ffmpeg, from artifacts_dir."
   type        = string
   default     = null
 }

@@ -2,18 +2,42 @@ data "aws_partition" "current" {}
 data "aws_region" "current" {}
 data "aws_caller_identity" "current" {}
 
+# Existing buckets are read at plan: a name that does not exist fails there, not mid-apply.
+data "aws_s3_bucket" "photo" {
+  count  = var.create_photo_bucket ? 0 : 1
+  bucket = var.photo_bucket_name
+}
+
+data "aws_s3_bucket" "thumbnail" {
+  count  = var.create_thumbnail_bucket ? 0 : 1
+  bucket = var.thumbnail_bucket_name
+}
+
 locals {
-  partition    = data.aws_partition.current.partition
-  region       = data.aws_region.current.name
-  account_id   = data.aws_caller_identity.current.account_id
-  table_name   = coalesce(var.table_name, "${var.name}-riders")
+  partition  = data.aws_partition.current.partition
+  region     = data.aws_region.current.name
+  account_id = data.aws_caller_identity.current.account_id
+  # A workflow named <prefix>-riders gets the table <prefix>-riders, not <prefix>-riders-riders.
+  table_name    = coalesce(var.table_name, endswith(var.name, "-riders") ? var.name : "${var.name}-riders")
+  collection_id = coalesce(var.collection_id, "${var.name}-faces")
+
+  photo_bucket         = var.create_photo_bucket ? module.photo_bucket[0].id : data.aws_s3_bucket.photo[0].id
+  photo_bucket_arn     = var.create_photo_bucket ? module.photo_bucket[0].arn : data.aws_s3_bucket.photo[0].arn
+  thumbnail_bucket     = var.create_thumbnail_bucket ? module.thumbnail_bucket[0].id : data.aws_s3_bucket.thumbnail[0].id
+  thumbnail_bucket_arn = var.create_thumbnail_bucket ? module.thumbnail_bucket[0].arn : data.aws_s3_bucket.thumbnail[0].arn
+
+  # What the functions are made from, checked together (variables.tf).
+  artifacts = concat(["manifest.json"], [
+    for fn in ["start", "face_detection", "face_search", "index_face", "thumbnail", "persist_metadata", "cleanup", "notification"] :
+    "lambda/photo_${fn}.zip"
+  ])
   tracing_mode = var.tracing_enabled ? "Active" : null
   topic_arn    = var.notification_topic_arn != null ? var.notification_topic_arn : (var.create_notification_topic ? aws_sns_topic.notifications[0].arn : null)
 
   photos_read = {
     sid       = "ReadPhotos"
     actions   = ["s3:GetObject"]
-    resources = ["${module.photo_bucket.arn}/${var.upload_prefix}*"]
+    resources = ["${local.photo_bucket_arn}/${var.upload_prefix}*"]
   }
   # The functions that HEAD/GET the photo themselves: S3 answers a missing photo with 404 only
   # to a caller allowed s3:ListBucket, else 403 (HeadObject, Amazon S3 API Reference). S3
@@ -21,7 +45,7 @@ locals {
   photos_list = {
     sid        = "TellMissingPhotos"
     actions    = ["s3:ListBucket"]
-    resources  = [module.photo_bucket.arn]
+    resources  = [local.photo_bucket_arn]
     conditions = var.upload_prefix == "" ? [] : [{ test = "StringLike", variable = "s3:prefix", values = ["${var.upload_prefix}*"] }]
   }
   kms_statements = var.kms_key_arn == null ? [] : [{
@@ -62,6 +86,7 @@ locals {
 # --- storage -------------------------------------------------------------------------------
 
 module "photo_bucket" {
+  count         = var.create_photo_bucket ? 1 : 0
   source        = "../s3-bucket"
   name          = coalesce(var.photo_bucket_name, "${var.name}-photos")
   kms_key_arn   = var.kms_key_arn
@@ -70,6 +95,7 @@ module "photo_bucket" {
 }
 
 module "thumbnail_bucket" {
+  count         = var.create_thumbnail_bucket ? 1 : 0
   source        = "../s3-bucket"
   name          = coalesce(var.thumbnail_bucket_name, "${var.name}-thumbnails")
   kms_key_arn   = var.kms_key_arn
@@ -101,7 +127,7 @@ resource "aws_dynamodb_table" "riders" {
 }
 
 resource "aws_rekognition_collection" "riders" {
-  collection_id = var.collection_id
+  collection_id = local.collection_id
   tags          = var.tags
 }
 
@@ -239,14 +265,14 @@ module "thumbnail" {
   kms_key_arn        = var.kms_key_arn
   tracing_mode       = local.tracing_mode
   environment = merge(local.image_limits, {
-    THUMBNAIL_BUCKET     = module.thumbnail_bucket.id
+    THUMBNAIL_BUCKET     = local.thumbnail_bucket
     THUMBNAIL_MAX_SIZE   = tostring(var.thumbnail_max_size)
     POWERTOOLS_LOG_LEVEL = "INFO"
   })
   policy_statements = concat([
     local.photos_read,
     local.photos_list,
-    { sid = "WriteThumbnails", actions = ["s3:PutObject"], resources = ["${module.thumbnail_bucket.arn}/${var.upload_prefix}*"] },
+    { sid = "WriteThumbnails", actions = ["s3:PutObject"], resources = ["${local.thumbnail_bucket_arn}/${var.upload_prefix}*"] },
   ], local.kms_statements)
   tags = var.tags
 }
@@ -288,7 +314,7 @@ module "cleanup" {
   environment = {
     COLLECTION_ID        = aws_rekognition_collection.riders.collection_id
     RIDER_TABLE          = aws_dynamodb_table.riders.name
-    THUMBNAIL_BUCKET     = module.thumbnail_bucket.id
+    THUMBNAIL_BUCKET     = local.thumbnail_bucket
     FACE_MATCH_THRESHOLD = tostring(var.face_match_threshold)
     POWERTOOLS_LOG_LEVEL = "INFO"
   }
@@ -297,7 +323,7 @@ module "cleanup" {
     # Finds the rider's faces matching the recorded one, or the photo when none was recorded
     # (an index that timed out), and deletes them.
     { sid = "RemoveFaces", actions = ["rekognition:SearchFaces", "rekognition:SearchFacesByImage", "rekognition:DeleteFaces"], resources = [aws_rekognition_collection.riders.arn] },
-    { sid = "RemoveThumbnails", actions = ["s3:DeleteObject"], resources = ["${module.thumbnail_bucket.arn}/${var.upload_prefix}*"] },
+    { sid = "RemoveThumbnails", actions = ["s3:DeleteObject"], resources = ["${local.thumbnail_bucket_arn}/${var.upload_prefix}*"] },
     { sid = "RemoveClaim", actions = ["dynamodb:GetItem", "dynamodb:DeleteItem"], resources = [aws_dynamodb_table.riders.arn] },
   ], local.kms_statements)
   tags = var.tags
@@ -375,12 +401,12 @@ resource "aws_lambda_permission" "photo_bucket" {
   action         = "lambda:InvokeFunction"
   function_name  = module.start.function_name
   principal      = "s3.amazonaws.com"
-  source_arn     = module.photo_bucket.arn
+  source_arn     = local.photo_bucket_arn
   source_account = local.account_id
 }
 
 resource "aws_s3_bucket_notification" "photos" {
-  bucket = module.photo_bucket.id
+  bucket = local.photo_bucket
 
   dynamic "lambda_function" {
     for_each = toset(var.photo_suffixes)

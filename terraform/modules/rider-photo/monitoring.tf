@@ -12,7 +12,7 @@ module "monitoring" {
   create_topic            = var.create_alarm_topic
   kms_key_arn             = var.kms_key_arn
   state_machine_arns      = { main = module.state_machine.arn }
-  dead_letter_queue_names = { start = element(split(":", module.start.dead_letter_queue_arn), 5) }
+  dead_letter_queue_names = { start = module.start.dead_letter_queue_name }
   functions = {
     start            = { name = module.start.function_name }
     face_detection   = { name = module.face_detection.function_name, alarm_on_errors = false }

@@ -20,3 +20,16 @@ moved {
   from = aws_cloudwatch_log_group.state_machine
   to   = module.state_machine.aws_cloudwatch_log_group.this
 }
+
+# The photo and thumbnail buckets became optional (create_photo_bucket, create_thumbnail_bucket):
+# an existing deployment keeps them and the photos in them.
+
+moved {
+  from = module.photo_bucket
+  to   = module.photo_bucket[0]
+}
+
+moved {
+  from = module.thumbnail_bucket
+  to   = module.thumbnail_bucket[0]
+}

@@ -13,9 +13,19 @@ output "state_machine_role_arn" {
   value       = module.state_machine.role_arn
 }
 
+output "state_machine_role_name" {
+  description = "Name of the state machine's execution role, to attach further policies to."
+  value       = module.state_machine.role_name
+}
+
 output "photo_bucket" {
-  description = "Bucket riders upload to: <upload_prefix><userId>/<file> starts the workflow."
-  value       = module.photo_bucket.id
+  description = "Name of the bucket riders upload to (created or existing): <upload_prefix><userId>/<file> starts the workflow."
+  value       = local.photo_bucket
+}
+
+output "photo_bucket_arn" {
+  description = "ARN of the photo bucket."
+  value       = local.photo_bucket_arn
 }
 
 output "upload_prefix" {
@@ -24,8 +34,13 @@ output "upload_prefix" {
 }
 
 output "thumbnail_bucket" {
-  description = "Bucket of the thumbnails (same key as the photo, .jpg)."
-  value       = module.thumbnail_bucket.id
+  description = "Name of the bucket of the thumbnails (same key as the photo, .jpg; created or existing)."
+  value       = local.thumbnail_bucket
+}
+
+output "thumbnail_bucket_arn" {
+  description = "ARN of the thumbnail bucket."
+  value       = local.thumbnail_bucket_arn
 }
 
 output "table_name" {
@@ -51,6 +66,11 @@ output "collection_arn" {
 output "notification_topic_arn" {
   description = "SNS topic receiving refusals not sent by email (null if none)."
   value       = local.topic_arn
+}
+
+output "notification_topic_name" {
+  description = "Name of the refusal topic (<name>-photo-refused when created; null if none)."
+  value       = var.notification_topic_arn != null ? element(split(":", var.notification_topic_arn), 5) : one(aws_sns_topic.notifications[*].name)
 }
 
 output "function_arns" {
@@ -95,6 +115,20 @@ output "function_role_arns" {
   }
 }
 
+output "function_role_names" {
+  description = "Execution role names of the workflow's functions by role."
+  value = {
+    start            = module.start.role_name
+    face_detection   = module.face_detection.role_name
+    face_search      = module.face_search.role_name
+    index_face       = module.index_face.role_name
+    thumbnail        = module.thumbnail.role_name
+    persist_metadata = module.persist_metadata.role_name
+    cleanup          = module.cleanup.role_name
+    notification     = module.notification.role_name
+  }
+}
+
 output "log_group_name" {
   description = "Log group of the state machine."
   value       = module.state_machine.log_group_name
@@ -110,9 +144,29 @@ output "api_id" {
   value       = var.create_api ? aws_apigatewayv2_api.this[0].id : null
 }
 
+output "api_role_arn" {
+  description = "ARN of the role the HTTP API starts executions with; null without create_api."
+  value       = one(aws_iam_role.api[*].arn)
+}
+
+output "api_role_name" {
+  description = "Name of the role the HTTP API starts executions with; null without create_api."
+  value       = one(aws_iam_role.api[*].name)
+}
+
 output "start_dead_letter_queue_url" {
   description = "SQS queue keeping the S3 events the start function still failed on after Lambda's retries (14 days): read them, fix the cause, re-upload."
   value       = module.start.dead_letter_queue_url
+}
+
+output "start_dead_letter_queue_arn" {
+  description = "ARN of the start function's dead-letter queue."
+  value       = module.start.dead_letter_queue_arn
+}
+
+output "start_dead_letter_queue_name" {
+  description = "Name of the start function's dead-letter queue (<name>-start-dlq)."
+  value       = module.start.dead_letter_queue_name
 }
 
 output "log_group_names" {
@@ -132,6 +186,11 @@ output "alarm_names" {
 output "alarm_topic_arn" {
   description = "The alarm topic created by create_alarm_topic (null without it)."
   value       = module.monitoring.topic_arn
+}
+
+output "alarm_topic_name" {
+  description = "Name of the alarm topic created by create_alarm_topic, <name>-alarms (null without it)."
+  value       = module.monitoring.topic_name
 }
 
 output "dashboard_name" {

@@ -13,36 +13,58 @@ variable "artifacts_dir" {
   type        = string
 
   validation {
-    condition     = fileexists("${var.artifacts_dir}/manifest.json")
-    error_message = "artifacts_dir has no manifest.json: run `make package` and point this at its build/ directory."
+    condition     = alltrue([for path in local.artifacts : fileexists("${var.artifacts_dir}/${path}")])
+    error_message = "artifacts_dir (${var.artifacts_dir}) lacks ${join(", ", [for path in local.artifacts : path if !fileexists("${var.artifacts_dir}/${path}")])}: run `make package` and point artifacts_dir at its build/ directory."
   }
 }
 
 variable "collection_id" {
-  description = "Rekognition face collection created for the riders' faces."
+  description = "Rekognition face collection created for the riders' faces (default <name>-faces). A deployment that relied on the former default keeps its collection, and the faces in it, with collection_id = \"rider-photos\"."
   type        = string
-  default     = "rider-photos"
+  default     = null
 
   validation {
-    condition     = can(regex("^[a-zA-Z0-9_.-]{1,255}$", var.collection_id))
+    condition     = var.collection_id == null || can(regex("^[a-zA-Z0-9_.-]{1,255}$", coalesce(var.collection_id, "x")))
     error_message = "collection_id must be 1-255 letters, digits, '_', '.' or '-'."
   }
 }
 
+variable "create_photo_bucket" {
+  description = "Create the bucket riders upload photos to; false to use an existing bucket named by photo_bucket_name."
+  type        = bool
+  default     = true
+}
+
 variable "photo_bucket_name" {
-  description = "Name of the bucket riders upload photos to (default <name>-photos)."
+  description = "Name of the photo bucket: the existing one with create_photo_bucket = false (looked up at plan, so a wrong name fails there), else the one created (default <name>-photos)."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.create_photo_bucket || var.photo_bucket_name != null
+    error_message = "create_photo_bucket = false uses an existing bucket: set photo_bucket_name to its name."
+  }
+}
+
+variable "create_thumbnail_bucket" {
+  description = "Create the bucket receiving the thumbnails; false to use an existing bucket named by thumbnail_bucket_name."
+  type        = bool
+  default     = true
 }
 
 variable "thumbnail_bucket_name" {
-  description = "Name of the bucket receiving the thumbnails (default <name>-thumbnails)."
+  description = "Name of the thumbnail bucket: the existing one with create_thumbnail_bucket = false (looked up at plan, so a wrong name fails there), else the one created (default <name>-thumbnails)."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.create_thumbnail_bucket || var.thumbnail_bucket_name != null
+    error_message = "create_thumbnail_bucket = false uses an existing bucket: set thumbnail_bucket_name to its name."
+  }
 }
 
 variable "table_name" {
-  description = "Name of the DynamoDB table of riders (default <name>-riders); key userId."
+  description = "Name of the DynamoDB table of riders (default <name>-riders, or <name> when name already ends with -riders); key userId."
   type        = string
   default     = null
 

@@ -1,6 +1,8 @@
 # A private bucket as every workflow module wants it: no public access, encrypted at rest,
 # TLS-only, owner-enforced ACLs, optional versioning and expiry of intermediate prefixes.
 
+data "aws_partition" "current" {}
+
 resource "aws_s3_bucket" "this" {
   #checkov:skip=CKV2_AWS_62:Notifications belong to the workflow reading the bucket (a bucket has one configuration)
   #checkov:skip=CKV_AWS_144:Cross-region replication is an account-level DR choice; work buckets hold transient data

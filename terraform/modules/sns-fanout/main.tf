@@ -2,22 +2,43 @@ data "aws_partition" "current" {}
 data "aws_region" "current" {}
 data "aws_caller_identity" "current" {}
 
+# Existing buckets are read at plan: a name that does not exist fails there, not mid-apply.
+data "aws_s3_bucket" "source" {
+  count  = var.create_source_bucket ? 0 : 1
+  bucket = var.source_bucket_name
+}
+
+data "aws_s3_bucket" "output" {
+  count  = var.create_output_bucket ? 0 : 1
+  bucket = var.output_bucket_name
+}
+
 locals {
-  partition    = data.aws_partition.current.partition
-  input_bucket = var.create_input_bucket ? module.input_bucket[0].id : var.input_bucket_name
-  input_arn    = "arn:${local.partition}:s3:::${local.input_bucket}"
-  topic_name   = "${var.name}-topic"
-  layer_arn    = var.ffmpeg_layer_arn != null ? var.ffmpeg_layer_arn : module.ffmpeg_layer[0].layer_version_arn
-  tracing_mode = var.tracing_enabled ? "Active" : null
+  partition     = data.aws_partition.current.partition
+  source_bucket = var.create_source_bucket ? module.source_bucket[0].id : data.aws_s3_bucket.source[0].id
+  source_arn    = var.create_source_bucket ? module.source_bucket[0].arn : data.aws_s3_bucket.source[0].arn
+  topic_name    = "${var.name}-topic"
+  layer_arn     = var.ffmpeg_layer_arn != null ? var.ffmpeg_layer_arn : module.ffmpeg_layer[0].layer_version_arn
+  tracing_mode  = var.tracing_enabled ? "Active" : null
+
+  # What the functions and the layer are made from, checked together (variables.tf).
+  artifacts = concat(
+    ["manifest.json", "lambda/fanout_publish.zip", "lambda/fanout_transcode.zip"],
+    var.ffmpeg_layer_arn == null ? ["layers/ffmpeg.zip"] : [],
+  )
 
   # Where each rendition is written: its own bucket, or a prefix of one shared bucket.
+  single_output = var.single_output_bucket || !var.create_output_bucket
   outputs = {
     for name, r in var.renditions : name => {
-      bucket = var.single_output_bucket ? "${var.name}-output" : "${var.name}-output-${name}"
-      prefix = var.single_output_bucket ? "${name}/" : ""
+      bucket = local.single_output ? coalesce(var.output_bucket_name, "${var.name}-output") : "${var.name}-output-${name}"
+      prefix = local.single_output ? "${name}/" : ""
     }
   }
   output_buckets = toset([for o in values(local.outputs) : o.bucket])
+  output_arns = var.create_output_bucket ? { for bucket, created in module.output_bucket : bucket => created.arn } : {
+    (data.aws_s3_bucket.output[0].id) = data.aws_s3_bucket.output[0].arn
+  }
 
   # Lambda stops receiving a batch's messages only after the function's timeout; AWS recommends
   # a visibility timeout of at least six times that, so a slow attempt is never run twice at once.
@@ -33,17 +54,17 @@ locals {
 
 # --- buckets and layer ---------------------------------------------------------------------
 
-module "input_bucket" {
-  count         = var.create_input_bucket ? 1 : 0
+module "source_bucket" {
+  count         = var.create_source_bucket ? 1 : 0
   source        = "../s3-bucket"
-  name          = coalesce(var.input_bucket_name, "${var.name}-input")
+  name          = coalesce(var.source_bucket_name, "${var.name}-input")
   kms_key_arn   = var.kms_key_arn
   force_destroy = var.force_destroy
   tags          = var.tags
 }
 
 module "output_bucket" {
-  for_each      = local.output_buckets
+  for_each      = var.create_output_bucket ? local.output_buckets : toset([])
   source        = "../s3-bucket"
   name          = each.value
   kms_key_arn   = var.kms_key_arn
@@ -243,10 +264,10 @@ module "transcoder" {
   }, each.value.video_bitrate == null ? {} : { VIDEO_BITRATE = each.value.video_bitrate })
   policy_statements = concat([
     # GetObject If-Match the announced ETag: a key overwritten since answers 412 (superseded).
-    { sid = "ReadUploads", actions = ["s3:GetObject"], resources = ["${local.input_arn}/${var.input_prefix}*"] },
+    { sid = "ReadUploads", actions = ["s3:GetObject"], resources = ["${local.source_arn}/${var.input_prefix}*"] },
     # GetObject lets a redelivered message see that its output already exists; it is also what a
     # PutObject with If-Match needs besides s3:PutObject (S3 User Guide, "conditional writes").
-    { sid = "WriteRendition", actions = ["s3:GetObject", "s3:PutObject"], resources = ["${module.output_bucket[local.outputs[each.key].bucket].arn}/${local.outputs[each.key].prefix}*"] },
+    { sid = "WriteRendition", actions = ["s3:GetObject", "s3:PutObject"], resources = ["${local.output_arns[local.outputs[each.key].bucket]}/${local.outputs[each.key].prefix}*"] },
     # The idempotency check HEADs an output that does not exist yet on every first transcode:
     # S3 answers 404 only to a caller allowed s3:ListBucket, 403 to anyone else (HeadObject, API
     # Reference, "Permissions"). S3 evaluates that ListBucket with the requested key as s3:prefix,
@@ -254,7 +275,7 @@ module "transcoder" {
     {
       sid        = "TellMissingRenditions"
       actions    = ["s3:ListBucket"]
-      resources  = [module.output_bucket[local.outputs[each.key].bucket].arn]
+      resources  = [local.output_arns[local.outputs[each.key].bucket]]
       conditions = local.outputs[each.key].prefix == "" ? [] : [{ test = "StringLike", variable = "s3:prefix", values = ["${local.outputs[each.key].prefix}*"] }]
     },
     { sid = "ConsumeOwnQueue", actions = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"], resources = [aws_sqs_queue.work[each.key].arn] },
@@ -282,12 +303,12 @@ resource "aws_lambda_permission" "input_bucket" {
   action         = "lambda:InvokeFunction"
   function_name  = module.publisher.function_name
   principal      = "s3.amazonaws.com"
-  source_arn     = local.input_arn
+  source_arn     = local.source_arn
   source_account = data.aws_caller_identity.current.account_id
 }
 
 resource "aws_s3_bucket_notification" "input" {
-  bucket = local.input_bucket
+  bucket = local.source_bucket
 
   dynamic "lambda_function" {
     for_each = toset(var.input_suffixes)

@@ -11,7 +11,7 @@ module "monitoring" {
   kms_key_arn       = var.kms_key_arn
   dead_letter_queue_names = merge(
     { for name, queue in aws_sqs_queue.dead_letter : name => queue.name },
-    { publisher = element(split(":", module.publisher.dead_letter_queue_arn), 5) },
+    { publisher = module.publisher.dead_letter_queue_name },
   )
   queue_names = { for name, queue in aws_sqs_queue.work : name => queue.name }
   functions = merge(

@@ -3,9 +3,29 @@ output "topic_arn" {
   value       = aws_sns_topic.this.arn
 }
 
-output "input_bucket" {
-  description = "Bucket whose uploads (input_prefix + input_suffixes) are transcoded."
-  value       = local.input_bucket
+output "topic_name" {
+  description = "Name of the fan-out SNS topic (<name>-topic)."
+  value       = aws_sns_topic.this.name
+}
+
+output "delivery_status_role_arn" {
+  description = "ARN of the role SNS logs the topic's delivery status with."
+  value       = aws_iam_role.delivery_status.arn
+}
+
+output "delivery_status_role_name" {
+  description = "Name of the role SNS logs the topic's delivery status with."
+  value       = aws_iam_role.delivery_status.name
+}
+
+output "source_bucket" {
+  description = "Name of the bucket whose uploads (input_prefix + input_suffixes) are transcoded (created or existing)."
+  value       = local.source_bucket
+}
+
+output "source_bucket_arn" {
+  description = "ARN of the source bucket."
+  value       = local.source_arn
 }
 
 output "input_prefix" {
@@ -14,18 +34,22 @@ output "input_prefix" {
 }
 
 output "renditions" {
-  description = "Per rendition: output bucket and prefix, queue and dead-letter queue URLs/ARNs, transcoder function."
+  description = "Per rendition: output bucket (name, ARN) and prefix, queue and dead-letter queue (name, URL, ARN), transcoder function (name, ARN, role name and ARN), event source mapping."
   value = {
     for name in keys(var.renditions) : name => {
       output_bucket        = local.outputs[name].bucket
+      output_bucket_arn    = local.output_arns[local.outputs[name].bucket]
       output_prefix        = local.outputs[name].prefix
+      queue_name           = aws_sqs_queue.work[name].name
       queue_url            = aws_sqs_queue.work[name].id
       queue_arn            = aws_sqs_queue.work[name].arn
+      dead_letter_name     = aws_sqs_queue.dead_letter[name].name
       dead_letter_url      = aws_sqs_queue.dead_letter[name].id
       dead_letter_arn      = aws_sqs_queue.dead_letter[name].arn
       function_name        = module.transcoder[name].function_name
       function_arn         = module.transcoder[name].function_arn
       function_role_arn    = module.transcoder[name].role_arn
+      function_role_name   = module.transcoder[name].role_name
       event_source_mapping = aws_lambda_event_source_mapping.work[name].uuid
     }
   }
@@ -41,6 +65,16 @@ output "publisher_function_arn" {
   value       = module.publisher.function_arn
 }
 
+output "publisher_role_arn" {
+  description = "ARN of the publisher's execution role."
+  value       = module.publisher.role_arn
+}
+
+output "publisher_role_name" {
+  description = "Name of the publisher's execution role."
+  value       = module.publisher.role_name
+}
+
 output "ffmpeg_layer_arn" {
   description = "ffmpeg layer version used by the transcoders."
   value       = local.layer_arn
@@ -49,6 +83,16 @@ output "ffmpeg_layer_arn" {
 output "publisher_dead_letter_queue_url" {
   description = "SQS queue keeping the S3 events the publisher still failed on after Lambda's retries (14 days): read them, fix the cause, re-upload."
   value       = module.publisher.dead_letter_queue_url
+}
+
+output "publisher_dead_letter_queue_arn" {
+  description = "ARN of the publisher's dead-letter queue."
+  value       = module.publisher.dead_letter_queue_arn
+}
+
+output "publisher_dead_letter_queue_name" {
+  description = "Name of the publisher's dead-letter queue (<name>-publish-dlq)."
+  value       = module.publisher.dead_letter_queue_name
 }
 
 output "log_group_names" {
@@ -68,6 +112,11 @@ output "alarm_names" {
 output "alarm_topic_arn" {
   description = "The alarm topic created by create_alarm_topic (null without it)."
   value       = module.monitoring.topic_arn
+}
+
+output "alarm_topic_name" {
+  description = "Name of the alarm topic created by create_alarm_topic, <name>-alarms (null without it)."
+  value       = module.monitoring.topic_name
 }
 
 output "dashboard_name" {

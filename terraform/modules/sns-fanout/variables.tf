@@ -13,21 +13,26 @@ variable "artifacts_dir" {
   type        = string
 
   validation {
-    condition     = fileexists("${var.artifacts_dir}/manifest.json")
-    error_message = "artifacts_dir has no manifest.json: run `make package` and point this at its build/ directory."
+    condition     = alltrue([for path in local.artifacts : fileexists("${var.artifacts_dir}/${path}")])
+    error_message = "artifacts_dir (${var.artifacts_dir}) lacks ${join(", ", [for path in local.artifacts : path if !fileexists("${var.artifacts_dir}/${path}")])}: run `make package` and point artifacts_dir at its build/ directory${var.ffmpeg_layer_arn == null ? " (or pass ffmpeg_layer_arn, the account's shared layer)" : ""}."
   }
 }
 
-variable "create_input_bucket" {
-  description = "Create the input bucket; false to use an existing one named by input_bucket_name."
+variable "create_source_bucket" {
+  description = "Create the bucket uploads arrive in; false to use an existing bucket named by source_bucket_name."
   type        = bool
   default     = true
 }
 
-variable "input_bucket_name" {
-  description = "Name of the input bucket (default when created: <name>-input)."
+variable "source_bucket_name" {
+  description = "Name of the source bucket: the existing one with create_source_bucket = false (looked up at plan, so a wrong name fails there), else the one created (default <name>-input)."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.create_source_bucket || var.source_bucket_name != null
+    error_message = "create_source_bucket = false uses an existing bucket: set source_bucket_name to its name."
+  }
 }
 
 variable "input_prefix" {
@@ -98,9 +103,30 @@ variable "x264_preset" {
 }
 
 variable "single_output_bucket" {
-  description = "Write every rendition to one bucket (<name>-output) under a <rendition>/ prefix instead of one bucket per rendition (<name>-output-<rendition>)."
+  description = "Write every rendition to one bucket (output_bucket_name, default <name>-output) under a <rendition>/ prefix instead of one bucket per rendition (<name>-output-<rendition>)."
   type        = bool
   default     = false
+}
+
+variable "create_output_bucket" {
+  description = "Create the output buckets; false writes every rendition under a <rendition>/ prefix of the existing bucket named by output_bucket_name."
+  type        = bool
+  default     = true
+}
+
+variable "output_bucket_name" {
+  description = "Name of the one output bucket: the existing one with create_output_bucket = false (looked up at plan, so a wrong name fails there), else the one created with single_output_bucket (default <name>-output)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.create_output_bucket || var.output_bucket_name != null
+    error_message = "create_output_bucket = false uses an existing bucket: set output_bucket_name to its name."
+  }
+  validation {
+    condition     = var.output_bucket_name == null || var.single_output_bucket || !var.create_output_bucket
+    error_message = "output_bucket_name names the one bucket of every rendition: set single_output_bucket = true (or create_output_bucket = false to use an existing bucket)."
+  }
 }
 
 variable "transcoder_settings" {
@@ -169,7 +195,7 @@ variable "delivery_status_sample_rate" {
 }
 
 variable "ffmpeg_layer_arn" {
-  description = "Use an existing ffmpeg layer version instead of publishing the one in artifacts_dir."
+  description = "The account's ffmpeg layer version (one ffmpeg-layer module shared by every media workflow); null publishes one more, <name>-ffmpeg, from artifacts_dir."
   type        = string
   default     = null
 }

@@ -13,6 +13,11 @@ output "topic_arn" {
   value       = one(aws_sns_topic.alarms[*].arn)
 }
 
+output "topic_name" {
+  description = "Name of the created alarm topic, <name>-alarms (null without create_topic)."
+  value       = one(aws_sns_topic.alarms[*].name)
+}
+
 output "dashboard_name" {
   description = "Name of the CloudWatch dashboard (null when disabled)."
   value       = one(aws_cloudwatch_dashboard.this[*].dashboard_name)

@@ -24,8 +24,8 @@ variables {
   name_prefix = "acme"
 }
 
-# The plan succeeding also shows the fan-out can reuse media-convert's layer in a first plan,
-# where the layer's ARN is still unknown.
+# The plan succeeding also shows the media workflows can share one layer in a first plan, where
+# the layer's ARN is still unknown.
 override_resource {
   target          = aws_sns_topic.operations
   override_during = plan
@@ -41,7 +41,8 @@ run "plans_the_four_workflows" {
       module.rider_photo.state_machine_name == "acme-riders" &&
       module.sns_fanout.publisher_function_name == "acme-fanout-publish" &&
       module.glue_medallion.state_machine_name == "acme-retail" &&
-      aws_kms_alias.workflows.name == "alias/acme-workflows"
+      aws_kms_alias.workflows.name == "alias/acme-workflows" &&
+      module.rider_photo.table_name == "acme-riders"
     )
     error_message = "Every workflow is named from the one prefix."
   }
@@ -105,6 +106,24 @@ run "the_key_covers_every_log_group_the_modules_create" {
       ])
     ])
     error_message = "A module creates a log group the key policy does not let CloudWatch Logs encrypt: CreateLogGroup would be refused."
+  }
+}
+
+run "one_ffmpeg_layer_for_the_account" {
+  command = plan
+
+  override_resource {
+    target          = module.ffmpeg_layer.aws_lambda_layer_version.this
+    override_during = plan
+    values          = { layer_arn = "arn:aws:lambda:eu-west-1:111122223333:layer:acme-ffmpeg", version = "1" }
+  }
+
+  assert {
+    condition = (
+      module.ffmpeg_layer.layer_version_arn == module.media_convert.ffmpeg_layer_arn &&
+      module.ffmpeg_layer.layer_version_arn == module.sns_fanout.ffmpeg_layer_arn
+    )
+    error_message = "The media workflows share the one layer the root publishes; neither publishes its own."
   }
 }
 

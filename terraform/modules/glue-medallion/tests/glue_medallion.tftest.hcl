@@ -26,24 +26,6 @@ mock_provider "aws" {
   }
 }
 
-override_resource {
-  target          = module.source_bucket[0].aws_s3_bucket.this
-  override_during = plan
-  values          = { id = "retail-source", arn = "arn:aws:s3:::retail-source" }
-}
-
-override_resource {
-  target          = module.lake_bucket[0].aws_s3_bucket.this
-  override_during = plan
-  values          = { id = "retail-lake", arn = "arn:aws:s3:::retail-lake" }
-}
-
-override_resource {
-  target          = module.assets_bucket.aws_s3_bucket.this
-  override_during = plan
-  values          = { id = "retail-glue-assets", arn = "arn:aws:s3:::retail-glue-assets" }
-}
-
 variables {
   name = "retail"
 }
@@ -227,10 +209,62 @@ run "an_existing_bucket_needs_its_name" {
   variables {
     create_source_bucket = false
     create_lake_bucket   = false
-    lake_bucket_name     = "retail-lake-existing"
   }
 
-  expect_failures = [var.source_bucket_name]
+  expect_failures = [var.source_bucket_name, var.lake_bucket_name]
+}
+
+run "existing_buckets" {
+  command = plan
+
+  variables {
+    create_source_bucket = false
+    source_bucket_name   = "shop-exports"
+    create_lake_bucket   = false
+    lake_bucket_name     = "data-lake"
+    lake_prefix          = "retail/"
+  }
+
+  # An existing bucket is read at plan (the local AWS e2e shows a wrong name failing there).
+  override_data {
+    target = data.aws_s3_bucket.source[0]
+    values = { id = "shop-exports", arn = "arn:aws:s3:::shop-exports" }
+  }
+  override_data {
+    target = data.aws_s3_bucket.lake[0]
+    values = { id = "data-lake", arn = "arn:aws:s3:::data-lake" }
+  }
+
+  assert {
+    condition = (
+      length(module.source_bucket) == 0 && length(module.lake_bucket) == 0 &&
+      output.source_bucket_arn == "arn:aws:s3:::shop-exports" && output.lake_bucket_arn == "arn:aws:s3:::data-lake" &&
+      output.table_paths.source_sales == "s3://shop-exports/raw/sales/" &&
+      output.table_paths.bronze_sales == "s3://data-lake/retail/bronze/sales/"
+    )
+    error_message = "Existing buckets are used, not created, and the tables live in them."
+  }
+}
+
+run "outputs_for_the_wiring" {
+  command = plan
+
+  variables {
+    create_alert_topic  = true
+    schedule_expression = "rate(1 day)"
+  }
+
+  assert {
+    condition = (
+      output.source_bucket_arn == "arn:aws:s3:::retail-source" && output.lake_bucket_arn == "arn:aws:s3:::retail-lake" &&
+      output.assets_bucket_arn == "arn:aws:s3:::retail-glue-assets" &&
+      output.alert_topic_name == "retail-alerts" && output.schedule_rule_name == "retail-schedule" &&
+      output.schedule_role_name == "retail-schedule" && output.job_failures_rule_name == "retail-glue-job-failures" &&
+      output.crawler_role_name == "retail-crawler" && output.job_role_names.t0_fact == "retail-t0-fact-job" &&
+      output.state_machine_role_name == "retail-states"
+    )
+    error_message = "Name and ARN of every bucket, topic, rule and role are outputs."
+  }
 }
 
 run "alarms_and_dashboard_by_default" {

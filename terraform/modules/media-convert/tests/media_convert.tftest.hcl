@@ -1,5 +1,6 @@
 # Plan-level checks of the media-convert module with a mocked AWS provider: no credentials, no
-# endpoint. ARNs the policies are built from are mocked at plan time, each as AWS would name it.
+# endpoint. ARNs the policies are built from are mocked at plan time, each as AWS would name it;
+# bucket and function ARNs are built from their names by the module (known at plan).
 mock_provider "aws" {
   override_during = plan
 
@@ -28,54 +29,6 @@ override_resource {
   target          = module.start.aws_sqs_queue.dead_letter[0]
   override_during = plan
   values          = { arn = "arn:aws:sqs:eu-west-1:111122223333:catalog-media-start-dlq" }
-}
-
-override_resource {
-  target          = module.source_bucket[0].aws_s3_bucket.this
-  override_during = plan
-  values          = { id = "catalog-media-source", arn = "arn:aws:s3:::catalog-media-source" }
-}
-
-override_resource {
-  target          = module.output_bucket[0].aws_s3_bucket.this
-  override_during = plan
-  values          = { id = "catalog-media-output", arn = "arn:aws:s3:::catalog-media-output" }
-}
-
-override_resource {
-  target          = module.work_bucket.aws_s3_bucket.this
-  override_during = plan
-  values          = { id = "catalog-media-work", arn = "arn:aws:s3:::catalog-media-work" }
-}
-
-override_resource {
-  target          = module.split.aws_lambda_function.this
-  override_during = plan
-  values          = { arn = "arn:aws:lambda:eu-west-1:111122223333:function:catalog-media-split" }
-}
-
-override_resource {
-  target          = module.encode[0].aws_lambda_function.this
-  override_during = plan
-  values          = { arn = "arn:aws:lambda:eu-west-1:111122223333:function:catalog-media-encode" }
-}
-
-override_resource {
-  target          = module.prepare[0].aws_lambda_function.this
-  override_during = plan
-  values          = { arn = "arn:aws:lambda:eu-west-1:111122223333:function:catalog-media-prepare-job" }
-}
-
-override_resource {
-  target          = module.merge.aws_lambda_function.this
-  override_during = plan
-  values          = { arn = "arn:aws:lambda:eu-west-1:111122223333:function:catalog-media-merge" }
-}
-
-override_resource {
-  target          = module.cleanup.aws_lambda_function.this
-  override_during = plan
-  values          = { arn = "arn:aws:lambda:eu-west-1:111122223333:function:catalog-media-cleanup" }
 }
 
 variables {
@@ -216,7 +169,6 @@ run "rejects_invalid_settings" {
 
   variables {
     name                            = "Catalog_Media"
-    artifacts_dir                   = "/nonexistent"
     source_suffixes                 = []
     segment_duration                = 1
     transcoder                      = "elastictranscoder"
@@ -229,10 +181,76 @@ run "rejects_invalid_settings" {
   }
 
   expect_failures = [
-    var.name, var.artifacts_dir, var.source_suffixes, var.segment_duration, var.transcoder,
+    var.name, var.source_suffixes, var.segment_duration, var.transcoder,
     var.mediaconvert_qvbr_quality_level, var.output_height, var.video_crf, var.x264_preset,
     var.map_max_concurrency, var.map_mode,
   ]
+}
+
+run "existing_buckets" {
+  command = plan
+
+  variables {
+    create_source_bucket = false
+    source_bucket_name   = "studio-uploads"
+    create_output_bucket = false
+    output_bucket_name   = "studio-published"
+  }
+
+  # An existing bucket is read at plan (the local AWS e2e shows a wrong name failing there).
+  override_data {
+    target = data.aws_s3_bucket.source[0]
+    values = { id = "studio-uploads", arn = "arn:aws:s3:::studio-uploads" }
+  }
+  override_data {
+    target = data.aws_s3_bucket.output[0]
+    values = { id = "studio-published", arn = "arn:aws:s3:::studio-published" }
+  }
+
+  assert {
+    condition = (
+      length(module.source_bucket) == 0 && length(module.output_bucket) == 0 &&
+      output.source_bucket == "studio-uploads" && output.source_bucket_arn == "arn:aws:s3:::studio-uploads" &&
+      output.output_bucket == "studio-published" && output.output_bucket_arn == "arn:aws:s3:::studio-published"
+    )
+    error_message = "Existing buckets are used, not created, and named in the outputs."
+  }
+  assert {
+    condition = (
+      jsondecode(module.split.policy).Statement[1].Resource == ["arn:aws:s3:::studio-uploads/incoming/*"] &&
+      contains(jsondecode(module.merge.policy).Statement, { Sid = "PublishOutput", Effect = "Allow", Action = ["s3:PutObject"], Resource = ["arn:aws:s3:::studio-published/converted/*"] })
+    )
+    error_message = "The functions read uploads from and publish to the existing buckets."
+  }
+}
+
+run "existing_buckets_need_their_names_and_artefacts_must_all_be_there" {
+  command = plan
+
+  variables {
+    create_source_bucket = false
+    create_output_bucket = false
+    artifacts_dir        = "/nonexistent"
+  }
+
+  expect_failures = [var.source_bucket_name, var.output_bucket_name, var.artifacts_dir]
+}
+
+run "outputs_for_the_wiring" {
+  command = plan
+
+  assert {
+    condition = (
+      output.source_bucket_arn == "arn:aws:s3:::catalog-media-source" &&
+      output.output_bucket_arn == "arn:aws:s3:::catalog-media-output" &&
+      output.work_bucket_arn == "arn:aws:s3:::catalog-media-work" &&
+      output.state_machine_role_name == "catalog-media-states" &&
+      output.start_dead_letter_queue_name == "catalog-media-start-dlq" &&
+      output.function_role_names.split == "catalog-media-split-lambda" &&
+      output.function_arns.split == "arn:aws:lambda:eu-west-1:111122223333:function:catalog-media-split"
+    )
+    error_message = "Name and ARN of every bucket, queue, role and function are outputs."
+  }
 }
 
 run "inline_map_runs_at_most_40_parts_at_once" {

@@ -1,5 +1,6 @@
 # Plan-level checks of the rider-photo module with a mocked AWS provider: no credentials, no
-# endpoint. ARNs the policies are built from are mocked at plan time, each as AWS would name it.
+# endpoint. ARNs the policies are built from are mocked at plan time, each as AWS would name it;
+# bucket and function ARNs are built from their names by the module (known at plan).
 mock_provider "aws" {
   override_during = plan
 
@@ -23,7 +24,7 @@ mock_provider "aws" {
     defaults = { arn = "arn:aws:dynamodb:eu-west-1:111122223333:table/wildrydes-riders" }
   }
   mock_resource "aws_rekognition_collection" {
-    defaults = { arn = "arn:aws:rekognition:eu-west-1:111122223333:collection/rider-photos" }
+    defaults = { arn = "arn:aws:rekognition:eu-west-1:111122223333:collection/wildrydes-faces" }
   }
   mock_resource "aws_sfn_state_machine" {
     defaults = { arn = "arn:aws:states:eu-west-1:111122223333:stateMachine:wildrydes" }
@@ -34,60 +35,6 @@ override_resource {
   target          = module.start.aws_sqs_queue.dead_letter[0]
   override_during = plan
   values          = { arn = "arn:aws:sqs:eu-west-1:111122223333:wildrydes-start-dlq" }
-}
-
-override_resource {
-  target          = module.photo_bucket.aws_s3_bucket.this
-  override_during = plan
-  values          = { id = "wildrydes-photos", arn = "arn:aws:s3:::wildrydes-photos" }
-}
-
-override_resource {
-  target          = module.thumbnail_bucket.aws_s3_bucket.this
-  override_during = plan
-  values          = { id = "wildrydes-thumbnails", arn = "arn:aws:s3:::wildrydes-thumbnails" }
-}
-
-override_resource {
-  target          = module.face_detection.aws_lambda_function.this
-  override_during = plan
-  values          = { arn = "arn:aws:lambda:eu-west-1:111122223333:function:wildrydes-face-detection" }
-}
-
-override_resource {
-  target          = module.face_search.aws_lambda_function.this
-  override_during = plan
-  values          = { arn = "arn:aws:lambda:eu-west-1:111122223333:function:wildrydes-face-search" }
-}
-
-override_resource {
-  target          = module.index_face.aws_lambda_function.this
-  override_during = plan
-  values          = { arn = "arn:aws:lambda:eu-west-1:111122223333:function:wildrydes-index-face" }
-}
-
-override_resource {
-  target          = module.thumbnail.aws_lambda_function.this
-  override_during = plan
-  values          = { arn = "arn:aws:lambda:eu-west-1:111122223333:function:wildrydes-thumbnail" }
-}
-
-override_resource {
-  target          = module.persist_metadata.aws_lambda_function.this
-  override_during = plan
-  values          = { arn = "arn:aws:lambda:eu-west-1:111122223333:function:wildrydes-persist-metadata" }
-}
-
-override_resource {
-  target          = module.cleanup.aws_lambda_function.this
-  override_during = plan
-  values          = { arn = "arn:aws:lambda:eu-west-1:111122223333:function:wildrydes-cleanup" }
-}
-
-override_resource {
-  target          = module.notification.aws_lambda_function.this
-  override_during = plan
-  values          = { arn = "arn:aws:lambda:eu-west-1:111122223333:function:wildrydes-notification" }
 }
 
 variables {
@@ -104,6 +51,7 @@ run "defaults" {
       module.state_machine.name == "wildrydes" &&
       module.state_machine.role_name == "wildrydes-states" &&
       aws_dynamodb_table.riders.name == "wildrydes-riders" &&
+      aws_rekognition_collection.riders.collection_id == "wildrydes-faces" &&
       output.photo_bucket == "wildrydes-photos" && output.thumbnail_bucket == "wildrydes-thumbnails" &&
       aws_sns_topic.notifications[0].name == "wildrydes-photo-refused" &&
       output.function_names == {
@@ -164,7 +112,7 @@ run "defaults" {
   assert {
     condition = slice(jsondecode(module.face_search.policy).Statement, 1, 4) == [
       { Sid = "ReadPhotos", Effect = "Allow", Action = ["s3:GetObject"], Resource = ["arn:aws:s3:::wildrydes-photos/uploads/*"] },
-      { Sid = "SearchCollection", Effect = "Allow", Action = ["rekognition:SearchFacesByImage"], Resource = ["arn:aws:rekognition:eu-west-1:111122223333:collection/rider-photos"] },
+      { Sid = "SearchCollection", Effect = "Allow", Action = ["rekognition:SearchFacesByImage"], Resource = ["arn:aws:rekognition:eu-west-1:111122223333:collection/wildrydes-faces"] },
       { Sid = "ClaimRider", Effect = "Allow", Action = ["dynamodb:GetItem", "dynamodb:UpdateItem"], Resource = ["arn:aws:dynamodb:eu-west-1:111122223333:table/wildrydes-riders"] },
     ]
     error_message = "CheckFaceDuplicate reads uploads, searches this collection and reads and claims riders in this table only."
@@ -172,7 +120,7 @@ run "defaults" {
   assert {
     condition = slice(jsondecode(module.index_face.policy).Statement, 1, 4) == [
       { Sid = "ReadPhotos", Effect = "Allow", Action = ["s3:GetObject"], Resource = ["arn:aws:s3:::wildrydes-photos/uploads/*"] },
-      { Sid = "IndexFaces", Effect = "Allow", Action = ["rekognition:IndexFaces", "rekognition:SearchFaces", "rekognition:DeleteFaces"], Resource = ["arn:aws:rekognition:eu-west-1:111122223333:collection/rider-photos"] },
+      { Sid = "IndexFaces", Effect = "Allow", Action = ["rekognition:IndexFaces", "rekognition:SearchFaces", "rekognition:DeleteFaces"], Resource = ["arn:aws:rekognition:eu-west-1:111122223333:collection/wildrydes-faces"] },
       { Sid = "SettleFace", Effect = "Allow", Action = ["dynamodb:GetItem", "dynamodb:UpdateItem"], Resource = ["arn:aws:dynamodb:eu-west-1:111122223333:table/wildrydes-riders"] },
     ]
     error_message = "AddFaceToIndex reads uploads, indexes, searches and removes faces of this collection and settles claims in this table only."
@@ -180,7 +128,7 @@ run "defaults" {
   assert {
     condition = slice(jsondecode(module.cleanup.policy).Statement, 1, 5) == [
       { Sid = "ReadFailedPhoto", Effect = "Allow", Action = ["s3:GetObject"], Resource = ["arn:aws:s3:::wildrydes-photos/uploads/*"] },
-      { Sid = "RemoveFaces", Effect = "Allow", Action = ["rekognition:SearchFaces", "rekognition:SearchFacesByImage", "rekognition:DeleteFaces"], Resource = ["arn:aws:rekognition:eu-west-1:111122223333:collection/rider-photos"] },
+      { Sid = "RemoveFaces", Effect = "Allow", Action = ["rekognition:SearchFaces", "rekognition:SearchFacesByImage", "rekognition:DeleteFaces"], Resource = ["arn:aws:rekognition:eu-west-1:111122223333:collection/wildrydes-faces"] },
       { Sid = "RemoveThumbnails", Effect = "Allow", Action = ["s3:DeleteObject"], Resource = ["arn:aws:s3:::wildrydes-thumbnails/uploads/*"] },
       { Sid = "RemoveClaim", Effect = "Allow", Action = ["dynamodb:GetItem", "dynamodb:DeleteItem"], Resource = ["arn:aws:dynamodb:eu-west-1:111122223333:table/wildrydes-riders"] },
     ]
@@ -260,7 +208,6 @@ run "rejects_invalid_settings" {
 
   variables {
     name                      = "WildRydes"
-    artifacts_dir             = "/nonexistent"
     upload_prefix             = "uploads"
     user_id_source            = "header"
     face_match_threshold      = 101
@@ -273,10 +220,90 @@ run "rejects_invalid_settings" {
   }
 
   expect_failures = [
-    var.name, var.artifacts_dir, var.upload_prefix, var.user_id_source, var.face_match_threshold,
+    var.name, var.upload_prefix, var.user_id_source, var.face_match_threshold,
     var.face_attribute_confidence, var.thumbnail_max_size, var.max_photo_bytes, var.notification_sender_email,
     var.notification_topic_arn, var.retry,
   ]
+}
+
+run "a_workflow_named_riders_has_no_riders_riders_table" {
+  command = plan
+
+  variables {
+    name = "prod-riders"
+  }
+
+  assert {
+    condition     = aws_dynamodb_table.riders.name == "prod-riders" && aws_rekognition_collection.riders.collection_id == "prod-riders-faces"
+    error_message = "The table and the collection are named from name, without a doubled -riders."
+  }
+}
+
+run "existing_buckets" {
+  command = plan
+
+  variables {
+    create_photo_bucket     = false
+    photo_bucket_name       = "rides-uploads"
+    create_thumbnail_bucket = false
+    thumbnail_bucket_name   = "rides-public"
+  }
+
+  # An existing bucket is read at plan (the local AWS e2e shows a wrong name failing there).
+  override_data {
+    target = data.aws_s3_bucket.photo[0]
+    values = { id = "rides-uploads", arn = "arn:aws:s3:::rides-uploads" }
+  }
+  override_data {
+    target = data.aws_s3_bucket.thumbnail[0]
+    values = { id = "rides-public", arn = "arn:aws:s3:::rides-public" }
+  }
+
+  assert {
+    condition = (
+      length(module.photo_bucket) == 0 && length(module.thumbnail_bucket) == 0 &&
+      output.photo_bucket == "rides-uploads" && output.photo_bucket_arn == "arn:aws:s3:::rides-uploads" &&
+      output.thumbnail_bucket == "rides-public" && output.thumbnail_bucket_arn == "arn:aws:s3:::rides-public"
+    )
+    error_message = "Existing buckets are used, not created, and named in the outputs."
+  }
+  assert {
+    condition = slice(jsondecode(module.thumbnail.policy).Statement, 1, 4) == [
+      { Sid = "ReadPhotos", Effect = "Allow", Action = ["s3:GetObject"], Resource = ["arn:aws:s3:::rides-uploads/uploads/*"] },
+      { Sid = "TellMissingPhotos", Effect = "Allow", Action = ["s3:ListBucket"], Resource = ["arn:aws:s3:::rides-uploads"], Condition = { StringLike = { "s3:prefix" = ["uploads/*"] } } },
+      { Sid = "WriteThumbnails", Effect = "Allow", Action = ["s3:PutObject"], Resource = ["arn:aws:s3:::rides-public/uploads/*"] },
+    ]
+    error_message = "The functions read photos from and write thumbnails to the existing buckets."
+  }
+}
+
+run "existing_buckets_need_their_names_and_artefacts_must_all_be_there" {
+  command = plan
+
+  variables {
+    create_photo_bucket     = false
+    create_thumbnail_bucket = false
+    artifacts_dir           = "/nonexistent"
+  }
+
+  expect_failures = [var.photo_bucket_name, var.thumbnail_bucket_name, var.artifacts_dir]
+}
+
+run "outputs_for_the_wiring" {
+  command = plan
+
+  assert {
+    condition = (
+      output.photo_bucket_arn == "arn:aws:s3:::wildrydes-photos" &&
+      output.thumbnail_bucket_arn == "arn:aws:s3:::wildrydes-thumbnails" &&
+      output.notification_topic_name == "wildrydes-photo-refused" &&
+      output.state_machine_role_name == "wildrydes-states" &&
+      output.start_dead_letter_queue_name == "wildrydes-start-dlq" &&
+      output.function_role_names.thumbnail == "wildrydes-thumbnail-lambda" &&
+      output.collection_id == "wildrydes-faces" && output.table_name == "wildrydes-riders"
+    )
+    error_message = "Name and ARN of every bucket, queue, topic, table, collection, role and function are outputs."
+  }
 }
 
 run "alarms_and_dashboard_by_default" {

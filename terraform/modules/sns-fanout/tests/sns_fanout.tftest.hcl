@@ -28,24 +28,6 @@ override_resource {
 }
 
 override_resource {
-  target          = module.input_bucket[0].aws_s3_bucket.this
-  override_during = plan
-  values          = { id = "orders-video-input", arn = "arn:aws:s3:::orders-video-input" }
-}
-
-override_resource {
-  target          = module.output_bucket["orders-video-output-720p"].aws_s3_bucket.this
-  override_during = plan
-  values          = { id = "orders-video-output-720p", arn = "arn:aws:s3:::orders-video-output-720p" }
-}
-
-override_resource {
-  target          = module.output_bucket["orders-video-output-1080p"].aws_s3_bucket.this
-  override_during = plan
-  values          = { id = "orders-video-output-1080p", arn = "arn:aws:s3:::orders-video-output-1080p" }
-}
-
-override_resource {
   target          = aws_sqs_queue.work["1080p"]
   override_during = plan
   values = {
@@ -235,12 +217,6 @@ run "shared_output_bucket_and_customer_managed_key" {
     log_retention_days   = 90
   }
 
-  override_resource {
-    target          = module.output_bucket["orders-video-output"].aws_s3_bucket.this
-    override_during = plan
-    values          = { id = "orders-video-output", arn = "arn:aws:s3:::orders-video-output" }
-  }
-
   assert {
     condition = {
       for name, r in output.renditions : name => [r.output_bucket, r.output_prefix]
@@ -293,7 +269,6 @@ run "rejects_invalid_settings" {
 
   variables {
     name           = "Orders_Video"
-    artifacts_dir  = "/nonexistent"
     input_suffixes = []
     renditions = {
       "720p" = { height = 721, video_crf = 60, video_bitrate = "fast" }
@@ -305,9 +280,96 @@ run "rejects_invalid_settings" {
   }
 
   expect_failures = [
-    var.name, var.artifacts_dir, var.input_suffixes, var.renditions, var.x264_preset,
+    var.name, var.input_suffixes, var.renditions, var.x264_preset,
     var.batch_size, var.max_concurrency, var.max_receive_count,
   ]
+}
+
+run "existing_buckets" {
+  command = plan
+
+  variables {
+    create_source_bucket = false
+    source_bucket_name   = "studio-uploads"
+    create_output_bucket = false
+    output_bucket_name   = "studio-renditions"
+  }
+
+  # An existing bucket is read at plan (the local AWS e2e shows a wrong name failing there).
+  override_data {
+    target = data.aws_s3_bucket.source[0]
+    values = { id = "studio-uploads", arn = "arn:aws:s3:::studio-uploads" }
+  }
+  override_data {
+    target = data.aws_s3_bucket.output[0]
+    values = { id = "studio-renditions", arn = "arn:aws:s3:::studio-renditions" }
+  }
+
+  assert {
+    condition = (
+      length(module.source_bucket) == 0 && length(module.output_bucket) == 0 &&
+      output.source_bucket == "studio-uploads" && output.source_bucket_arn == "arn:aws:s3:::studio-uploads"
+    )
+    error_message = "An existing source bucket is used, not created, and named in the outputs."
+  }
+  assert {
+    condition = {
+      for name, r in output.renditions : name => [r.output_bucket, r.output_bucket_arn, r.output_prefix]
+      } == {
+      "720p"  = ["studio-renditions", "arn:aws:s3:::studio-renditions", "720p/"]
+      "1080p" = ["studio-renditions", "arn:aws:s3:::studio-renditions", "1080p/"]
+    }
+    error_message = "An existing output bucket holds every rendition under its prefix."
+  }
+  assert {
+    condition = slice(jsondecode(module.transcoder["720p"].policy).Statement, 1, 4) == [
+      { Sid = "ReadUploads", Effect = "Allow", Action = ["s3:GetObject"], Resource = ["arn:aws:s3:::studio-uploads/uploads/*"] },
+      { Sid = "WriteRendition", Effect = "Allow", Action = ["s3:GetObject", "s3:PutObject"], Resource = ["arn:aws:s3:::studio-renditions/720p/*"] },
+      { Sid = "TellMissingRenditions", Effect = "Allow", Action = ["s3:ListBucket"], Resource = ["arn:aws:s3:::studio-renditions"], Condition = { StringLike = { "s3:prefix" = ["720p/*"] } } },
+    ]
+    error_message = "The transcoders read uploads from and write their prefix of the existing buckets."
+  }
+}
+
+run "existing_buckets_need_their_names_and_artefacts_must_all_be_there" {
+  command = plan
+
+  variables {
+    create_source_bucket = false
+    create_output_bucket = false
+    artifacts_dir        = "/nonexistent"
+  }
+
+  expect_failures = [var.source_bucket_name, var.output_bucket_name, var.artifacts_dir]
+}
+
+run "an_output_bucket_name_needs_the_single_bucket_layout" {
+  command = plan
+
+  variables {
+    output_bucket_name = "studio-renditions"
+  }
+
+  expect_failures = [var.output_bucket_name]
+}
+
+run "outputs_for_the_wiring" {
+  command = plan
+
+  assert {
+    condition = (
+      output.topic_name == "orders-video-topic" &&
+      output.source_bucket == "orders-video-input" && output.source_bucket_arn == "arn:aws:s3:::orders-video-input" &&
+      output.renditions["720p"].output_bucket_arn == "arn:aws:s3:::orders-video-output-720p" &&
+      output.renditions["720p"].queue_name == "orders-video-720p" &&
+      output.renditions["720p"].dead_letter_name == "orders-video-720p-dlq" &&
+      output.renditions["720p"].function_role_name == "orders-video-transcode-720p-lambda" &&
+      output.publisher_dead_letter_queue_name == "orders-video-publish-dlq" &&
+      output.publisher_role_name == "orders-video-publish-lambda" &&
+      output.delivery_status_role_name == "orders-video-sns-delivery-status"
+    )
+    error_message = "Name and ARN of every bucket, queue, topic, role and function are outputs."
+  }
 }
 
 run "alarms_and_dashboard_by_default" {
