@@ -27,6 +27,11 @@ def next_sequencer() -> str:
         return f"{_last_sequencer:0{SEQUENCER_DIGITS}X}"
 
 
+def current_sequencer() -> str | None:
+    """The sequencer of the write whose events are being sent (None outside one)."""
+    return getattr(_event, "sequencer", None)
+
+
 def orders_events(event_name: str) -> bool:
     """S3 gives a sequencer to PUT and DELETE events only (ObjectCreated:*, ObjectRemoved:*)."""
     return event_name.startswith(("s3:ObjectCreated:", "s3:ObjectRemoved:"))
