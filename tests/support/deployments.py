@@ -82,6 +82,11 @@ def rider_photo() -> dict:
     return {"artifacts_dir": str(BUILD), "name": f"rp-{uuid.uuid4().hex[:6]}"}
 
 
+def shared_bucket() -> dict:
+    packaged(BUILD / "lambda" / "media_split.zip", BUILD / "layers" / "ffmpeg.zip")
+    return {"artifacts_dir": str(BUILD), "name": f"sb-{uuid.uuid4().hex[:6]}"}
+
+
 def glue_medallion() -> dict:
     return {"name": f"gm-{uuid.uuid4().hex[:6]}"}
 
@@ -94,6 +99,7 @@ ROOTS: dict[str, Callable[[], dict]] = {
     "sns_fanout": sns_fanout,
     "rider_photo": rider_photo,
     "media_convert": media_convert,
+    "shared_bucket": shared_bucket,
     "foundation": foundation,
 }
 
