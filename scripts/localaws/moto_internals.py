@@ -65,6 +65,7 @@ REPLACED = (
     "moto.core.responses.BaseResponse.call_action",
     # s3.py
     "moto.s3.notifications.send_event",
+    "moto.s3.responses.S3Response.get_bucket_notification",
     "moto.s3.notifications._get_s3_event",
     # sns.py
     "moto.sns.models.SNSBackend.publish",

@@ -85,6 +85,23 @@ def bucket(local_aws) -> str:
     return name
 
 
+def test_the_configuration_reads_back_with_eventbridge(local_aws, bucket):
+    """GetBucketNotificationConfiguration answers EventBridgeConfiguration (S3 API Reference),
+    beside the other notifications; without it Terraform plans eventbridge = true forever."""
+    s3 = local_aws.client("s3")
+    _, arn = queue_for_rule(local_aws, None)
+    config = {
+        "EventBridgeConfiguration": {},
+        "QueueConfigurations": [{"Id": "q", "QueueArn": arn, "Events": ["s3:ObjectCreated:*"]}],
+    }
+    s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration=config)
+    read = s3.get_bucket_notification_configuration(Bucket=bucket)
+    assert read["EventBridgeConfiguration"] == {}
+    assert [q["QueueArn"] for q in read["QueueConfigurations"]] == [arn]
+    s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={})
+    assert "EventBridgeConfiguration" not in s3.get_bucket_notification_configuration(Bucket=bucket)
+
+
 def uploads_rule(local_aws, bucket: str, **target) -> tuple[str, str, str]:
     """A rule on `incoming/*.mp4` uploads of the bucket with a queue target; (name, arn, url)."""
     name, arn = rule(
