@@ -93,13 +93,14 @@ def glue_medallion() -> dict:
 
 # Root under tests/terraform -> its variables besides `endpoint`; tests/e2e/test_<root>.py tests it.
 # Their modules run in this order (tests/conftest.py), the longest destroy first (measured alone:
-# 72, 59, 58, 33 and 16 s), so that each destroy overlaps the next modules' tests.
+# 72, 59, 58, 33 and 16 s; shared_bucket's, with two workflows, about 100 s under load), so that
+# each destroy overlaps the next modules' tests.
 ROOTS: dict[str, Callable[[], dict]] = {
+    "shared_bucket": shared_bucket,
     "glue_medallion": glue_medallion,
     "sns_fanout": sns_fanout,
     "rider_photo": rider_photo,
     "media_convert": media_convert,
-    "shared_bucket": shared_bucket,
     "foundation": foundation,
 }
 
