@@ -40,6 +40,7 @@ RUNS = {
         "tests/spark",
         "tests/bench",
         f"{E2E}test_foundation.py",
+        f"{E2E}test_shared_bucket.py",
         f"{E2E}test_package_reproducible.py",
     ],
     "plan+e2e": [

@@ -1,4 +1,5 @@
-"""Starts one media-convert execution per object in an S3 notification."""
+"""Starts one media-convert execution per object of an S3 event (an S3 notification, or an
+EventBridge "Object Created" event of the module's rule)."""
 
 from __future__ import annotations
 

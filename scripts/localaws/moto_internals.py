@@ -38,6 +38,9 @@ REPLACED = (
     # events.py
     "moto.s3.notifications._invoke_awslambda",
     "moto.sqs.models.Queue.__init__",
+    # eventbridge.py
+    "moto.events.models.Rule.send_to_targets",
+    "moto.s3.notifications._send_event_bridge_message",
     # glue.py
     "moto.glue.models.FakeJob.start_job_run",
     "moto.glue.models.FakeJob.as_dict",
@@ -62,6 +65,7 @@ REPLACED = (
     "moto.core.responses.BaseResponse.call_action",
     # s3.py
     "moto.s3.notifications.send_event",
+    "moto.s3.responses.S3Response.get_bucket_notification",
     "moto.s3.notifications._get_s3_event",
     # sns.py
     "moto.sns.models.SNSBackend.publish",

@@ -1,10 +1,14 @@
-"""S3 event notifications with what orders them.
+"""S3 event notifications with what orders them, and their configuration read back whole.
 
 Events carry `sequencer` on PUT and DELETE events, and `versionId` in a versioning-enabled bucket
 (S3 User Guide, "Event message structure"); moto sends neither. Of two events of the same key,
 the greater sequencer (hexadecimal, compared after left-padding the shorter with zeros) is the
 later write: here a hexadecimal nanosecond clock that never goes back, read when moto sends the
 notification, right after it stored the object.
+
+GetBucketNotificationConfiguration answers `EventBridgeConfiguration` when the bucket sends its
+events to EventBridge (S3 API Reference); moto left it out, so Terraform planned
+`eventbridge = true` again at every plan.
 """
 
 from __future__ import annotations
@@ -25,6 +29,11 @@ def next_sequencer() -> str:
     with _clock:
         _last_sequencer = max(_last_sequencer + 1, time.time_ns())
         return f"{_last_sequencer:0{SEQUENCER_DIGITS}X}"
+
+
+def current_sequencer() -> str | None:
+    """The sequencer of the write whose events are being sent (None outside one)."""
+    return getattr(_event, "sequencer", None)
 
 
 def orders_events(event_name: str) -> bool:
@@ -49,5 +58,24 @@ def install() -> None:
             obj["versionId"] = key.version_id
         return event
 
+    def get_bucket_notification(response):
+        config = response.backend.get_bucket_notification_configuration(response.bucket_name)
+        if config is None or config.event_bridge is None:
+            return original_get_notification(response)
+        serialize = response.serialized
+
+        def with_eventbridge(result):
+            result.result["EventBridgeConfiguration"] = {}
+            return serialize(result)
+
+        response.serialized = with_eventbridge
+        try:
+            return original_get_notification(response)
+        finally:
+            del response.serialized
+
     original_send_event = replace("moto.s3.notifications.send_event", send_event)
     original_get_s3_event = replace("moto.s3.notifications._get_s3_event", get_s3_event)
+    original_get_notification = replace(
+        "S3Response.get_bucket_notification", get_bucket_notification
+    )

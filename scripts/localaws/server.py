@@ -128,6 +128,7 @@ class LocalAws:
         from . import (
             cloudwatch,
             distributed_map,
+            eventbridge,
             events,
             glue,
             lambda_service,
@@ -151,6 +152,8 @@ class LocalAws:
         events.install_s3_notifications(self.lambda_service)
         self.poller = events.SqsPoller(self.lambda_service)
         self.poller.start()
+        self.eventbridge = eventbridge.EventBridge(self.lambda_service, endpoint)
+        self.eventbridge.install()
         stepfunctions.install()
         distributed_map.install()
         rekognition.install()
@@ -190,5 +193,6 @@ class LocalAws:
         self._server.shutdown()
         self.alarms.stop()
         self.poller.stop()
+        self.eventbridge.shutdown()
         self.lambda_service.shutdown()
         self.runtime.shutdown()

@@ -82,14 +82,21 @@ def rider_photo() -> dict:
     return {"artifacts_dir": str(BUILD), "name": f"rp-{uuid.uuid4().hex[:6]}"}
 
 
+def shared_bucket() -> dict:
+    packaged(BUILD / "lambda" / "media_split.zip", BUILD / "layers" / "ffmpeg.zip")
+    return {"artifacts_dir": str(BUILD), "name": f"sb-{uuid.uuid4().hex[:6]}"}
+
+
 def glue_medallion() -> dict:
     return {"name": f"gm-{uuid.uuid4().hex[:6]}"}
 
 
 # Root under tests/terraform -> its variables besides `endpoint`; tests/e2e/test_<root>.py tests it.
 # Their modules run in this order (tests/conftest.py), the longest destroy first (measured alone:
-# 72, 59, 58, 33 and 16 s), so that each destroy overlaps the next modules' tests.
+# 72, 59, 58, 33 and 16 s; shared_bucket's, with two workflows, about 100 s under load), so that
+# each destroy overlaps the next modules' tests.
 ROOTS: dict[str, Callable[[], dict]] = {
+    "shared_bucket": shared_bucket,
     "glue_medallion": glue_medallion,
     "sns_fanout": sns_fanout,
     "rider_photo": rider_photo,

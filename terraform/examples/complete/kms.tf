@@ -68,6 +68,20 @@ resource "aws_kms_key" "workflows" {
         }
       },
       {
+        # EventBridge sends the uploads rules' undeliverable events to their encrypted
+        # dead-letter queues as itself ("Using dead-letter queues to process undelivered events",
+        # EventBridge User Guide).
+        Sid       = "EventBridgeDeadLetterUploads"
+        Effect    = "Allow"
+        Principal = { Service = "events.amazonaws.com" }
+        Action    = ["kms:GenerateDataKey*", "kms:Decrypt"]
+        Resource  = "*"
+        Condition = {
+          StringEquals = { "aws:SourceAccount" = local.account_id }
+          ArnLike      = { "aws:SourceArn" = "arn:${local.partition}:events:${local.region}:${local.account_id}:rule/${var.name_prefix}-*" }
+        }
+      },
+      {
         # CloudWatch publishes the workflows' alarms to the encrypted operations topic as itself.
         Sid       = "CloudWatchAlarmsEncrypt"
         Effect    = "Allow"

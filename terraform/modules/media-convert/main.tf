@@ -392,31 +392,25 @@ module "state_machine" {
 
 # --- trigger -------------------------------------------------------------------------------
 
-resource "aws_lambda_permission" "source_bucket" {
-  statement_id   = "AllowSourceBucket"
-  action         = "lambda:InvokeFunction"
-  function_name  = module.start.function_name
-  principal      = "s3.amazonaws.com"
-  source_arn     = local.source_arn
-  source_account = data.aws_caller_identity.current.account_id
-}
-
 data "aws_caller_identity" "current" {}
 
-resource "aws_s3_bucket_notification" "source" {
-  bucket = local.source_bucket
-
-  dynamic "lambda_function" {
-    for_each = toset(var.source_suffixes)
-    content {
-      id                  = "${var.name}${replace(lambda_function.value, ".", "-")}"
-      lambda_function_arn = module.start.function_arn
-      events              = ["s3:ObjectCreated:*"]
-      filter_prefix       = var.source_prefix
-      filter_suffix       = lambda_function.value
-    }
-  }
+# Uploads reach the start function through an EventBridge rule (or, with trigger
+# "s3_notification", the bucket's own notification): the function names each execution after the
+# object version, which a rule targeting the state machine could not do.
+module "trigger" {
+  source             = "../s3-trigger"
+  name               = "${var.name}-uploads"
+  mode               = var.trigger
+  bucket_name        = local.source_bucket
+  bucket_eventbridge = var.create_source_bucket
+  prefix             = var.source_prefix
+  suffixes           = var.source_suffixes
+  function_name      = module.start.function_name
+  function_arn       = module.start.function_arn
+  retry_policy       = var.trigger_retry_policy
+  kms_key_arn        = var.kms_key_arn
+  tags               = var.tags
 
   # Uploads start executions: MediaConvert's own role must be able to act by then.
-  depends_on = [aws_lambda_permission.source_bucket, aws_iam_role_policy.mediaconvert]
+  depends_on = [aws_iam_role_policy.mediaconvert]
 }

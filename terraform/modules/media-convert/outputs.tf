@@ -184,3 +184,26 @@ output "dashboard_name" {
   description = "The CloudWatch dashboard (null when dashboard_enabled is false)."
   value       = module.monitoring.dashboard_name
 }
+
+output "trigger" {
+  description = "How uploads start the workflow: mode, and with eventbridge the rule's name and ARN and its dead-letter queue (events it could not deliver)."
+  value = {
+    mode                   = module.trigger.mode
+    rule_name              = module.trigger.rule_name
+    rule_arn               = module.trigger.rule_arn
+    dead_letter_queue_url  = module.trigger.dead_letter_queue_url
+    dead_letter_queue_arn  = module.trigger.dead_letter_queue_arn
+    dead_letter_queue_name = module.trigger.dead_letter_queue_name
+  }
+}
+
+output "start_target" {
+  description = "What starts an execution, for callers wiring uploads themselves (trigger \"none\"): the start function (invoke it asynchronously), the input it takes (an S3 event notification or an EventBridge \"Object Created\" event of S3, as sent) and the event pattern of the uploads it is meant for."
+  value = {
+    type          = "lambda"
+    arn           = module.start.function_arn
+    function_name = module.start.function_name
+    input         = "S3 event notification or EventBridge \"Object Created\" event, unchanged"
+    event_pattern = module.trigger.event_pattern
+  }
+}

@@ -69,6 +69,26 @@ variable "source_suffixes" {
   }
 }
 
+variable "trigger" {
+  description = "How uploads start the workflow: \"eventbridge\" (an EventBridge rule on the source bucket's events: other rules and workflows can share the bucket; for an existing bucket its owner turns on EventBridge notifications), \"s3_notification\" (the bucket's notification configuration, which it then owns whole) or \"none\" (wire start_target yourself)."
+  type        = string
+  default     = "eventbridge"
+
+  validation {
+    condition     = contains(["eventbridge", "s3_notification", "none"], var.trigger)
+    error_message = "trigger must be \"eventbridge\", \"s3_notification\" or \"none\"."
+  }
+}
+
+variable "trigger_retry_policy" {
+  description = "trigger \"eventbridge\": how often and how long EventBridge retries an event it could not hand to the start function before dead-lettering it (defaults: EventBridge's, 185 attempts over 24 hours)."
+  type = object({
+    maximum_retry_attempts       = optional(number, 185)
+    maximum_event_age_in_seconds = optional(number, 86400)
+  })
+  default = {}
+}
+
 variable "output_prefix" {
   description = "Key prefix of final videos and thumbnails in the output bucket."
   type        = string

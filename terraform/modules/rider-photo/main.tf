@@ -396,28 +396,20 @@ module "state_machine" {
 
 # --- trigger: an upload to the photo bucket starts an execution ----------------------------
 
-resource "aws_lambda_permission" "photo_bucket" {
-  statement_id   = "AllowPhotoBucket"
-  action         = "lambda:InvokeFunction"
-  function_name  = module.start.function_name
-  principal      = "s3.amazonaws.com"
-  source_arn     = local.photo_bucket_arn
-  source_account = local.account_id
-}
-
-resource "aws_s3_bucket_notification" "photos" {
-  bucket = local.photo_bucket
-
-  dynamic "lambda_function" {
-    for_each = toset(var.photo_suffixes)
-    content {
-      id                  = "${var.name}${replace(lambda_function.value, ".", "-")}"
-      lambda_function_arn = module.start.function_arn
-      events              = ["s3:ObjectCreated:*"]
-      filter_prefix       = var.upload_prefix
-      filter_suffix       = lambda_function.value
-    }
-  }
-
-  depends_on = [aws_lambda_permission.photo_bucket]
+# Through an EventBridge rule (or, with trigger "s3_notification", the bucket's own
+# notification) to the start function, which reads the user id and names the execution after
+# the object version: a rule targeting the state machine could do neither.
+module "trigger" {
+  source             = "../s3-trigger"
+  name               = "${var.name}-uploads"
+  mode               = var.trigger
+  bucket_name        = local.photo_bucket
+  bucket_eventbridge = var.create_photo_bucket
+  prefix             = var.upload_prefix
+  suffixes           = var.photo_suffixes
+  function_name      = module.start.function_name
+  function_arn       = module.start.function_arn
+  retry_policy       = var.trigger_retry_policy
+  kms_key_arn        = var.kms_key_arn
+  tags               = var.tags
 }

@@ -298,28 +298,19 @@ resource "aws_lambda_event_source_mapping" "work" {
 
 # --- trigger -------------------------------------------------------------------------------
 
-resource "aws_lambda_permission" "input_bucket" {
-  statement_id   = "AllowInputBucket"
-  action         = "lambda:InvokeFunction"
-  function_name  = module.publisher.function_name
-  principal      = "s3.amazonaws.com"
-  source_arn     = local.source_arn
-  source_account = data.aws_caller_identity.current.account_id
-}
-
-resource "aws_s3_bucket_notification" "input" {
-  bucket = local.source_bucket
-
-  dynamic "lambda_function" {
-    for_each = toset(var.input_suffixes)
-    content {
-      id                  = "${var.name}-upload${replace(lambda_function.value, ".", "-")}"
-      lambda_function_arn = module.publisher.function_arn
-      events              = ["s3:ObjectCreated:*"]
-      filter_prefix       = var.input_prefix
-      filter_suffix       = lambda_function.value
-    }
-  }
-
-  depends_on = [aws_lambda_permission.input_bucket]
+# Uploads reach the publisher through an EventBridge rule (or, with trigger "s3_notification",
+# the bucket's own notification); it publishes the sequencer the transcoders order uploads by.
+module "trigger" {
+  source             = "../s3-trigger"
+  name               = "${var.name}-uploads"
+  mode               = var.trigger
+  bucket_name        = local.source_bucket
+  bucket_eventbridge = var.create_source_bucket
+  prefix             = var.input_prefix
+  suffixes           = var.input_suffixes
+  function_name      = module.publisher.function_name
+  function_arn       = module.publisher.function_arn
+  retry_policy       = var.trigger_retry_policy
+  kms_key_arn        = var.kms_key_arn
+  tags               = var.tags
 }

@@ -12,6 +12,7 @@ module "monitoring" {
   dead_letter_queue_names = merge(
     { for name, queue in aws_sqs_queue.dead_letter : name => queue.name },
     { publisher = module.publisher.dead_letter_queue_name },
+    var.trigger == "eventbridge" ? { trigger = module.trigger.dead_letter_queue_name } : {},
   )
   queue_names = { for name, queue in aws_sqs_queue.work : name => queue.name }
   functions = merge(

@@ -95,6 +95,29 @@ output "publisher_dead_letter_queue_name" {
   value       = module.publisher.dead_letter_queue_name
 }
 
+output "trigger" {
+  description = "How uploads start the workflow: mode, and with eventbridge the rule's name and ARN and its dead-letter queue (events it could not deliver)."
+  value = {
+    mode                   = module.trigger.mode
+    rule_name              = module.trigger.rule_name
+    rule_arn               = module.trigger.rule_arn
+    dead_letter_queue_url  = module.trigger.dead_letter_queue_url
+    dead_letter_queue_arn  = module.trigger.dead_letter_queue_arn
+    dead_letter_queue_name = module.trigger.dead_letter_queue_name
+  }
+}
+
+output "start_target" {
+  description = "What publishes uploads to the topic, for callers wiring uploads themselves (trigger \"none\"): the function (invoke it asynchronously), the input it takes (an S3 event notification or an EventBridge \"Object Created\" event of S3, as sent) and the event pattern of the uploads it is meant for."
+  value = {
+    type          = "lambda"
+    arn           = module.publisher.function_arn
+    function_name = module.publisher.function_name
+    input         = "S3 event notification or EventBridge \"Object Created\" event, unchanged"
+    event_pattern = module.trigger.event_pattern
+  }
+}
+
 output "log_group_names" {
   description = "Every CloudWatch Logs group the module creates (functions, SNS delivery status): what a key policy letting CloudWatch Logs use kms_key_arn must cover."
   value = concat(

@@ -11,6 +11,7 @@ provider "aws" {
   endpoints {
     cloudwatch     = var.endpoint
     cloudwatchlogs = var.endpoint
+    events         = var.endpoint
     iam            = var.endpoint
     kms            = var.endpoint
     lambda         = var.endpoint

@@ -343,8 +343,8 @@ run "alarms_and_dashboard_by_default" {
   command = plan
 
   assert {
-    condition     = toset(keys(output.alarm_names)) == toset(["main-executions-failed", "main-executions-timed-out", "main-executions-aborted", "start-dead-letters", "start-dead-letter-age", "start-errors", "start-throttles", "split-errors", "split-throttles", "encode-errors", "encode-throttles", "merge-errors", "merge-throttles", "cleanup-errors", "cleanup-throttles"])
-    error_message = "Executions, the start function's dead letters and every function of the ffmpeg backend are watched."
+    condition     = toset(keys(output.alarm_names)) == toset(["main-executions-failed", "main-executions-timed-out", "main-executions-aborted", "start-dead-letters", "start-dead-letter-age", "trigger-dead-letters", "trigger-dead-letter-age", "start-errors", "start-throttles", "split-errors", "split-throttles", "encode-errors", "encode-throttles", "merge-errors", "merge-throttles", "cleanup-errors", "cleanup-throttles"])
+    error_message = "Executions, the start function's and the upload rule's dead letters and every function of the ffmpeg backend are watched."
   }
   assert {
     condition     = output.alarm_topic_arn == null && output.dashboard_name == var.name
@@ -364,4 +364,66 @@ run "alarms_and_dashboard_switched_off" {
     condition     = length(output.alarm_names) == 0 && output.dashboard_name == null
     error_message = "alarms_enabled and dashboard_enabled switch the alarms and the dashboard off."
   }
+}
+
+run "uploads_start_it_through_eventbridge_by_default" {
+  command = plan
+
+  assert {
+    condition = (
+      module.trigger.bucket_notification == { eventbridge = true, lambda = [] } &&
+      output.trigger.rule_name == "catalog-media-uploads" &&
+      jsondecode(output.start_target.event_pattern).detail == {
+        bucket = { name = ["catalog-media-source"] }
+        object = { key = [for s in [".mp4", ".mov", ".m4v", ".mkv"] : { wildcard = "incoming/*${s}" }] }
+      } &&
+      output.trigger.mode == "eventbridge" && output.start_target.function_name == "catalog-media-start"
+    )
+    error_message = "The module's own source bucket sends its events to EventBridge, and the uploads rule invokes the start function."
+  }
+}
+
+run "an_existing_bucket_keeps_its_notifications" {
+  command = plan
+
+  variables {
+    create_source_bucket = false
+    source_bucket_name   = "platform-media"
+  }
+
+  assert {
+    condition = (
+      module.trigger.bucket_notification == null &&
+      jsondecode(output.start_target.event_pattern).detail.bucket.name == ["platform-media"]
+    )
+    error_message = "On an existing bucket only the rule is added: the bucket's notification configuration stays its owner's."
+  }
+}
+
+run "s3_notification_keeps_the_former_wiring" {
+  command = plan
+
+  variables {
+    trigger = "s3_notification"
+  }
+
+  assert {
+    condition = (
+      module.trigger.bucket_notification.eventbridge == false &&
+      length(module.trigger.bucket_notification.lambda) == 4 &&
+      output.trigger.rule_name == null &&
+      !contains(keys(output.alarm_names), "trigger-dead-letters")
+    )
+    error_message = "trigger s3_notification invokes the start function from the bucket's notification configuration, as before."
+  }
+}
+
+run "rejects_unknown_triggers" {
+  command = plan
+
+  variables {
+    trigger = "sqs"
+  }
+
+  expect_failures = [var.trigger]
 }

@@ -164,10 +164,10 @@ run "defaults" {
     error_message = "No function statement grants \"*\" actions; only DetectFaces has the \"*\" resource."
   }
   assert {
-    condition = [for f in aws_s3_bucket_notification.photos.lambda_function : [f.filter_prefix, f.filter_suffix, f.events]] == [
-      for suffix in sort([".jpg", ".jpeg", ".png", ".JPG", ".JPEG", ".PNG"]) : ["uploads/", suffix, toset(["s3:ObjectCreated:*"])]
-    ]
-    error_message = "Only photo uploads under the upload prefix start the workflow."
+    condition = jsondecode(output.start_target.event_pattern).detail.object.key == [
+      for suffix in [".jpg", ".jpeg", ".png", ".JPG", ".JPEG", ".PNG"] : { wildcard = "uploads/*${suffix}" }
+    ] && module.trigger.bucket_notification == { eventbridge = true, lambda = [] } && output.trigger.rule_name == "wildrydes-uploads"
+    error_message = "Only photo uploads under the upload prefix start the workflow, through the uploads rule on the photo bucket's EventBridge events."
   }
 }
 
@@ -310,7 +310,7 @@ run "alarms_and_dashboard_by_default" {
   command = plan
 
   assert {
-    condition     = toset(keys(output.alarm_names)) == toset(["main-executions-failed", "main-executions-timed-out", "main-executions-aborted", "start-dead-letters", "start-dead-letter-age", "start-errors", "start-throttles", "face_detection-throttles", "face_search-throttles", "index_face-errors", "index_face-throttles", "thumbnail-errors", "thumbnail-throttles", "persist_metadata-errors", "persist_metadata-throttles", "notification-errors", "notification-throttles"])
+    condition     = toset(keys(output.alarm_names)) == toset(["main-executions-failed", "main-executions-timed-out", "main-executions-aborted", "start-dead-letters", "start-dead-letter-age", "trigger-dead-letters", "trigger-dead-letter-age", "start-errors", "start-throttles", "face_detection-throttles", "face_search-throttles", "index_face-errors", "index_face-throttles", "thumbnail-errors", "thumbnail-throttles", "persist_metadata-errors", "persist_metadata-throttles", "notification-errors", "notification-throttles"])
     error_message = "Executions, dead letters and functions are watched; refusals (face detection and search errors) are outcomes, not alarms."
   }
   assert {
@@ -330,5 +330,21 @@ run "alarms_and_dashboard_switched_off" {
   assert {
     condition     = length(output.alarm_names) == 0 && output.dashboard_name == null
     error_message = "alarms_enabled and dashboard_enabled switch the alarms and the dashboard off."
+  }
+}
+
+run "s3_notification_keeps_the_former_wiring" {
+  command = plan
+
+  variables {
+    trigger = "s3_notification"
+  }
+
+  assert {
+    condition = module.trigger.bucket_notification == {
+      eventbridge = false
+      lambda      = [for suffix in sort([".jpg", ".jpeg", ".png", ".JPG", ".JPEG", ".PNG"]) : ["uploads/", suffix]]
+    } && output.trigger.rule_name == null
+    error_message = "trigger s3_notification invokes the start function from the photo bucket's notification configuration, as before."
   }
 }

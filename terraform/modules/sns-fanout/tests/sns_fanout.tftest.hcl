@@ -376,7 +376,7 @@ run "alarms_and_dashboard_by_default" {
   command = plan
 
   assert {
-    condition     = toset(keys(output.alarm_names)) == toset(["720p-dead-letters", "720p-dead-letter-age", "1080p-dead-letters", "1080p-dead-letter-age", "publisher-dead-letters", "publisher-dead-letter-age", "publisher-errors", "publisher-throttles", "transcode-720p-errors", "transcode-720p-throttles", "transcode-1080p-errors", "transcode-1080p-throttles"])
+    condition     = toset(keys(output.alarm_names)) == toset(["720p-dead-letters", "720p-dead-letter-age", "1080p-dead-letters", "1080p-dead-letter-age", "publisher-dead-letters", "publisher-dead-letter-age", "trigger-dead-letters", "trigger-dead-letter-age", "publisher-errors", "publisher-throttles", "transcode-720p-errors", "transcode-720p-throttles", "transcode-1080p-errors", "transcode-1080p-throttles"])
     error_message = "Every rendition's dead letters, the publisher's and every function are watched."
   }
   assert {
@@ -396,5 +396,32 @@ run "alarms_and_dashboard_switched_off" {
   assert {
     condition     = length(output.alarm_names) == 0 && output.dashboard_name == null
     error_message = "alarms_enabled and dashboard_enabled switch the alarms and the dashboard off."
+  }
+}
+
+run "uploads_reach_the_publisher_through_eventbridge" {
+  command = plan
+
+  assert {
+    condition = jsondecode(output.start_target.event_pattern).detail == {
+      bucket = { name = ["orders-video-input"] }
+      object = { key = [{ wildcard = "uploads/*.mp4" }] }
+    } && module.trigger.bucket_notification == { eventbridge = true, lambda = [] } && output.start_target.function_name == "orders-video-publish"
+    error_message = "Every .mp4 upload under the input prefix reaches the publisher through the uploads rule."
+  }
+}
+
+run "existing_bucket_with_trigger_none" {
+  command = plan
+
+  variables {
+    create_source_bucket = false
+    source_bucket_name   = "platform-media"
+    trigger              = "none"
+  }
+
+  assert {
+    condition     = module.trigger.bucket_notification == null && output.trigger.rule_name == null && !contains(keys(output.alarm_names), "trigger-dead-letters")
+    error_message = "trigger none leaves the existing bucket and the wiring to the caller."
   }
 }

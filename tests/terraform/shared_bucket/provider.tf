@@ -1,0 +1,23 @@
+# Test root only: every service endpoint goes to the embedded local AWS.
+provider "aws" {
+  region                      = "us-east-1"
+  access_key                  = "localaws"
+  secret_key                  = "localaws"
+  skip_credentials_validation = true
+  skip_metadata_api_check     = true
+  skip_requesting_account_id  = true
+  s3_use_path_style           = true
+
+  endpoints {
+    cloudwatch     = var.endpoint
+    cloudwatchlogs = var.endpoint
+    events         = var.endpoint
+    iam            = var.endpoint
+    lambda         = var.endpoint
+    s3             = var.endpoint
+    sfn            = var.endpoint
+    sns            = var.endpoint
+    sqs            = var.endpoint
+    sts            = var.endpoint
+  }
+}
