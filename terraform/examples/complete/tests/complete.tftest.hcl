@@ -53,17 +53,18 @@ run "plans_the_four_workflows" {
   assert {
     condition = [for s in jsondecode(aws_kms_key.workflows.policy).Statement : try(s.Principal.Service, s.Principal.AWS)] == [
       "arn:aws:iam::111122223333:root", "logs.eu-west-1.amazonaws.com", "sns.amazonaws.com",
-      "cloudwatch.amazonaws.com",
+      "events.amazonaws.com", "cloudwatch.amazonaws.com",
     ]
-    error_message = "Besides the account's IAM policies, only CloudWatch Logs, SNS and CloudWatch alarms use the key as themselves."
+    error_message = "Besides the account's IAM policies, only CloudWatch Logs, SNS, EventBridge (dead letters of the upload rules) and CloudWatch alarms use the key as themselves."
   }
   assert {
     condition = (
-      jsondecode(aws_kms_key.workflows.policy).Statement[3].Condition.ArnLike["aws:SourceArn"] == "arn:aws:cloudwatch:eu-west-1:111122223333:alarm:acme-*" &&
+      jsondecode(aws_kms_key.workflows.policy).Statement[3].Condition.ArnLike["aws:SourceArn"] == "arn:aws:events:eu-west-1:111122223333:rule/acme-*" &&
+      jsondecode(aws_kms_key.workflows.policy).Statement[4].Condition.ArnLike["aws:SourceArn"] == "arn:aws:cloudwatch:eu-west-1:111122223333:alarm:acme-*" &&
       jsondecode(aws_sns_topic_policy.operations.policy).Statement[0].Condition.ArnLike["aws:SourceArn"] == "arn:aws:cloudwatch:eu-west-1:111122223333:alarm:acme-*" &&
       aws_sns_topic.operations.kms_master_key_id == aws_kms_key.workflows.arn
     )
-    error_message = "Only the workflows' alarms may publish to the encrypted operations topic and use its key."
+    error_message = "Only the workflows' upload rules (dead letters) and alarms use the key, and only the alarms publish to the encrypted operations topic."
   }
   assert {
     condition = jsondecode(aws_kms_key.workflows.policy).Statement[1].Condition.ArnLike["kms:EncryptionContext:aws:logs:arn"] == [
