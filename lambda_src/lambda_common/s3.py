@@ -2,6 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from pathlib import Path
+
+from boto3.s3.transfer import TransferConfig, create_transfer_manager
+
+# boto3's defaults: objects over 8 MiB move in 8 MiB parts (ranged GETs, multipart uploads),
+# ten requests at a time, across all the files of one transfer() call.
+TRANSFER_CONFIG = TransferConfig()
+
+
+def transfer(
+    s3,
+    uploads: Iterable[tuple[Path, str, str, dict]] = (),
+    downloads: Iterable[tuple[str, str, Path]] = (),
+    config: TransferConfig = TRANSFER_CONFIG,
+) -> None:
+    """Upload (file, bucket, key, extra args) and download (bucket, key, file) side by side,
+    instead of one file after another; raises the first failure (the rest are cancelled). A
+    multipart upload is completed only once all its parts are in: the key never holds part of
+    a file, so a result can go straight to its final key."""
+    with create_transfer_manager(s3, config) as manager:
+        futures = [
+            manager.upload(str(path), bucket, key, extra_args=extra or None)
+            for path, bucket, key, extra in uploads
+        ]
+        futures += [manager.download(bucket, key, str(path)) for bucket, key, path in downloads]
+        for future in futures:
+            future.result()
+
 
 def delete_prefix(s3, bucket: str, prefix: str) -> int:
     """Delete every object under `prefix` (a page of at most 1000 keys per request); return how

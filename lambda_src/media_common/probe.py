@@ -10,6 +10,7 @@ from pathlib import Path
 
 from media_common.errors import CorruptInputError, NotAVideoError, UnsupportedCodecError
 from media_common.ffmpeg_runner import FFmpegError, run_ffmpeg
+from media_common.parts import Packet
 
 # Decodable by the layer's ffmpeg and storable in MP4, which the split writes the parts as.
 # (VP8, ProRes, FFV1 and the like decode, but the MP4 muxer refuses them.)
@@ -73,6 +74,38 @@ def probe(path: Path, label: str) -> MediaInfo:
     except FFmpegError as exc:
         raise probe_failure(exc, label) from exc
     return parse_probe(json.loads(out), label)
+
+
+def video_packets(path: Path, label: str) -> tuple[Fraction, list[Packet]]:
+    """The first video stream's time base and packets in decode order (read, not decoded)."""
+    try:
+        out = run_ffmpeg(
+            [
+                "ffprobe",
+                "-v",
+                "error",
+                "-select_streams",
+                "v:0",
+                "-show_entries",
+                "stream=time_base:packet=pts,dts,duration,flags",
+                "-of",
+                "json",
+                str(path),
+            ]
+        )
+    except FFmpegError as exc:
+        raise probe_failure(exc, label) from exc
+    data = json.loads(out)
+    time_base = _rate((data.get("streams") or [{}])[0].get("time_base"))
+    packets = [
+        Packet(pts, int(packet.get("duration") or 0), "K" in packet.get("flags", ""))
+        for packet in data.get("packets", [])
+        # Raw streams (H.264 in AVI, ...) may give decode times only.
+        if (pts := packet.get("pts", packet.get("dts"))) is not None
+    ]
+    if time_base is None or not packets:
+        raise CorruptInputError(f"{label}: no video frame could be read")
+    return time_base, packets
 
 
 def probe_failure(exc: FFmpegError, label: str) -> Exception:

@@ -395,7 +395,8 @@ def iteration_machine(prepare_arn: str) -> dict:
 def job_files(local_aws, bucket: str, seconds: float, upload: bool, tmp_path) -> dict:
     """A one-part job as the split leaves it (manifest, video-only part): the Map's input."""
     prefix = job_keys.job_prefix("jobs/", uuid.uuid4().hex[:16])
-    part = Part(0, job_keys.part_key(prefix, 0), seconds, int(seconds * 30))
+    key = job_keys.part_key(prefix, 0)
+    part = Part(0, key, seconds, int(seconds * 30), key)
     manifest = Manifest(
         job_id=prefix.split("/")[1],
         source_bucket=bucket,

@@ -61,7 +61,7 @@ MANIFEST = Manifest(
     audio_offset=0.0,
     output_key="out/k.mp4",
     thumbnail_key="out/k.jpg",
-    parts=(Part(0, "jobs/j/parts/00000.mp4", 10.0, 250),),
+    parts=(Part(0, "jobs/j/parts/00000.mp4", 10.0, 250, "jobs/j/parts/00000.mp4"),),
 )
 
 
@@ -119,8 +119,8 @@ def test_check_complete():
 
 
 def test_verify_output_accepts_a_match_within_a_frame():
-    verify_output("o", media_info(duration=10.04), MANIFEST)
-    verify_output("o", media_info(duration=9.96), MANIFEST)
+    verify_output("o", media_info(duration=10.04), MANIFEST, MANIFEST.frames)
+    verify_output("o", media_info(duration=9.96), MANIFEST, MANIFEST.frames)
 
 
 @pytest.mark.parametrize(
@@ -134,4 +134,4 @@ def test_verify_output_accepts_a_match_within_a_frame():
 )
 def test_verify_output_rejects(fields, message):
     with pytest.raises(MergeVerificationError, match=message):
-        verify_output("s3://o/k", media_info(**fields), MANIFEST)
+        verify_output("s3://o/k", media_info(**fields), MANIFEST, MANIFEST.frames)

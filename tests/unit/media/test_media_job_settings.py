@@ -26,7 +26,13 @@ PREFIX = job_keys.job_prefix("jobs/", "0123456789abcdef")
 
 def manifest(width=1920, height=1080, durations=(2.0, 2.0, 1.5), sar="1:1", rotation=0):
     parts = tuple(
-        Part(i, job_keys.part_key(PREFIX, i), duration, round(duration * 30))
+        Part(
+            i,
+            job_keys.part_key(PREFIX, i),
+            duration,
+            round(duration * 30),
+            job_keys.part_key(PREFIX, i),
+        )
         for i, duration in enumerate(durations)
     )
     return Manifest(
