@@ -40,6 +40,14 @@ def make_video(
     return path
 
 
+def make_vfr_video(path: Path, seconds: float = 4, size: str = "320x180", **options) -> Path:
+    """A variable-frame-rate clip, as phones make them: 30 fps for the first half, 15 fps (every
+    other frame dropped, the others at their own times) for the second; make_video's options."""
+    half = f"select='lt(t,{seconds / 2})+not(mod(n,2))'"
+    extra = ("-vf", half, "-fps_mode", "vfr", *options.pop("extra", ()))
+    return make_video(path, seconds, size, extra=extra, **options)
+
+
 def measure(path: Path) -> dict:
     """Exact figures of a media file: decoded frame count, durations, size, codecs."""
     args = ["-v", "error", "-count_frames", "-of", "json", "-show_format", "-show_streams"]

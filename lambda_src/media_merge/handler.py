@@ -60,7 +60,10 @@ def merge(event: dict, config: MergeConfig, s3, workdir: Path) -> dict:
     # MediaConvert makes a variable-frame-rate input constant-rate, dropping or repeating
     # frames: each part is then checked on its own, and the merge against the parts.
     retimed = config.transcoder == "mediaconvert" and manifest.variable_frame_rate
-    expected_frames = check_retimed_parts(label, parts, manifest) if retimed else manifest.frames
+    expected_frames = manifest.frames
+    if retimed:
+        probed = [probe(path, f"{label} (part {n})") for n, path in enumerate(parts)]
+        expected_frames = check_retimed_parts(label, probed, manifest)
     concat_list = workdir / "parts.txt"
     write_concat_list(concat_list, parts, [part.duration for part in manifest.parts])
     merged = workdir / "output.mp4"
@@ -115,13 +118,12 @@ def publish_frame_capture(s3, bucket: str, prefix: str, output_bucket: str, key:
     )
 
 
-def check_retimed_parts(label: str, parts: list[Path], manifest: Manifest) -> int:
+def check_retimed_parts(label: str, encoded: list[MediaInfo], manifest: Manifest) -> int:
     """The frames of parts MediaConvert may have retimed: each has its own frames exactly, or
     is constant-rate at one of MediaConvert's rates for variable-frame-rate input with a frame
     per 1/rate of its span (one more or fewer where it starts or ends). Returns their sum."""
     total = 0
-    for part, path in zip(manifest.parts, parts, strict=True):
-        info = probe(path, f"{label} (part {part.index})")
+    for part, info in zip(manifest.parts, encoded, strict=True):
         frames = info.frames or 0
         expected = part.duration * float(info.fps)
         if frames != part.frames and not (
