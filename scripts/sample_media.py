@@ -94,6 +94,27 @@ def audio_stream(path: Path) -> dict:
     return json.loads(out)["streams"][0]
 
 
+def keyframe_times(path: Path) -> list[float]:
+    """Presentation times of the video's keyframes (only they are decoded)."""
+    args = ["-select_streams", "v:0", "-skip_frame", "nokey", "-show_entries", "frame=pts_time"]
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", *args, "-of", "csv=p=0", str(path)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return [float(line.split(",")[0]) for line in out.split()]
+
+
+def audio_md5(path: Path) -> str:
+    """MD5 of the first audio stream's packets as stored (no decoding): equal if and only if
+    the audio is bit-identical."""
+    args = ["-i", str(path), "-map", "0:a:0", "-c", "copy", "-f", "md5", "-"]
+    return subprocess.run(
+        ["ffmpeg", "-v", "error", "-nostdin", *args], check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+
 def stream_duration(stream: dict) -> float:
     """Seconds; Matroska streams have no duration, only ffmpeg's DURATION tag (H:MM:SS.s)."""
     if "duration" in stream:

@@ -429,8 +429,11 @@ def video_command(
         args += ["-profile:v", PROFILES[h264["CodecProfile"]]]
     if h264.get("SceneChangeDetect") == "DISABLED":
         args += ["-sc_threshold", "0"]
-    # Every frame at its own time (a constant-rate input's exactly as they come).
-    args += [*rate_arguments(h264), "-fps_mode", "passthrough", "-enc_time_base", "demux"]
+    if timeline and timeline.retimed:  # constant-rate frames, the last one lasting as long
+        timing = ["-r", str(timeline.rate)]
+    else:  # every frame of a constant-rate input at its own time, as it comes
+        timing = ["-fps_mode", "passthrough", "-enc_time_base", "demux"]
+    args += [*rate_arguments(h264), *timing]
     audio = output.get("AudioDescriptions") or []
     for index, description in enumerate(audio):
         aac = description["CodecSettings"].get("AacSettings", {})
