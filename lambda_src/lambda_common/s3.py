@@ -7,9 +7,12 @@ from pathlib import Path
 
 from boto3.s3.transfer import TransferConfig, create_transfer_manager
 
-# boto3's defaults: objects over 8 MiB move in 8 MiB parts (ranged GETs, multipart uploads),
-# ten requests at a time, across all the files of one transfer() call.
-TRANSFER_CONFIG = TransferConfig()
+MB = 1024 * 1024
+# Objects of 100 MB or more move in parts (multipart uploads, ranged GETs), 16 MiB each; below
+# that one request each ("when your object size reaches 100 MB, you should consider using
+# multipart uploads", S3 User Guide, Uploading and copying objects using multipart upload). Ten
+# requests at a time, across all the files of one transfer() call.
+TRANSFER_CONFIG = TransferConfig(multipart_threshold=100 * MB, multipart_chunksize=16 * MB)
 
 
 def transfer(

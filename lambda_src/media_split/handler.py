@@ -21,7 +21,7 @@ from media_common.ffmpeg_runner import FFmpegError, run_ffmpeg
 from media_common.input_size import check_input_size
 from media_common.manifest import Manifest, Part, write_manifest
 from media_common.parts import Plan, plan_parts
-from media_common.probe import MediaInfo, probe, video_packets
+from media_common.probe import MediaInfo, probe_with_packets
 from media_common.settings import SplitConfig
 from media_common.transcode import split_command
 
@@ -54,11 +54,12 @@ def split(event: dict, config: SplitConfig, s3, workdir: Path) -> dict:
     logger.append_keys(jobId=job, source=label)
 
     source = workdir / "source"  # no extension: see probe()
-    s3.download_file(bucket, key, str(source))
-    info = probe(source, label)
+    transfer(s3, downloads=[(bucket, key, source)])
+    info, time_base, packets = probe_with_packets(source, label)
     logger.info("probed", extra={"media": asdict(info)})
 
-    plan, chunks, audio = cut(source, info, config.segment_duration, workdir, label)
+    plan = plan_parts(packets, time_base, config.segment_duration)
+    chunks, audio = cut(source, info, plan, workdir, label)
 
     # A chunk is stored under the name of the first part decoded from it.
     chunk_keys = [job_keys.part_key(prefix, first) for first in first_parts(plan)]
@@ -120,11 +121,9 @@ def split(event: dict, config: SplitConfig, s3, workdir: Path) -> dict:
 
 
 def cut(
-    source: Path, info: MediaInfo, segment_seconds: int, workdir: Path, label: str
-) -> tuple[Plan, list[Path], Path | None]:
-    """Split locally: the plan (parts.plan_parts), its chunk files, and the audio file, if any."""
-    time_base, packets = video_packets(source, label)
-    plan = plan_parts(packets, time_base, segment_seconds)
+    source: Path, info: MediaInfo, plan: Plan, workdir: Path, label: str
+) -> tuple[list[Path], Path | None]:
+    """Split locally as planned (parts.plan_parts): the chunk files, and the audio file if any."""
     parts_dir = workdir / "parts"
     parts_dir.mkdir()
     audio = workdir / "audio.m4a" if info.has_audio else None
@@ -144,7 +143,7 @@ def cut(
             f"{len(plan.chunk_starts)} were expected"
         )
     check_complete(label, info, sum(part.span for part in plan.parts))
-    return plan, chunks, audio
+    return chunks, audio
 
 
 def first_parts(plan: Plan) -> list[int]:

@@ -7,7 +7,7 @@ from itertools import pairwise
 
 import pytest
 from media_common.ffmpeg_runner import run_ffmpeg
-from media_common.probe import probe, video_packets
+from media_common.probe import probe, probe_with_packets
 from media_common.transcode import (
     encode_command,
     output_size,
@@ -109,8 +109,9 @@ def test_encode_keeps_the_frames_of_its_part_only(media, tmp_path):
     assert after["frame_times"] == pytest.approx(wanted, abs=2e-6)  # ffprobe: µs, rounded
 
 
-def test_video_packets_lists_every_frame_in_decode_order(media):
-    time_base, packets = video_packets(media / "small.mp4", "small")
+def test_probe_with_packets_lists_every_video_frame_in_decode_order(media):
+    info, time_base, packets = probe_with_packets(media / "small.mp4", "small")
+    assert info == probe(media / "small.mp4", "small")
     assert len(packets) == measure(media / "small.mp4")["frames"] == 180
     assert [index for index, packet in enumerate(packets) if packet.keyframe] == [0, 60, 120]
     assert float(packets[60].pts * time_base) == pytest.approx(2.0, abs=0.05)
