@@ -11,7 +11,7 @@ reversed every other round; timings in wall and CPU seconds (the CPU of the ffmp
 processes shown apart from Python and moto's S3), medians in the table, min and median of the
 ratios in the record (build/bench/media_convert.json).
 
-Reported: the split + merge overhead as a fraction of the single pass (target <= 5 %), the
+Reported: the split + merge overhead as a fraction of the single pass (target <= 3 %), the
 parallel speedup on this machine (single pass / workflow), and a projection for one function
 per part (split + slowest part + merge). The machine's CPUs bound the speedup here: x264 already
 uses every core in the single pass. Numbers from a shared machine are noisy; the load average
@@ -51,6 +51,7 @@ from moto import mock_aws  # noqa: E402
 from sample_media import make_video, measure  # noqa: E402
 
 SOURCE, WORK, OUTPUT = "bench-source", "bench-work", "bench-output"
+TARGET = 0.03  # split + merge over the single pass (issue 14)
 # The module's defaults (variables.tf), as its environment gives them to the functions.
 ENV = {
     "WORK_BUCKET": WORK,
@@ -233,7 +234,7 @@ def main() -> int:
     walls = runs[-1]["part_walls"]
     print(
         f"\n  overhead, (split + merge) / single pass: {overhead[0] / base[0]:.1%} of the wall "
-        f"time, {overhead[1] / base[1]:.1%} of the CPU time (target <= 5 %)"
+        f"time, {overhead[1] / base[1]:.1%} of the CPU time (target <= {TARGET:.0%})"
     )
     print(
         f"  of which ffmpeg/ffprobe (the split and merge proper): {overhead[2] / base[1]:.1%} "
@@ -274,7 +275,7 @@ def main() -> int:
                 "split + merge",
                 baseline,
                 overhead,
-                "<= 0.05",
+                f"<= {TARGET}",
             )
         )
     record.extra["exact"] = exact
