@@ -46,7 +46,6 @@ class Plan:
     chunk_starts: tuple[int, ...]  # frame (= packet) index where each chunk starts
     parts: tuple[PlannedPart, ...]
     variable_frame_rate: bool
-    average_rate: Fraction  # frames per second over the whole video
 
 
 def clean_cuts(packets: list[Packet]) -> list[int]:
@@ -113,13 +112,7 @@ def plan_parts(packets: list[Packet], time_base: Fraction, segment_seconds: floa
                 span=_seconds(until - times[start], time_base),
             )
         )
-    duration = (end - first) * time_base
-    return Plan(
-        chunk_starts=chunk_starts,
-        parts=tuple(parts),
-        variable_frame_rate=is_variable_frame_rate(times),
-        average_rate=Fraction(count) / duration if duration else Fraction(0),
-    )
+    return Plan(chunk_starts, tuple(parts), is_variable_frame_rate(times))
 
 
 def mediaconvert_rate(average: Fraction | float) -> int:
