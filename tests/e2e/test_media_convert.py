@@ -202,16 +202,33 @@ def split_output(local_aws, execution: dict) -> dict:
     return json.loads(exited["stateExitedEventDetails"]["output"])
 
 
+@pytest.fixture(scope="module")
+def single_keyframe_source(tmp_path_factory):
+    """12 s of 1080p30 with audio and one keyframe, made once for both backends."""
+    source = make_video(
+        tmp_path_factory.mktemp("one-keyframe") / "one-keyframe.mp4", 12, "1920x1080", gop=None
+    )
+    assert keyframe_times(source) == [0.0]
+    return source
+
+
+@pytest.fixture(scope="module")
+def vfr_source(tmp_path_factory):
+    """4 s, 30 fps then 15 fps (sample_media.make_vfr_video), one keyframe, with audio."""
+    return make_vfr_video(tmp_path_factory.mktemp("vfr") / "vfr.mp4", 4, gop=None)
+
+
 @pytest.mark.parametrize("backend", ["workflow", "mediaconvert_workflow"])
-def test_a_single_keyframe_source_is_still_cut_every_segment(local_aws, request, tmp_path, backend):
+def test_a_single_keyframe_source_is_still_cut_every_segment(
+    local_aws, request, tmp_path, backend, single_keyframe_source
+):
     """Issue 14's acceptance: 12 s of 1080p with audio and one keyframe, SegmentDuration 2 (the
     root's): six parts, each decoded from the keyframe at 0 and trimmed to its own frames
     (MediaConvert: an input clip), merged with exactly the source's frames at their times and
     its audio bit for bit. The test root encodes at a test-friendly preset (x264 ultrafast,
     MediaConvert SINGLE_PASS) to 360p."""
     _, outputs = request.getfixturevalue(backend)
-    source = make_video(tmp_path / "one-keyframe.mp4", 12, "1920x1080", gop=None)
-    assert keyframe_times(source) == [0.0]
+    source = single_keyframe_source
     execution, result = convert(local_aws, outputs, source, tmp_path)
     assert len(split_output(local_aws, execution)["parts"]) == 6
     expected, got = measure(source), measure(result)
@@ -220,10 +237,12 @@ def test_a_single_keyframe_source_is_still_cut_every_segment(local_aws, request,
     assert audio_md5(result) == audio_md5(source)
 
 
-def test_a_variable_frame_rate_source_keeps_every_frame_with_ffmpeg(local_aws, workflow, tmp_path):
+def test_a_variable_frame_rate_source_keeps_every_frame_with_ffmpeg(
+    local_aws, workflow, tmp_path, vfr_source
+):
     """30 fps then 15 fps, one keyframe: the ffmpeg backend keeps every frame at its time."""
     _, outputs = workflow
-    source = make_vfr_video(tmp_path / "vfr.mp4", 4, gop=None)
+    source = vfr_source
     _, result = convert(local_aws, outputs, source, tmp_path)
     expected, got = measure(source), measure(result)
     assert got["frames"] == expected["frames"] == 90
@@ -232,13 +251,13 @@ def test_a_variable_frame_rate_source_keeps_every_frame_with_ffmpeg(local_aws, w
 
 
 def test_a_variable_frame_rate_source_is_retimed_by_mediaconvert(
-    local_aws, mediaconvert_workflow, tmp_path
+    local_aws, mediaconvert_workflow, tmp_path, vfr_source
 ):
     """MediaConvert makes variable-frame-rate input constant-rate, at the average rounded to
     its rates ("Using variable frame rate inputs"): 22.7 fps on average -> 24 fps, so about 96
     frames where the source has 90, which the merge accepts for such a source only."""
     _, outputs = mediaconvert_workflow
-    source = make_vfr_video(tmp_path / "vfr.mp4", 4, gop=None)
+    source = vfr_source
     _, result = convert(local_aws, outputs, source, tmp_path)
     got = measure(result)
     assert got["fps"] == "24/1"
