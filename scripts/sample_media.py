@@ -40,6 +40,14 @@ def make_video(
     return path
 
 
+def make_vfr_video(path: Path, seconds: float = 4, size: str = "320x180", **options) -> Path:
+    """A variable-frame-rate clip, as phones make them: 30 fps for the first half, 15 fps (every
+    other frame dropped, the others at their own times) for the second; make_video's options."""
+    half = f"select='lt(t,{seconds / 2})+not(mod(n,2))'"
+    extra = ("-vf", half, "-fps_mode", "vfr", *options.pop("extra", ()))
+    return make_video(path, seconds, size, extra=extra, **options)
+
+
 def measure(path: Path) -> dict:
     """Exact figures of a media file: decoded frame count, durations, size, codecs."""
     args = ["-v", "error", "-count_frames", "-of", "json", "-show_format", "-show_streams"]
@@ -84,6 +92,27 @@ def audio_stream(path: Path) -> dict:
         text=True,
     ).stdout
     return json.loads(out)["streams"][0]
+
+
+def keyframe_times(path: Path) -> list[float]:
+    """Presentation times of the video's keyframes (only they are decoded)."""
+    args = ["-select_streams", "v:0", "-skip_frame", "nokey", "-show_entries", "frame=pts_time"]
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", *args, "-of", "csv=p=0", str(path)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return [float(line.split(",")[0]) for line in out.split()]
+
+
+def audio_md5(path: Path) -> str:
+    """MD5 of the first audio stream's packets as stored (no decoding): equal if and only if
+    the audio is bit-identical."""
+    args = ["-i", str(path), "-map", "0:a:0", "-c", "copy", "-f", "md5", "-"]
+    return subprocess.run(
+        ["ffmpeg", "-v", "error", "-nostdin", *args], check=True, capture_output=True, text=True
+    ).stdout.strip()
 
 
 def stream_duration(stream: dict) -> float:

@@ -2,6 +2,38 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from pathlib import Path
+
+from boto3.s3.transfer import TransferConfig, create_transfer_manager
+
+MB = 1024 * 1024
+# Objects of 100 MB or more move in parts (multipart uploads, ranged GETs), 16 MiB each; below
+# that one request each ("when your object size reaches 100 MB, you should consider using
+# multipart uploads", S3 User Guide, Uploading and copying objects using multipart upload). Ten
+# requests at a time, across all the files of one transfer() call.
+TRANSFER_CONFIG = TransferConfig(multipart_threshold=100 * MB, multipart_chunksize=16 * MB)
+
+
+def transfer(
+    s3,
+    uploads: Iterable[tuple[Path, str, str, dict]] = (),
+    downloads: Iterable[tuple[str, str, Path]] = (),
+    config: TransferConfig = TRANSFER_CONFIG,
+) -> None:
+    """Upload (file, bucket, key, extra args) and download (bucket, key, file) side by side,
+    instead of one file after another; raises the first failure (the rest are cancelled). A
+    multipart upload is completed only once all its parts are in: the key never holds part of
+    a file, so a result can go straight to its final key."""
+    with create_transfer_manager(s3, config) as manager:
+        futures = [
+            manager.upload(str(path), bucket, key, extra_args=extra or None)
+            for path, bucket, key, extra in uploads
+        ]
+        futures += [manager.download(bucket, key, str(path)) for bucket, key, path in downloads]
+        for future in futures:
+            future.result()
+
 
 def delete_prefix(s3, bucket: str, prefix: str) -> int:
     """Delete every object under `prefix` (a page of at most 1000 keys per request); return how

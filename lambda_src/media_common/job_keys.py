@@ -4,10 +4,10 @@ Work layout in WORK_BUCKET, all under one job prefix so a job is deleted with on
 
     <WORK_PREFIX><jobId>/manifest.json
     <WORK_PREFIX><jobId>/audio.m4a
-    <WORK_PREFIX><jobId>/parts/00000.mp4      split (stream copy of the source video)
+    <WORK_PREFIX><jobId>/parts/00000.mp4      split: stream copies of the video from keyframes,
+                                              each named after the first part decoded from it
     <WORK_PREFIX><jobId>/encoded/00000.mp4    encoded parts
     <WORK_PREFIX><jobId>/thumbnail/           frame captures of a MediaConvert job (part 0)
-    <WORK_PREFIX><jobId>/output.mp4           merged result before it is copied to its final key
 """
 
 from __future__ import annotations
@@ -40,10 +40,6 @@ def audio_key(prefix: str) -> str:
 
 def part_key(prefix: str, index: int) -> str:
     return f"{prefix}{PARTS_DIR}/{index:05d}.mp4"
-
-
-def merged_key(prefix: str) -> str:
-    return f"{prefix}output.mp4"
 
 
 def thumbnail_prefix(prefix: str) -> str:

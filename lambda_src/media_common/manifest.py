@@ -6,15 +6,18 @@ import json
 from dataclasses import asdict, dataclass
 from fractions import Fraction
 
-VERSION = 1
+VERSION = 2  # 2: parts decoded from shared chunks (source, skip, offset)
 
 
 @dataclass(frozen=True)
 class Part:
     index: int
-    key: str
+    key: str  # its name: the encoded part is encoded/<the same name>
     duration: float  # from its first frame to the next part's, in the source
     frames: int
+    source: str  # the chunk (stream copy from a keyframe) it is decoded from
+    skip: int = 0  # frames of the chunk before the part's first
+    offset: float = 0.0  # seconds from the chunk's first frame to the part's
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,7 @@ class Manifest:
     output_key: str
     thumbnail_key: str
     parts: tuple[Part, ...]
+    variable_frame_rate: bool = False  # frame intervals vary (MediaConvert retimes such input)
     version: int = VERSION
 
     @property

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from media_common.errors import CorruptInputError, NotAVideoError, UnsupportedCodecError
 from media_common.ffmpeg_runner import FFmpegError, run_ffmpeg
+from media_common.parts import Packet
 
 # Decodable by the layer's ffmpeg and storable in MP4, which the split writes the parts as.
 # (VP8, ProRes, FFV1 and the like decode, but the MP4 muxer refuses them.)
@@ -66,13 +67,35 @@ def probe(path: Path, label: str) -> MediaInfo:
     Give the file no extension: ffprobe then identifies the format by content only, so a text
     file named .mp4 reads as "not media" instead of as a broken MP4.
     """
+    return parse_probe(_ffprobe(path, label), label)
+
+
+def probe_with_packets(path: Path, label: str) -> tuple[MediaInfo, Fraction, list[Packet]]:
+    """probe(), and in the same read the first video stream's time base and packets in decode
+    order (read, not decoded: where its keyframes are and when each frame shows)."""
+    data = _ffprobe(path, label, "-show_entries", "packet=stream_index,pts,dts,duration,flags")
+    info = parse_probe(data, label)
+    video = next(s for s in data["streams"] if s.get("codec_type") == "video")  # ffmpeg's v:0
+    packets = [
+        Packet(pts, int(packet.get("duration") or 0), "K" in packet.get("flags", ""))
+        for packet in data.get("packets", [])
+        if packet.get("stream_index") == video.get("index")
+        # Raw streams (H.264 in AVI, ...) may give decode times only.
+        and (pts := packet.get("pts", packet.get("dts"))) is not None
+    ]
+    time_base = _rate(video.get("time_base"))
+    if time_base is None or not packets:
+        raise CorruptInputError(f"{label}: no video frame could be read")
+    return info, time_base, packets
+
+
+def _ffprobe(path: Path, label: str, *extra: str) -> dict:
     try:
-        out = run_ffmpeg(
-            ["ffprobe", "-v", "error", "-of", "json", "-show_format", "-show_streams", str(path)]
-        )
+        args = ("-v", "error", "-of", "json", "-show_format", "-show_streams", *extra)
+        out = run_ffmpeg(["ffprobe", *args, str(path)])
     except FFmpegError as exc:
         raise probe_failure(exc, label) from exc
-    return parse_probe(json.loads(out), label)
+    return json.loads(out)
 
 
 def probe_failure(exc: FFmpegError, label: str) -> Exception:

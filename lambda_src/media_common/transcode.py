@@ -1,14 +1,13 @@
 """The ffmpeg command lines of the workflow (built with ffmpeg-python) and their geometry.
 
-Frame-exact by construction: only the video is split (stream copy, so parts start on source
-keyframes), each part is encoded video-only with its timestamps passed through, the encoded
-parts are concatenated by stream copy and the source audio is added once, untouched by the split.
+Frame-exact by construction: only the video is split (stream copy into chunks starting at
+keyframes; a part inside a chunk is decoded from the chunk's start and trimmed by frame count),
+each part is encoded video-only with its timestamps passed through, the encoded parts are
+concatenated by stream copy and the source audio is added once, untouched by the split.
 """
 
 from __future__ import annotations
 
-import csv
-from itertools import pairwise
 from pathlib import Path
 
 import ffmpeg
@@ -28,32 +27,28 @@ def _compile(stream) -> list[str]:
 def split_command(
     source: Path,
     parts_dir: Path,
-    segment_list: Path,
-    segment_seconds: int,
+    chunk_starts: list[int],
     audio: Path | None = None,
     copy_audio: bool = True,
 ) -> list[str]:
-    """One read of the source: video parts by stream copy, and the audio track once.
-
-    Parts are cut at the first keyframe at or after each multiple of `segment_seconds`, so a
-    file with sparse keyframes gives fewer, longer parts (one keyframe: one part). Where each
-    part starts goes to `segment_list` (CSV, see read_segment_list).
-    """
+    """One read of the source: the video by stream copy into chunks starting at the frames
+    `chunk_starts` (keyframes, see parts.plan_parts; the first is 0), and the audio track once."""
     source_input = ffmpeg.input(str(source))
+    later = [str(frame) for frame in chunk_starts if frame > 0]
+    # Counted in packets as they arrive (decode order): at a clean cut that is the frame index.
+    cuts = {"segment_frames": ",".join(later)} if later else {"segment_time": 10**9}
     outputs = [
         source_input["v:0"].output(
             str(parts_dir / PART_PATTERN),
             c="copy",
             f="segment",
-            segment_time=segment_seconds,
             segment_format="mp4",
             reset_timestamps=1,
-            segment_list=str(segment_list),
-            segment_list_type="csv",
-            # Part 0 starts at 0 like the others even when the video starts after the file
-            # does (reset_timestamps leaves part 0 as it is, and its last frame then comes
-            # out cut short). The offset is in the manifest; the merge restores it.
+            # Chunk 0 starts at 0 like the others even when the video starts after the file
+            # does (reset_timestamps leaves the first one as it is, and its last frame then
+            # comes out cut short). The offset is in the manifest; the merge restores it.
             avoid_negative_ts="make_zero",
+            **cuts,
         )
     ]
     if audio is not None:
@@ -63,25 +58,6 @@ def split_command(
     return _compile(ffmpeg.merge_outputs(*outputs).global_args("-xerror"))
 
 
-def read_segment_list(path: Path) -> list[tuple[str, float]]:
-    """(file name, start time) of each part, in order, from the split's CSV segment list."""
-    with path.open(newline="") as handle:
-        return [(row[0], float(row[1])) for row in csv.reader(handle)]
-
-
-def part_spans(list_starts: list[float], part_starts: list[float], last: float) -> list[float]:
-    """How long each part lasts in the source: from its first frame to the next part's first
-    frame (`last`: the last part's own duration).
-
-    A part's own duration can be short of that (Matroska's millisecond timestamps give the
-    last frame a rounded duration), and over many parts the error would add up; concatenating
-    by spans keeps every frame at its source time. The list gives where each part starts;
-    part 0 keeps its timestamps (the others are reset to 0) and begins at its own start time.
-    """
-    firsts = [listed + own for listed, own in zip(list_starts, part_starts, strict=True)]
-    return [round(following - first, 6) for first, following in pairwise(firsts)] + [last]
-
-
 def encode_command(
     part: Path,
     out: Path,
@@ -89,14 +65,24 @@ def encode_command(
     preset: str,
     crf: int,
     bitrate: str | None = None,
+    skip: int = 0,
+    frames: int | None = None,
 ) -> list[str]:
-    """H.264 video-only encode of one part, keeping every frame and its timestamp."""
+    """H.264 video-only encode of one part, keeping every frame and its timestamp: of the
+    chunk `part`, the `frames` frames after the first `skip` (decoded, then dropped)."""
     width, height = size
     rate = {"b:v": bitrate} if bitrate else {"crf": crf}
-    video = ffmpeg.input(str(part))["v:0"].filter("scale", width, height).filter("setsar", 1)
+    video = ffmpeg.input(str(part))["v:0"]
+    if skip or frames is not None:
+        end = {"end_frame": skip + frames} if frames is not None else {}
+        video = video.trim(start_frame=skip, **end).setpts("PTS-STARTPTS")
+    video = video.filter("scale", width, height).filter("setsar", 1)
+    # Decoding stops once the part's frames are out.
+    limit = {"frames:v": frames} if frames is not None else {}
     return _compile(
         video.output(
             str(out),
+            **limit,
             vcodec="libx264",
             preset=preset,
             pix_fmt="yuv420p",

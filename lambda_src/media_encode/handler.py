@@ -1,5 +1,5 @@
-"""ParallelMediaConvert: encodes one part to H.264 (video only); part 0 also gives the
-thumbnail."""
+"""ParallelMediaConvert: encodes one part to H.264 (video only), decoding its chunk from the
+keyframe it starts at and keeping the part's frames only; part 0 also gives the thumbnail."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from media_common import job_keys
 from media_common.errors import CorruptInputError
 from media_common.ffmpeg_runner import FFmpegError, run_ffmpeg
 from media_common.manifest import read_manifest
+from media_common.probe import probe
 from media_common.settings import EncodeConfig
 from media_common.transcode import encode_command, frame_command, output_size
 from PIL import Image
@@ -36,8 +37,9 @@ def encode(event: dict, config: EncodeConfig, s3, workdir: Path) -> dict:
     manifest = read_manifest(s3, bucket, manifest_key)
     logger.append_keys(jobId=manifest.job_id, part=index)
 
+    planned = manifest.parts[index]
     part, encoded = workdir / "part.mp4", workdir / "encoded.mp4"
-    s3.download_file(bucket, key, str(part))
+    s3.download_file(bucket, planned.source, str(part))
     size = output_size(
         manifest.width,
         manifest.height,
@@ -46,7 +48,18 @@ def encode(event: dict, config: EncodeConfig, s3, workdir: Path) -> dict:
         manifest.rotation,
     )
     try:
-        run_ffmpeg(encode_command(part, encoded, size, config.preset, config.crf, config.bitrate))
+        run_ffmpeg(
+            encode_command(
+                part,
+                encoded,
+                size,
+                config.preset,
+                config.crf,
+                config.bitrate,
+                skip=planned.skip,
+                frames=planned.frames,
+            )
+        )
     except FFmpegError as exc:
         if exc.crashed:
             raise
@@ -54,6 +67,12 @@ def encode(event: dict, config: EncodeConfig, s3, workdir: Path) -> dict:
             f"part {index} of s3://{manifest.source_bucket}/{manifest.source_key} "
             f"could not be decoded and encoded: {exc.detail}"
         ) from exc
+    got = probe(encoded, f"encoded part {index}").frames
+    if got != planned.frames:
+        raise CorruptInputError(
+            f"part {index} of s3://{manifest.source_bucket}/{manifest.source_key}: "
+            f"{got} of its {planned.frames} frames could be decoded"
+        )
     encoded_key = job_keys.encoded_key_for(key)
     s3.upload_file(str(encoded), bucket, encoded_key)
     logger.info("encoded", extra={"key": encoded_key, "size": size})

@@ -1,8 +1,9 @@
 """The CreateJob request of one part, filled in from the module's reviewed job template.
 
 The template (terraform/modules/media-convert/mediaconvert_job.json, rendered by Terraform)
-fixes every encoding setting; per part this only adds where to read and write, the output
-size, and the thumbnail group (first part only). The result is validated against botocore's
+fixes every encoding setting; per part this only adds where to read and write, the frames to
+keep of the chunk read (an input clip, when the part shares its chunk), the output size, and
+the thumbnail group (first part only). The result is validated against botocore's
 MediaConvert model, so a bad template or size fails here, named, instead of in MediaConvert.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 import copy
 import functools
 import math
+from fractions import Fraction
 
 import botocore.session
 from botocore.validate import ParamValidator
@@ -18,6 +20,7 @@ from media_common import job_keys
 from media_common.errors import JobSettingsError
 from media_common.geometry import output_size
 from media_common.manifest import Manifest, Part
+from media_common.parts import mediaconvert_rate
 
 VIDEO_GROUP = "Part"  # output group names in the template
 THUMBNAIL_GROUP = "Thumbnail"
@@ -56,7 +59,9 @@ def build_job(
             f"the job template must have one input and the output groups {VIDEO_GROUP!r} and "
             f"{THUMBNAIL_GROUP!r}, it has {sorted(map(str, groups))}"
         )
-    settings["Inputs"][0]["FileInput"] = f"s3://{bucket}/{part.key}"
+    settings["Inputs"][0]["FileInput"] = f"s3://{bucket}/{part.source}"
+    if clip := input_clipping(manifest, part):
+        settings["Inputs"][0]["InputClippings"] = [clip]
 
     width, height = output_size(
         manifest.width,
@@ -93,6 +98,36 @@ def build_job(
     }
     validate(job)
     return job
+
+
+def input_clipping(manifest: Manifest, part: Part) -> dict | None:
+    """The input clip of a part that shares its chunk: its first and last frame (both kept) as
+    timecodes of the chunk from 00:00:00:00 (the template's TimecodeSource ZEROBASED), or None.
+
+    A constant-rate chunk is counted frame by frame, in timecode seconds of round(fps) frames
+    (non-drop-frame, so 29.97 fps counts 30 a second). MediaConvert reads a variable-frame-rate
+    input at its own constant rate (parts.mediaconvert_rate): the clip is then placed by time.
+    """
+    if part.skip == 0 and not any(
+        other.source == part.source and other.index != part.index for other in manifest.parts
+    ):
+        return None
+    if manifest.variable_frame_rate:
+        base = mediaconvert_rate(Fraction(manifest.fps))
+        first = round(part.offset * base)
+        last = max(first, round((part.offset + part.duration) * base) - 1)
+    else:
+        base = round(Fraction(manifest.fps))
+        first, last = part.skip, part.skip + part.frames - 1
+    return {"StartTimecode": timecode(first, base), "EndTimecode": timecode(last, base)}
+
+
+def timecode(frame: int, base: int) -> str:
+    """HH:MM:SS:FF of a frame number counted from 0, at `base` frames per timecode second."""
+    seconds, frames = divmod(frame, base)
+    minutes, seconds = divmod(seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours:02d}:{minutes:02d}:{seconds:02d}:{frames:02d}"
 
 
 def fill(group: dict, destination: str, width: int, height: int) -> dict:

@@ -1,5 +1,6 @@
-"""SplitVideoFile: checks and probes the upload, splits its video into keyframe-aligned parts
-(stream copy), extracts the audio once and writes the job manifest."""
+"""SplitVideoFile: checks and probes the upload, splits its video into parts of SegmentDuration
+(stream-copied chunks from keyframes, a part trimmed from a chunk where keyframes are sparse),
+extracts the audio once and writes the job manifest."""
 
 from __future__ import annotations
 
@@ -13,14 +14,16 @@ from aws_lambda_powertools import Logger
 from lambda_common import naming
 from lambda_common.errors import ConfigurationError
 from lambda_common.metrics import MetricUnit, workflow_metrics
+from lambda_common.s3 import transfer
 from media_common import job_keys
 from media_common.errors import CorruptInputError
 from media_common.ffmpeg_runner import FFmpegError, run_ffmpeg
 from media_common.input_size import check_input_size
 from media_common.manifest import Manifest, Part, write_manifest
-from media_common.probe import MediaInfo, probe
+from media_common.parts import Plan, plan_parts
+from media_common.probe import MediaInfo, probe_with_packets
 from media_common.settings import SplitConfig
-from media_common.transcode import part_spans, read_segment_list, split_command
+from media_common.transcode import split_command
 
 logger = Logger(service="media_split")
 metrics = workflow_metrics("media_split")
@@ -51,19 +54,35 @@ def split(event: dict, config: SplitConfig, s3, workdir: Path) -> dict:
     logger.append_keys(jobId=job, source=label)
 
     source = workdir / "source"  # no extension: see probe()
-    s3.download_file(bucket, key, str(source))
-    info = probe(source, label)
+    transfer(s3, downloads=[(bucket, key, source)])
+    info, time_base, packets = probe_with_packets(source, label)
     logger.info("probed", extra={"media": asdict(info)})
 
-    pieces, audio = cut(source, info, config.segment_duration, workdir, label)
+    plan = plan_parts(packets, time_base, config.segment_duration)
+    chunks, audio = cut(source, info, plan, workdir, label)
 
-    parts = []
-    for index, (path, span, frames) in enumerate(pieces):
-        parts.append(Part(index, job_keys.part_key(prefix, index), span, frames))
-        s3.upload_file(str(path), config.work_bucket, parts[-1].key)
+    # A chunk is stored under the name of the first part decoded from it.
+    chunk_keys = [job_keys.part_key(prefix, first) for first in first_parts(plan)]
+    parts = [
+        Part(
+            index=index,
+            key=job_keys.part_key(prefix, index),
+            duration=planned.span,
+            frames=planned.frames,
+            source=chunk_keys[planned.chunk],
+            skip=planned.skip,
+            offset=planned.offset,
+        )
+        for index, planned in enumerate(plan.parts)
+    ]
     audio_key = job_keys.audio_key(prefix) if audio else None
+    uploads = [
+        (path, config.work_bucket, chunk_key, {})
+        for path, chunk_key in zip(chunks, chunk_keys, strict=True)
+    ]
     if audio:
-        s3.upload_file(str(audio), config.work_bucket, audio_key)
+        uploads.append((audio, config.work_bucket, audio_key, {}))
+    transfer(s3, uploads=uploads)
     output_key, thumbnail_key = job_keys.output_keys(config.output_prefix, key)
     manifest = Manifest(
         job_id=job,
@@ -84,10 +103,14 @@ def split(event: dict, config: SplitConfig, s3, workdir: Path) -> dict:
         output_key=output_key,
         thumbnail_key=thumbnail_key,
         parts=tuple(parts),
+        variable_frame_rate=plan.variable_frame_rate,
     )
     manifest_key = job_keys.manifest_key(prefix)
     write_manifest(s3, config.work_bucket, manifest_key, manifest)
-    logger.info("split", extra={"parts": len(parts), "frames": manifest.frames})
+    logger.info(
+        "split",
+        extra={"parts": len(parts), "chunks": len(chunks), "frames": manifest.frames},
+    )
     return {
         "bucket": config.work_bucket,
         "jobId": job,
@@ -98,14 +121,14 @@ def split(event: dict, config: SplitConfig, s3, workdir: Path) -> dict:
 
 
 def cut(
-    source: Path, info: MediaInfo, segment_seconds: int, workdir: Path, label: str
-) -> tuple[list[tuple[Path, float, int]], Path | None]:
-    """Split locally: [(part file, span in the source, frames)] and the audio file, if any."""
-    parts_dir, segment_list = workdir / "parts", workdir / "parts.csv"
+    source: Path, info: MediaInfo, plan: Plan, workdir: Path, label: str
+) -> tuple[list[Path], Path | None]:
+    """Split locally as planned (parts.plan_parts): the chunk files, and the audio file if any."""
+    parts_dir = workdir / "parts"
     parts_dir.mkdir()
     audio = workdir / "audio.m4a" if info.has_audio else None
     command = split_command(
-        source, parts_dir, segment_list, segment_seconds, audio, info.audio_codec == "aac"
+        source, parts_dir, list(plan.chunk_starts), audio, info.audio_codec == "aac"
     )
     try:
         run_ffmpeg(command)
@@ -113,16 +136,22 @@ def cut(
         if exc.crashed:
             raise
         raise CorruptInputError(f"{label} could not be split: {exc.detail}") from exc
-    listed = read_segment_list(segment_list)
-    if not listed:
-        raise CorruptInputError(f"{label}: no video frame could be read")
-    paths = [parts_dir / name for name, _ in listed]
-    probed = [probe(path, f"{label} (part {path.name})") for path in paths]
-    spans = part_spans(
-        [start for _, start in listed], [part.video_start for part in probed], probed[-1].duration
-    )
-    check_complete(label, info, sum(spans))
-    return list(zip(paths, spans, [part.frames for part in probed], strict=True)), audio
+    chunks = sorted(parts_dir.iterdir())
+    if len(chunks) != len(plan.chunk_starts):
+        raise CorruptInputError(
+            f"{label}: the video split into {len(chunks)} pieces at its keyframes, "
+            f"{len(plan.chunk_starts)} were expected"
+        )
+    check_complete(label, info, sum(part.span for part in plan.parts))
+    return chunks, audio
+
+
+def first_parts(plan: Plan) -> list[int]:
+    """Index of the first part of each chunk."""
+    firsts: dict[int, int] = {}
+    for index, part in enumerate(plan.parts):
+        firsts.setdefault(part.chunk, index)
+    return [firsts[chunk] for chunk in range(len(plan.chunk_starts))]
 
 
 def check_locations(bucket: str, key: str, config: SplitConfig) -> None:

@@ -11,17 +11,25 @@ A CreateJob request is validated against botocore's MediaConvert model (as AWS v
 then against the subset of settings implemented here (see SUPPORTED): any other setting is
 refused with BadRequestException naming it, never silently ignored. Implemented:
 
-* one S3 input (VideoSelector.Rotate AUTO/DEGREE_0, default audio selectors, timecodes);
+* one S3 input (VideoSelector.Rotate AUTO/DEGREE_0, default audio selectors, timecodes, one
+  InputClipping of a video-only job: start and end frame both kept, non-drop-frame timecodes
+  counted from the input's first frame, ZEROBASED);
 * FILE_GROUP_SETTINGS output groups writing to S3 (destination prefix or base name,
   NameModifier, Extension), as MediaConvert names its files;
 * MP4 outputs with H.264 video (Width/Height with ScalingBehavior STRETCH_TO_OUTPUT, or DEFAULT,
   which letterboxes; QVBR, VBR or CBR rate control; profile; pixel aspect ratio) and AAC audio;
 * FRAME_CAPTURE outputs (RAW container): JPEGs at the capture rate, numbered .0000000.jpg on.
 
+Frame rates as MediaConvert treats them (User Guide, "Using variable frame rate inputs"): a
+constant-rate input keeps its rate, every frame and its timestamp (FramerateControl
+INITIALIZE_FROM_SOURCE, the only value implemented); a variable-frame-rate input (frame
+intervals differing by more than a tick of its time base) becomes constant-rate at the average
+of its rates rounded to the nearest of 1, 5, 10, 15, 24, 30, 50 or 60 fps, frames dropped or
+repeated to fit (as Drop duplicate does), and its clips are counted in frames of that rate.
+
 Divergences: x264 stands in for MediaConvert's encoder (QVBR quality level q is x264's CRF
-38 - 2q, capped at MaxBitrate; MULTI_PASS_HQ is one slow pass); the source frame rate and every
-frame timestamp are kept as they are (MediaConvert converts variable frame rate to constant);
-jobs run on this machine, as many at once as it has cores. A failed job ends in ERROR with error
+38 - 2q, capped at MaxBitrate; MULTI_PASS_HQ is one slow pass); jobs run on this machine, as
+many at once as it has cores. A failed job ends in ERROR with error
 code 1010 (the input cannot be read or probed) or 1999 (transcoding or upload failed) and the
 tail of ffmpeg's messages.
 """
@@ -34,6 +42,7 @@ import json
 import logging
 import os
 import random
+import re
 import shutil
 import string
 import subprocess
@@ -43,6 +52,8 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from fractions import Fraction
+from itertools import pairwise
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -67,6 +78,8 @@ PRESETS = {"SINGLE_PASS": "veryfast", "SINGLE_PASS_HQ": "medium", "MULTI_PASS_HQ
 PROFILES = {"BASELINE": "baseline", "MAIN": "main", "HIGH": "high"}
 CHANNELS = {"CODING_MODE_1_0": 1, "CODING_MODE_2_0": 2}
 CONTENT_TYPES = {"mp4": "video/mp4", "jpg": "image/jpeg"}
+VFR_RATES = (1, 5, 10, 15, 24, 30, 50, 60)  # "Using variable frame rate inputs"
+TIMECODE = re.compile(r"(\d\d):([0-5]\d):([0-5]\d):(\d\d)")  # HH:MM:SS:FF, non-drop-frame
 
 
 class BadRequest(Exception):
@@ -133,6 +146,7 @@ SUPPORTED = {
                 "FileInput": ANY,
                 "TimecodeSource": {"ZEROBASED", "EMBEDDED"},
                 "VideoSelector": {"Rotate": {"AUTO", "DEGREE_0"}},
+                "InputClippings": [{"StartTimecode": ANY, "EndTimecode": ANY}],
                 "AudioSelectors": MapOf({"DefaultSelection": {"DEFAULT", "NOT_DEFAULT"}}),
             }
         ],
@@ -258,8 +272,75 @@ def check_request(request: dict) -> None:
     for g, group in enumerate(settings.get("OutputGroups") or []):
         for o, output in enumerate(group.get("Outputs", [])):
             check_output(output, f"Settings.OutputGroups[{g}].Outputs[{o}]")
+    check_clippings(settings)
     if not settings.get("OutputGroups"):
         raise BadRequest("Settings.OutputGroups: a job needs at least one output group")
+
+
+def check_clippings(settings: dict) -> None:
+    """The clipping implemented: one clip of a job without audio outputs, timecodes HH:MM:SS:FF
+    (drop-frame HH:MM:SS;FF is not), the end not before the start."""
+    clips = settings["Inputs"][0].get("InputClippings") or []
+    if not clips:
+        return
+    path = "Settings.Inputs[0].InputClippings"
+    if len(clips) > 1:
+        raise BadRequest(f"{path}: the local MediaConvert implements one input clip")
+    if any(
+        output.get("AudioDescriptions")
+        for group in settings["OutputGroups"]
+        for output in group.get("Outputs", [])
+    ):
+        raise BadRequest(f"{path}: clipping a job with audio outputs is not implemented locally")
+    (clip,) = clips
+    for name in ("StartTimecode", "EndTimecode"):
+        if name in clip and not TIMECODE.fullmatch(clip[name]):
+            raise BadRequest(f"{path}[0].{name}={clip[name]} is not a timecode HH:MM:SS:FF")
+    if not clip.get("StartTimecode") and not clip.get("EndTimecode"):
+        raise BadRequest(f"{path}[0]: give StartTimecode or EndTimecode, or both")
+
+
+def frame_number(timecode: str, base: int) -> int:
+    """The frame a non-drop-frame timecode names, counting `base` frames a timecode second."""
+    hours, minutes, seconds, frames = (int(x) for x in TIMECODE.fullmatch(timecode).groups())
+    return ((hours * 60 + minutes) * 60 + seconds) * base + frames
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """How the input's frames reach every output: retimed to a constant rate if the input's
+    is variable, then clipped (first and last frame, both kept)."""
+
+    rate: Fraction  # the input's, or the constant one it is retimed to
+    retimed: bool = False
+    clip: tuple[int, int | None] | None = None
+
+    @classmethod
+    def of(cls, frame_times: list[int], time_base: Fraction, job_input: dict) -> Timeline:
+        """From the input's presentation times (sorted, in `time_base` ticks) and its settings."""
+        steps = [b - a for a, b in pairwise(frame_times)]
+        span = (frame_times[-1] - frame_times[0] + (min(steps) if steps else 1)) * time_base
+        average = Fraction(len(frame_times)) / span
+        retimed = bool(steps) and max(steps) - min(steps) > 1
+        rate = Fraction(min(VFR_RATES, key=lambda r: abs(r - average))) if retimed else average
+        clips = job_input.get("InputClippings") or []
+        clip = None
+        if clips:
+            base = round(rate)
+            start, end = clips[0].get("StartTimecode"), clips[0].get("EndTimecode")
+            clip = (
+                frame_number(start, base) if start else 0,
+                frame_number(end, base) if end else None,
+            )
+        return cls(rate, retimed, clip)
+
+    def filters(self) -> list[str]:
+        chain = [f"fps={self.rate}"] if self.retimed else []
+        if self.clip:
+            first, last = self.clip
+            end = f":end_frame={last + 1}" if last is not None else ""
+            chain += [f"trim=start_frame={first}{end}", "setpts=PTS-STARTPTS"]
+        return chain
 
 
 def check_output(output: dict, path: str) -> None:
@@ -324,11 +405,13 @@ def rate_arguments(h264: dict) -> list[str]:
     )
 
 
-def video_command(source: Path, output: dict, target: Path, rotate: bool) -> list[str]:
+def video_command(
+    source: Path, output: dict, target: Path, rotate: bool, timeline: Timeline | None = None
+) -> list[str]:
     """ffmpeg arguments (after the executable) of an MP4 H.264 (+ AAC) output."""
     video = output.get("VideoDescription", {})
     h264 = video.get("CodecSettings", {}).get("H264Settings", {})
-    filters = scale_filters(video)
+    filters = [*(timeline.filters() if timeline else []), *scale_filters(video)]
     if h264.get("ParControl") == "SPECIFIED":
         filters.append(f"setsar={h264.get('ParNumerator', 1)}/{h264.get('ParDenominator', 1)}")
     args = [*input_arguments(source, rotate), "-map", "0:v:0"]
@@ -346,8 +429,11 @@ def video_command(source: Path, output: dict, target: Path, rotate: bool) -> lis
         args += ["-profile:v", PROFILES[h264["CodecProfile"]]]
     if h264.get("SceneChangeDetect") == "DISABLED":
         args += ["-sc_threshold", "0"]
-    # Every source frame at its own time: the part's frames and timing carry over exactly.
-    args += [*rate_arguments(h264), "-fps_mode", "passthrough", "-enc_time_base", "demux"]
+    if timeline and timeline.retimed:  # constant-rate frames, the last one lasting as long
+        timing = ["-r", str(timeline.rate)]
+    else:  # every frame of a constant-rate input at its own time, as it comes
+        timing = ["-fps_mode", "passthrough", "-enc_time_base", "demux"]
+    args += [*rate_arguments(h264), *timing]
     audio = output.get("AudioDescriptions") or []
     for index, description in enumerate(audio):
         aac = description["CodecSettings"].get("AacSettings", {})
@@ -366,12 +452,19 @@ def video_command(source: Path, output: dict, target: Path, rotate: bool) -> lis
     return [*args, "-f", "mp4", str(target)]
 
 
-def frame_capture_command(source: Path, output: dict, pattern: Path, rotate: bool) -> list[str]:
+def frame_capture_command(
+    source: Path, output: dict, pattern: Path, rotate: bool, timeline: Timeline | None = None
+) -> list[str]:
     """ffmpeg arguments of a frame-capture output: JPEGs numbered from 0 in `pattern`."""
     video = output["VideoDescription"]
     capture = video["CodecSettings"]["FrameCaptureSettings"]
     rate = f"{capture.get('FramerateNumerator', 1)}/{capture.get('FramerateDenominator', 1)}"
-    filters = [f"fps={rate}", *scale_filters(video), "setsar=1"]
+    filters = [
+        *(timeline.filters() if timeline else []),
+        f"fps={rate}",
+        *scale_filters(video),
+        "setsar=1",
+    ]
     # JPEG quality 1-100 onto ffmpeg's qscale 31 (worst) .. 2 (best).
     qscale = 2 + round((100 - capture.get("Quality", 80)) * 29 / 99)
     return [
@@ -575,6 +668,7 @@ class LocalMediaConvert:
                 "[No parser found for container or no video stream]]",
             )
         rotate = job_input.get("VideoSelector", {}).get("Rotate", "AUTO") == "AUTO"
+        timeline = Timeline.of(*self.frame_times(source), job_input)
         self._update(job_id, CurrentPhase="TRANSCODING")
         uploads, details = [], []
         for group in settings["OutputGroups"]:
@@ -592,11 +686,13 @@ class LocalMediaConvert:
                 name = PurePosixPath(base).name
                 if frame_capture:
                     pattern = folder / f"{name}.%07d.{extension}"
-                    self.ffmpeg_run(job_id, frame_capture_command(source, output, pattern, rotate))
+                    self.ffmpeg_run(
+                        job_id, frame_capture_command(source, output, pattern, rotate, timeline)
+                    )
                     files = sorted(folder.iterdir())
                 else:
                     target = folder / f"{name}.{extension}"
-                    self.ffmpeg_run(job_id, video_command(source, output, target, rotate))
+                    self.ffmpeg_run(job_id, video_command(source, output, target, rotate, timeline))
                     files = [target]
                 prefix = base.rpartition("/")[0]
                 for path in files:
@@ -656,6 +752,24 @@ class LocalMediaConvert:
             check=False,
         )
         return json.loads(proc.stdout) if proc.returncode == 0 else {"streams": []}
+
+    def frame_times(self, path: Path) -> tuple[list[int], Fraction]:
+        """The video's presentation times (sorted, in ticks) and its time base."""
+        proc = subprocess.run(
+            [
+                *(self.ffprobe, "-v", "error", "-select_streams", "v:0", "-show_entries"),
+                *("stream=time_base:packet=pts", "-of", "json", str(path)),
+            ],
+            capture_output=True,
+            encoding="utf-8",
+            errors="replace",
+            check=False,
+        )
+        data = json.loads(proc.stdout) if proc.returncode == 0 else {}
+        times = sorted(p["pts"] for p in data.get("packets", []) if p.get("pts") is not None)
+        if not times:
+            raise JobFailed(ERROR_INPUT, "Unable to read the frames of the input's video")
+        return times, Fraction(data["streams"][0]["time_base"])
 
     def output_detail(self, path: Path, frame_capture: bool) -> dict:
         info = self.probe(path)

@@ -12,7 +12,14 @@ import uuid
 import load_suite
 import pytest
 from PIL import Image
-from sample_media import audio_stream, make_video, measure
+from sample_media import (
+    audio_md5,
+    audio_stream,
+    keyframe_times,
+    make_vfr_video,
+    make_video,
+    measure,
+)
 from workflow_runs import wait_for_execution
 
 from tests.support.alarms import AlarmInbox
@@ -168,6 +175,7 @@ def assert_converted_exactly(local_aws, outputs, tmp_path, seconds, audio, size)
         assert abs(got["audio_duration"] - expected["audio_duration"]) <= frame
         # Continuous: every audio packet of the source, none added or lost at the joins.
         assert audio_stream(result)["nb_frames"] == audio_stream(source)["nb_frames"]
+        assert audio_md5(result) == audio_md5(source)  # bit-identical
     else:
         assert got["audio_codec"] is None
 
@@ -178,6 +186,96 @@ def assert_converted_exactly(local_aws, outputs, tmp_path, seconds, audio, size)
     assert image.format == "JPEG"
     assert image.width == 160
     return execution
+
+
+def split_output(local_aws, execution: dict) -> dict:
+    """What SplitVideoFile returned (its parts), from the execution's history."""
+    events = local_aws.client("stepfunctions").get_execution_history(
+        executionArn=execution["executionArn"], maxResults=1000
+    )["events"]
+    (exited,) = [
+        e
+        for e in events
+        if e["type"] == "TaskStateExited"
+        and e["stateExitedEventDetails"]["name"] == "SplitVideoFile"
+    ]
+    return json.loads(exited["stateExitedEventDetails"]["output"])
+
+
+@pytest.fixture(scope="module")
+def single_keyframe_source(tmp_path_factory):
+    """12 s of 1080p30 with audio and one keyframe, made once for both backends."""
+    source = make_video(
+        tmp_path_factory.mktemp("one-keyframe") / "one-keyframe.mp4", 12, "1920x1080", gop=None
+    )
+    assert keyframe_times(source) == [0.0]
+    return source
+
+
+@pytest.fixture(scope="module")
+def vfr_source(tmp_path_factory):
+    """4 s, 30 fps then 15 fps (sample_media.make_vfr_video), one keyframe, with audio."""
+    return make_vfr_video(tmp_path_factory.mktemp("vfr") / "vfr.mp4", 4, gop=None)
+
+
+@pytest.mark.parametrize("backend", ["workflow", "mediaconvert_workflow"])
+def test_a_single_keyframe_source_is_still_cut_every_segment(
+    local_aws, request, tmp_path, backend, single_keyframe_source
+):
+    """Issue 14's acceptance: 12 s of 1080p with audio and one keyframe, SegmentDuration 2 (the
+    root's): six parts, each decoded from the keyframe at 0 and trimmed to its own frames
+    (MediaConvert: an input clip), merged with exactly the source's frames at their times and
+    its audio bit for bit. The test root encodes at a test-friendly preset (x264 ultrafast,
+    MediaConvert SINGLE_PASS) to 360p."""
+    _, outputs = request.getfixturevalue(backend)
+    source = single_keyframe_source
+    execution, result = convert(local_aws, outputs, source, tmp_path)
+    assert len(split_output(local_aws, execution)["parts"]) == 6
+    expected, got = measure(source), measure(result)
+    assert got["frames"] == expected["frames"] == 360
+    assert got["frame_times"] == pytest.approx(expected["frame_times"], abs=expected["frame"] / 2)
+    assert audio_md5(result) == audio_md5(source)
+
+
+def test_a_variable_frame_rate_source_keeps_every_frame_with_ffmpeg(
+    local_aws, workflow, tmp_path, vfr_source
+):
+    """30 fps then 15 fps, one keyframe: the ffmpeg backend keeps every frame at its time."""
+    _, outputs = workflow
+    source = vfr_source
+    _, result = convert(local_aws, outputs, source, tmp_path)
+    expected, got = measure(source), measure(result)
+    assert got["frames"] == expected["frames"] == 90
+    assert got["frame_times"] == pytest.approx(expected["frame_times"], abs=1e-3)
+    assert audio_md5(result) == audio_md5(source)
+
+
+def test_a_variable_frame_rate_source_is_retimed_by_mediaconvert(
+    local_aws, mediaconvert_workflow, tmp_path, vfr_source
+):
+    """MediaConvert makes variable-frame-rate input constant-rate, at the average rounded to
+    its rates ("Using variable frame rate inputs"): 22.7 fps on average -> 24 fps, so about 96
+    frames where the source has 90, which the merge accepts for such a source only."""
+    _, outputs = mediaconvert_workflow
+    source = vfr_source
+    _, result = convert(local_aws, outputs, source, tmp_path)
+    got = measure(result)
+    assert got["fps"] == "24/1"
+    assert abs(got["frames"] - 96) <= 2  # a frame either way at each of the 2 parts' ends
+    assert abs(got["duration"] - measure(source)["duration"]) <= 1 / 24 + 1 / 22.5
+    assert audio_md5(result) == audio_md5(source)
+
+
+def convert(local_aws, outputs: dict, source, tmp_path) -> tuple[dict, object]:
+    """Upload `source`, wait for the execution to succeed: the execution and its MP4."""
+    key = f"{outputs['source_prefix']}{source.stem}-{uuid.uuid4().hex[:6]}.mp4"
+    execution = upload_and_wait(local_aws, outputs, source, key)
+    assert execution["status"] == "SUCCEEDED", (execution.get("error"), execution.get("cause"))
+    result = tmp_path / "out.mp4"
+    local_aws.client("s3").download_file(
+        outputs["output_bucket"], output_key(outputs, key, ".mp4"), str(result)
+    )
+    return execution, result
 
 
 @pytest.mark.parametrize(

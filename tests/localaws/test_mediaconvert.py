@@ -8,6 +8,7 @@ import io
 import json
 import time
 import uuid
+from fractions import Fraction
 from pathlib import Path
 
 import boto3
@@ -16,6 +17,9 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from localaws.mediaconvert import (
     SUPPORTED,
+    BadRequest,
+    Timeline,
+    check_request,
     frame_capture_command,
     output_key,
     rate_arguments,
@@ -24,7 +28,7 @@ from localaws.mediaconvert import (
 from media_common import job_keys
 from media_common.manifest import Manifest, Part, write_manifest
 from PIL import Image
-from sample_media import ffmpeg, make_video, measure
+from sample_media import ffmpeg, make_vfr_video, make_video, measure
 
 from tests.conformance.sfn_harness import StepFunctions, machine
 from tests.support.iam import service_role
@@ -279,7 +283,82 @@ def test_describe_endpoints_names_the_local_server(local_aws, mediaconvert):
     assert endpoints == [{"Url": local_aws.endpoint}]
 
 
+def test_an_input_clip_keeps_its_first_and_last_frame(
+    local_aws, mediaconvert, bucket, clip, tmp_path
+):
+    """ZEROBASED timecodes at 30 fps: 00:00:00:10 to 00:00:01:05 are frames 10 to 35, both
+    kept (MediaConvert API reference, InputClipping), at their times from the first."""
+    url, source = clip
+    job_settings = settings(url, f"s3://{bucket}/clipped/", video_output())
+    del job_settings["Inputs"][0]["AudioSelectors"]
+    job_settings["Inputs"][0].update(
+        TimecodeSource="ZEROBASED",
+        InputClippings=[{"StartTimecode": "00:00:00:10", "EndTimecode": "00:00:01:05"}],
+    )
+    job = mediaconvert.create_job(Role=ROLE, Settings=job_settings)["Job"]
+    assert wait_for_job(mediaconvert, job["Id"])["Status"] == "COMPLETE"
+    got = measure(download(local_aws, bucket, "clipped/clip.mp4", tmp_path / "c.mp4"))
+    assert got["frames"] == 26
+    wanted = [t - source["frame_times"][10] for t in source["frame_times"][10:36]]
+    assert got["frame_times"] == pytest.approx(wanted, abs=2e-6)
+
+
+def test_a_variable_frame_rate_input_comes_out_at_a_constant_rate(
+    local_aws, mediaconvert, bucket, tmp_path
+):
+    """30 fps then 15 fps over 4 s: 90 frames, 22.7 fps on average, so 24 fps out (the nearest
+    of MediaConvert's rates for VFR input, "Using variable frame rate inputs"): 4 s of frames
+    1/24 s apart (the last one's length rounds to 95 or 96), some repeated, some dropped."""
+    path = make_vfr_video(tmp_path / "vfr.mp4", 4, audio=None)
+    local_aws.client("s3").upload_file(str(path), bucket, "in/vfr.mp4")
+    job_settings = settings(f"s3://{bucket}/in/vfr.mp4", f"s3://{bucket}/cfr/", video_output())
+    del job_settings["Inputs"][0]["AudioSelectors"]
+    job = mediaconvert.create_job(Role=ROLE, Settings=job_settings)["Job"]
+    assert wait_for_job(mediaconvert, job["Id"])["Status"] == "COMPLETE"
+    got = measure(download(local_aws, bucket, "cfr/vfr.mp4", tmp_path / "cfr.mp4"))
+    assert measure(path)["frames"] == 90
+    assert got["fps"] == "24/1" and abs(got["frames"] - 96) <= 1
+    assert got["frame_times"] == pytest.approx([n / 24 for n in range(got["frames"])], abs=2e-6)
+
+
 # --- pure parts -------------------------------------------------------------------------------
+
+
+def test_timeline_of_a_constant_rate_input_only_clips():
+    times = list(range(0, 3003 * 60, 3003))  # 29.97 fps in 1/90000 s ticks
+    clip = {"InputClippings": [{"StartTimecode": "00:00:01:00", "EndTimecode": "00:00:01:29"}]}
+    timeline = Timeline.of(times, Fraction(1, 90000), clip)
+    assert not timeline.retimed and round(timeline.rate) == 30
+    assert timeline.clip == (30, 59)  # non-drop-frame: 30 frames a timecode second
+    assert timeline.filters() == ["trim=start_frame=30:end_frame=60", "setpts=PTS-STARTPTS"]
+    assert Timeline.of(times, Fraction(1, 90000), {}).filters() == []
+
+
+def test_timeline_of_a_variable_rate_input_retimes_then_clips():
+    times = [0, 3000, 6000, 12000, 18000, 21000, 24000]  # 30, 15, 30 fps in 1/90000 s ticks
+    timeline = Timeline.of(
+        times, Fraction(1, 90000), {"InputClippings": [{"EndTimecode": "00:00:00:04"}]}
+    )
+    assert timeline.retimed and timeline.rate == 24  # 7 frames over 0.3 s: 23.3 fps
+    assert timeline.filters() == ["fps=24", "trim=start_frame=0:end_frame=5", "setpts=PTS-STARTPTS"]
+
+
+@pytest.mark.parametrize(
+    ("clips", "audio", "message"),
+    [
+        ([{"StartTimecode": "00:00:01;00"}], False, "is not a timecode HH:MM:SS:FF"),
+        ([{"StartTimecode": "00:00:01:00"}] * 2, False, "one input clip"),
+        ([{"StartTimecode": "00:00:01:00"}], True, "with audio outputs"),
+    ],
+)
+def test_clipping_outside_the_implemented_subset_is_refused(clips, audio, message):
+    output = video_output()
+    if audio:
+        output["AudioDescriptions"] = [{"CodecSettings": {"Codec": "AAC"}}]
+    request = {"Role": ROLE, "Settings": settings("s3://b/in.mp4", "s3://b/out/", output)}
+    request["Settings"]["Inputs"][0]["InputClippings"] = clips
+    with pytest.raises(BadRequest, match=message):
+        check_request(request)
 
 
 def test_unsupported_names_every_path_outside_the_implemented_subset():
@@ -395,7 +474,8 @@ def iteration_machine(prepare_arn: str) -> dict:
 def job_files(local_aws, bucket: str, seconds: float, upload: bool, tmp_path) -> dict:
     """A one-part job as the split leaves it (manifest, video-only part): the Map's input."""
     prefix = job_keys.job_prefix("jobs/", uuid.uuid4().hex[:16])
-    part = Part(0, job_keys.part_key(prefix, 0), seconds, int(seconds * 30))
+    key = job_keys.part_key(prefix, 0)
+    part = Part(0, key, seconds, int(seconds * 30), key)
     manifest = Manifest(
         job_id=prefix.split("/")[1],
         source_bucket=bucket,

@@ -260,7 +260,7 @@ module "merge" {
   tracing_mode       = local.tracing_mode
   environment        = merge(local.common_environment, { TRANSCODER = var.transcoder })
   policy_statements = concat([
-    { sid = "ReadAndClearJobFiles", actions = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], resources = ["${module.work_bucket.arn}/${local.work_prefix}*"] },
+    { sid = "ReadAndClearJobFiles", actions = ["s3:GetObject", "s3:DeleteObject"], resources = ["${module.work_bucket.arn}/${local.work_prefix}*"] },
     { sid = "ListJobFiles", actions = ["s3:ListBucket"], resources = [module.work_bucket.arn], conditions = [{ test = "StringLike", variable = "s3:prefix", values = ["${local.work_prefix}*"] }] },
     { sid = "PublishOutput", actions = ["s3:PutObject"], resources = ["${local.output_arn}/${var.output_prefix}*"] },
   ], local.kms_statements)

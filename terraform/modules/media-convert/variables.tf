@@ -96,7 +96,7 @@ variable "output_prefix" {
 }
 
 variable "segment_duration" {
-  description = "Target length of a part in seconds (SegmentDuration); parts start at keyframes."
+  description = "Length of a part in seconds (SegmentDuration): a part starts at each multiple of it, at the first keyframe within that segment if there is one, else at the first frame (decoded from the keyframe before it), so sparse keyframes still give a part per segment."
   type        = number
   default     = 300
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from fractions import Fraction
 
 import pytest
@@ -16,7 +17,7 @@ from media_common.input_size import check_input_size
 from media_common.manifest import Manifest, Part
 from media_common.probe import MediaInfo
 from media_common.settings import SplitConfig
-from media_merge.handler import verify_output
+from media_merge.handler import check_retimed_parts, verify_output
 from media_split.handler import check_complete, check_locations
 
 GB = 1 << 30
@@ -61,7 +62,7 @@ MANIFEST = Manifest(
     audio_offset=0.0,
     output_key="out/k.mp4",
     thumbnail_key="out/k.jpg",
-    parts=(Part(0, "jobs/j/parts/00000.mp4", 10.0, 250),),
+    parts=(Part(0, "jobs/j/parts/00000.mp4", 10.0, 250, "jobs/j/parts/00000.mp4"),),
 )
 
 
@@ -119,8 +120,8 @@ def test_check_complete():
 
 
 def test_verify_output_accepts_a_match_within_a_frame():
-    verify_output("o", media_info(duration=10.04), MANIFEST)
-    verify_output("o", media_info(duration=9.96), MANIFEST)
+    verify_output("o", media_info(duration=10.04), MANIFEST, MANIFEST.frames)
+    verify_output("o", media_info(duration=9.96), MANIFEST, MANIFEST.frames)
 
 
 @pytest.mark.parametrize(
@@ -134,4 +135,43 @@ def test_verify_output_accepts_a_match_within_a_frame():
 )
 def test_verify_output_rejects(fields, message):
     with pytest.raises(MergeVerificationError, match=message):
-        verify_output("s3://o/k", media_info(**fields), MANIFEST)
+        verify_output("s3://o/k", media_info(**fields), MANIFEST, MANIFEST.frames)
+
+
+# A variable-frame-rate source (22.5 fps on average) in two parts of 5 s: 120 and 105 frames.
+VFR = replace(
+    MANIFEST,
+    fps="45/2",
+    frames=225,
+    variable_frame_rate=True,
+    parts=(
+        Part(0, "jobs/j/parts/00000.mp4", 5.0, 120, "jobs/j/parts/00000.mp4"),
+        Part(1, "jobs/j/parts/00001.mp4", 5.0, 105, "jobs/j/parts/00001.mp4"),
+    ),
+)
+
+
+def test_parts_mediaconvert_retimed_are_taken_at_their_rate():
+    """MediaConvert made one part 24 fps (120 frames over 5 s) and kept the other's frames."""
+    parts = [media_info(fps=Fraction(24), frames=120), media_info(fps=Fraction(21), frames=105)]
+    assert check_retimed_parts("o", parts, VFR) == 225
+    retimed = [media_info(fps=Fraction(24), frames=121), media_info(fps=Fraction(24), frames=119)]
+    assert check_retimed_parts("o", retimed, VFR) == 240
+    merged = media_info(duration=10.03, fps=Fraction(24), frames=240)
+    verify_output("o", merged, VFR, 240, retimed=True)  # within a frame of each rate
+
+
+@pytest.mark.parametrize(
+    ("fps", "frames"),
+    [(24, 122), (25, 125), (24, 100)],
+    ids=["two-frames-over", "not-a-mediaconvert-rate", "frames-lost"],
+)
+def test_a_retimed_part_off_its_rate_is_refused(fps, frames):
+    parts = [media_info(fps=Fraction(fps), frames=frames), media_info(frames=105)]
+    with pytest.raises(MergeVerificationError, match="part 0 has"):
+        check_retimed_parts("o", parts, VFR)
+
+
+def test_a_merge_that_loses_a_retimed_frame_is_refused():
+    with pytest.raises(MergeVerificationError, match="has 239 frames, its encoded parts 240"):
+        verify_output("o", media_info(fps=Fraction(24), frames=239), VFR, 240, retimed=True)

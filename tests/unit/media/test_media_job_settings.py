@@ -5,6 +5,8 @@ CreateJob); the merge publishes the frame capture as the thumbnail."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
+from fractions import Fraction
 
 import boto3
 import pytest
@@ -15,7 +17,7 @@ from media_common.errors import JobSettingsError, MergeVerificationError
 from media_common.manifest import Manifest, Part, write_manifest
 from media_common.settings import JobConfig, MergeConfig
 from media_job.handler import prepare
-from media_job.settings import build_job
+from media_job.settings import build_job, timecode
 from media_merge.handler import publish_frame_capture
 from media_testlib import OUTPUT_BUCKET, WORK_BUCKET
 
@@ -26,7 +28,13 @@ PREFIX = job_keys.job_prefix("jobs/", "0123456789abcdef")
 
 def manifest(width=1920, height=1080, durations=(2.0, 2.0, 1.5), sar="1:1", rotation=0):
     parts = tuple(
-        Part(i, job_keys.part_key(PREFIX, i), duration, round(duration * 30))
+        Part(
+            i,
+            job_keys.part_key(PREFIX, i),
+            duration,
+            round(duration * 30),
+            job_keys.part_key(PREFIX, i),
+        )
         for i, duration in enumerate(durations)
     )
     return Manifest(
@@ -106,6 +114,65 @@ def test_later_parts_only_encode():
     assert set(groups(job)) == {"Part"}
     assert job["UserMetadata"]["part"] == "2"
     assert job["Settings"]["Inputs"][0]["FileInput"].endswith("parts/00002.mp4")
+
+
+def single_keyframe(fps="30", vfr=False) -> Manifest:
+    """12 s with one keyframe at SegmentDuration 2: six parts, all decoded from chunk 0."""
+    rate = float(Fraction(fps))
+    chunk = job_keys.part_key(PREFIX, 0)
+    parts = tuple(
+        Part(
+            i,
+            job_keys.part_key(PREFIX, i),
+            2.0,
+            round(2 * rate),
+            chunk,
+            round(2 * rate) * i,
+            2.0 * i,
+        )
+        for i in range(6)
+    )
+    return replace(manifest(), parts=parts, fps=fps, variable_frame_rate=vfr)
+
+
+def test_parts_sharing_a_chunk_read_it_and_keep_their_own_frames():
+    """ZEROBASED timecodes of the chunk: part 1 is frames 60 to 119, both included."""
+    source = single_keyframe()
+    first, second = build(0, source), build(1, source)
+    for job in (first, second):
+        accepted_by_create_job(job)
+        assert job["Settings"]["Inputs"][0]["FileInput"].endswith("parts/00000.mp4")
+        assert job["Settings"]["Inputs"][0]["TimecodeSource"] == "ZEROBASED"
+    assert first["Settings"]["Inputs"][0]["InputClippings"] == [
+        {"StartTimecode": "00:00:00:00", "EndTimecode": "00:00:01:29"}
+    ]
+    assert second["Settings"]["Inputs"][0]["InputClippings"] == [
+        {"StartTimecode": "00:00:02:00", "EndTimecode": "00:00:03:29"}
+    ]
+    assert groups(second)["Part"]["OutputGroupSettings"]["FileGroupSettings"][
+        "Destination"
+    ].endswith("encoded/00001")
+    assert "InputClippings" not in build(1)["Settings"]["Inputs"][0]  # a chunk of its own
+
+
+@pytest.mark.parametrize(
+    ("fps", "vfr", "clip"),
+    [
+        # 29.97 fps: timecode seconds of 30 frames (non-drop-frame), counted frame by frame.
+        ("30000/1001", False, {"StartTimecode": "00:00:02:00", "EndTimecode": "00:00:03:29"}),
+        # Variable: MediaConvert reads it at 24 fps (average 22.7), the clip placed by time.
+        ("2700/119", True, {"StartTimecode": "00:00:02:00", "EndTimecode": "00:00:03:23"}),
+    ],
+)
+def test_input_clips_count_frames_at_the_rate_mediaconvert_reads(fps, vfr, clip):
+    job = build(1, single_keyframe(fps, vfr))
+    assert job["Settings"]["Inputs"][0]["InputClippings"] == [clip]
+
+
+def test_timecodes():
+    assert timecode(0, 30) == "00:00:00:00"
+    assert timecode(30 * 3661 + 7, 30) == "01:01:01:07"
+    assert timecode(59, 60) == "00:00:00:59"
 
 
 def test_a_first_part_shorter_than_the_capture_interval_captures_one_frame():

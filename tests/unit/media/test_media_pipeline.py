@@ -60,6 +60,11 @@ def convert(s3, context, path, key: str) -> tuple[dict, list[dict], dict]:
     return split, encoded, merge_handler(merge_input(encoded), context)
 
 
+def stored_chunks(s3, split: dict) -> list[str]:
+    """The chunks the split stored (run with CLEANUP_INTERMEDIATE=false)."""
+    return keys(s3, WORK_BUCKET, f"jobs/{split['jobId']}/parts/")
+
+
 def download(s3, bucket: str, key: str, path):
     s3.download_file(bucket, key, str(path))
     return path
@@ -120,16 +125,20 @@ def test_1080p_with_audio_is_converted_exactly(s3, context, media, monkeypatch, 
 
 
 @pytest.mark.parametrize(
-    ("segment", "parts"),
-    [("10", 1), ("3", 2), ("1", 3)],
+    ("segment", "parts", "chunks"),
+    [("10", 1, 1), ("3", 2, 2), ("1", 6, 3)],
     ids=["longer-than-the-clip", "between-keyframes", "shorter-than-the-gop"],
 )
-def test_segment_duration_gives_keyframe_aligned_parts(
-    s3, context, media, monkeypatch, tmp_path, segment, parts
+def test_segment_duration_gives_the_parts_whatever_the_keyframes(
+    s3, context, media, monkeypatch, tmp_path, segment, parts, chunks
 ):
+    """6 s, a keyframe every 2 s: at 3 s the part starts at the keyframe at 4 s (one in the
+    segment); at 1 s, the parts at odd seconds are trimmed from the chunk of the one before."""
     monkeypatch.setenv("SEGMENT_DURATION", segment)
+    monkeypatch.setenv("CLEANUP_INTERMEDIATE", "false")
     split, _, merged = convert(s3, context, media / "small.mp4", "small.mp4")
-    assert len(split["parts"]) == parts  # 6 s, a keyframe every 2 s: cuts only at 0, 2, 4 s
+    assert len(split["parts"]) == parts
+    assert len(stored_chunks(s3, split)) == chunks
     output = download(s3, OUTPUT_BUCKET, merged["output"]["key"], tmp_path / "out.mp4")
     assert_exact(measure(media / "small.mp4"), measure(output))
 
@@ -139,21 +148,22 @@ def test_segment_duration_gives_keyframe_aligned_parts(
     [
         ("silent.mp4", (320, 180)),
         ("odd.mkv", (640, 360)),  # 641x361 at 30000/1001 fps with MP3 audio (encoded to AAC)
-        ("one_keyframe.mp4", (320, 180)),  # cannot be cut: one part whatever the segment
+        ("one_keyframe.mp4", (320, 180)),  # one chunk, cut into parts nonetheless
         ("short.mp4", (320, 180)),  # 0.4 s: the thumbnail is the first frame
         ("rotated.mp4", (240, 320)),  # 320x240 shown rotated by 90 degrees
     ],
 )
 def test_inputs_are_converted_exactly(s3, context, media, monkeypatch, tmp_path, name, size):
     monkeypatch.setenv("SEGMENT_DURATION", "1")
+    monkeypatch.setenv("CLEANUP_INTERMEDIATE", "false")
     split, _, merged = convert(s3, context, media / name, f"in/{name}")
     output = download(s3, OUTPUT_BUCKET, merged["output"]["key"], tmp_path / "out.mp4")
     source, result = measure(media / name), measure(output)
     assert_exact(source, result)
     assert (result["width"], result["height"]) == size
     assert merged["output"]["hasAudio"] is (source["audio_codec"] is not None)
-    if name == "one_keyframe.mp4":
-        assert len(split["parts"]) == 1
+    if name == "one_keyframe.mp4":  # 3 s at SegmentDuration 1
+        assert (len(split["parts"]), len(stored_chunks(s3, split))) == (3, 1)
     thumbnail = s3.get_object(Bucket=OUTPUT_BUCKET, Key=merged["thumbnail"]["key"])["Body"]
     image = Image.open(io.BytesIO(thumbnail.read()))
     assert image.width == 160
@@ -180,7 +190,7 @@ def test_cleanup_off_keeps_the_work_files(s3, context, media, monkeypatch):
     split, _, _ = convert(s3, context, media / "silent.mp4", "a.mp4")
     work = keys(s3, WORK_BUCKET)
     prefix = f"jobs/{split['jobId']}/"
-    assert f"{prefix}output.mp4" in work
+    assert f"{prefix}parts/00000.mp4" in work
     assert f"{prefix}encoded/00000.mp4" in work
     assert all(key.startswith(prefix) for key in work)
 

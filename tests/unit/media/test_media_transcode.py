@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from fractions import Fraction
+from itertools import pairwise
 
 import pytest
 from media_common.ffmpeg_runner import run_ffmpeg
-from media_common.probe import probe
+from media_common.probe import probe, probe_with_packets
 from media_common.transcode import (
     encode_command,
     output_size,
-    part_spans,
-    read_segment_list,
     split_command,
     write_concat_list,
 )
@@ -51,13 +50,6 @@ def test_encode_command_uses_crf_or_bitrate(tmp_path):
     assert "-b:v" in with_bitrate and "-crf" not in with_bitrate
 
 
-def test_part_spans_place_parts_by_their_first_frames():
-    # Part 0 keeps its timestamps (first frame at 0.08 s, B-frame delay); the others start at 0.
-    assert part_spans([0.0, 2.08, 4.08], [0.08, 0.0, 0.0], 1.0) == [2.0, 2.0, 1.0]
-    # Matroska at 30000/1001: millisecond times, so parts are 1.602 s and not 1.601 s.
-    assert part_spans([0.0, 1.602, 3.203], [0.0, 0.0, 0.0], 0.2) == [1.602, 1.601, 0.2]
-
-
 def test_concat_list_has_each_part_and_its_span(tmp_path):
     write_concat_list(
         tmp_path / "l.txt", [tmp_path / "00000.mp4", tmp_path / "00001.mp4"], [2, 1.5]
@@ -67,27 +59,23 @@ def test_concat_list_has_each_part_and_its_span(tmp_path):
     )
 
 
-@pytest.mark.parametrize(
-    ("name", "seconds", "parts"), [("small.mp4", 1, 3), ("one_keyframe.mp4", 1, 1)]
-)
-def test_split_cuts_at_keyframes_only(media, tmp_path, name, seconds, parts):
-    listing = tmp_path / "parts.csv"
+@pytest.mark.parametrize(("name", "starts"), [("small.mp4", [0, 60, 120]), ("small.mp4", [0, 120])])
+def test_split_cuts_chunks_at_the_given_keyframes(media, tmp_path, name, starts):
     audio = tmp_path / "audio.m4a"
-    run_ffmpeg(split_command(media / name, tmp_path, listing, 1, audio, copy_audio=True))
-    listed = read_segment_list(listing)
-    assert [file for file, _ in listed] == [f"{i:05d}.mp4" for i in range(parts)]
-    assert [start for _, start in listed] == pytest.approx([2.0 * i for i in range(parts)])
-    infos = [probe(tmp_path / file, file) for file, _ in listed]
-    assert all(info.audio_codec is None for info in infos)  # the parts are video only
-    assert sum(info.frames for info in infos) == measure(media / name)["frames"]
+    run_ffmpeg(split_command(media / name, tmp_path, starts, audio, copy_audio=True))
+    files = sorted(tmp_path.glob("0*.mp4"))
+    assert [file.name for file in files] == [f"{i:05d}.mp4" for i in range(len(starts))]
+    infos = [probe(file, file.name) for file in files]
+    assert all(info.audio_codec is None for info in infos)  # the chunks are video only
+    assert [info.frames for info in infos] == [
+        b - a for a, b in pairwise([*starts, measure(media / name)["frames"]])
+    ]
     assert audio_stream(audio) == audio_stream(media / name)  # copied, untouched
 
 
 def test_split_encodes_other_audio_to_aac(media, tmp_path):
     audio = tmp_path / "audio.m4a"
-    run_ffmpeg(
-        split_command(media / "odd.mkv", tmp_path, tmp_path / "l.csv", 10, audio, copy_audio=False)
-    )
+    run_ffmpeg(split_command(media / "odd.mkv", tmp_path, [0], audio, copy_audio=False))
     assert probe(tmp_path / "00000.mp4", "part").video_codec == "h264"
     assert audio_stream(audio)["codec_name"] == "aac"
 
@@ -107,3 +95,23 @@ def test_encode_keeps_variable_frame_timing(tmp_path):
     assert 0.111 in [round(t, 6) for t in before["frame_times"]]
     assert after["frame_times"] == pytest.approx(before["frame_times"], abs=1e-6)
     assert after["frames"] == before["frames"] == 60
+
+
+def test_encode_keeps_the_frames_of_its_part_only(media, tmp_path):
+    """A part inside a chunk: decoded from the chunk's keyframe, `skip` frames dropped, exactly
+    `frames` kept, each at its time from the part's first frame."""
+    source = media / "one_keyframe.mp4"
+    encoded = tmp_path / "encoded.mp4"
+    run_ffmpeg(encode_command(source, encoded, (160, 90), "ultrafast", 30, skip=37, frames=23))
+    before, after = measure(source), measure(encoded)
+    assert after["frames"] == 23
+    wanted = [t - before["frame_times"][37] for t in before["frame_times"][37:60]]
+    assert after["frame_times"] == pytest.approx(wanted, abs=2e-6)  # ffprobe: µs, rounded
+
+
+def test_probe_with_packets_lists_every_video_frame_in_decode_order(media):
+    info, time_base, packets = probe_with_packets(media / "small.mp4", "small")
+    assert info == probe(media / "small.mp4", "small")
+    assert len(packets) == measure(media / "small.mp4")["frames"] == 180
+    assert [index for index, packet in enumerate(packets) if packet.keyframe] == [0, 60, 120]
+    assert float(packets[60].pts * time_base) == pytest.approx(2.0, abs=0.05)
