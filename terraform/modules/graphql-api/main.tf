@@ -238,12 +238,11 @@ module "resolver" {
   log_retention_days = var.log_retention_days
   kms_key_arn        = var.kms_key_arn
   tracing_mode       = var.xray_enabled ? "Active" : null
-  environment = {
+  environment = merge({
     RIDER_TABLE             = var.rider_table_name
     RIDER_STATE_MACHINE_ARN = var.rider_state_machine_arn
-    MEDIA_STATE_MACHINE_ARN = coalesce(var.media_state_machine_arn, "")
     POWERTOOLS_LOG_LEVEL    = "INFO"
-  }
+  }, var.media_state_machine_arn == null ? {} : { MEDIA_STATE_MACHINE_ARN = var.media_state_machine_arn })
   policy_statements = concat([
     { sid = "ReadRiders", actions = ["dynamodb:GetItem", "dynamodb:Scan"], resources = [var.rider_table_arn] },
     { sid = "ReadRuns", actions = ["states:DescribeExecution", "states:GetExecutionHistory"], resources = local.execution_arns },

@@ -1,0 +1,180 @@
+"""Clients of a (local) AppSync API for the tests: raw POSTs to check AppSync's answers exactly,
+gql clients for each authorization mode, SigV4 signing, Cognito tokens and forged JWTs (signed
+with the local Cognito's key, or another, to check expiry and signatures)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Mapping
+from urllib.parse import urlsplit
+
+import requests
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+
+REGION = "us-east-1"
+
+
+def sigv4_headers(url: str, body: str, keys: Mapping, region: str = REGION) -> dict:
+    """The headers of a POST of `body` to `url` signed for AppSync with the keys."""
+    request = AWSRequest(
+        method="POST", url=url, data=body, headers={"content-type": "application/json"}
+    )
+    credentials = Credentials(
+        keys["AccessKeyId"], keys["SecretAccessKey"], keys.get("SessionToken")
+    )
+    SigV4Auth(credentials, "appsync", region).add_auth(request)
+    return dict(request.headers)
+
+
+def post(url: str, query: str, variables: dict | None = None, headers=None, keys=None):
+    """(status, answer) of a GraphQL POST; `keys` sign it with SigV4."""
+    body = json.dumps({"query": query, "variables": variables or {}})
+    headers = {"content-type": "application/json", **(headers or {})}
+    if keys is not None:
+        headers.update(sigv4_headers(url, body, keys))
+    request = urllib.request.Request(url, data=body.encode(), headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+class SigV4(requests.auth.AuthBase):
+    """requests' auth signing each request for AppSync (gql's RequestsHTTPTransport takes it)."""
+
+    def __init__(self, keys: Mapping) -> None:
+        self.keys = keys
+
+    def __call__(self, request):
+        body = request.body.decode() if isinstance(request.body, bytes) else request.body or ""
+        request.headers.update(sigv4_headers(request.url, body, self.keys))
+        return request
+
+
+def gql_client(url: str, api_key=None, token=None, keys=None):
+    """A gql client of the API with one mode's credentials."""
+    from gql import Client
+    from gql.transport.requests import RequestsHTTPTransport
+
+    headers = {}
+    if api_key is not None:
+        headers["x-api-key"] = api_key
+    if token is not None:
+        headers["Authorization"] = token
+    transport = RequestsHTTPTransport(
+        url=url, headers=headers, auth=SigV4(keys) if keys else None, timeout=60, retries=0
+    )
+    return Client(transport=transport, fetch_schema_from_transport=False)
+
+
+def realtime_auth(graphql_url: str, api_key=None, token=None, keys=None):
+    """gql's AppSync authentication for the real-time endpoint (host: the GraphQL endpoint's)."""
+    from gql.transport.appsync_auth import (
+        AppSyncApiKeyAuthentication,
+        AppSyncIAMAuthentication,
+        AppSyncJWTAuthentication,
+    )
+
+    host = urlsplit(graphql_url).netloc
+    if api_key is not None:
+        return AppSyncApiKeyAuthentication(host=host, api_key=api_key)
+    if token is not None:
+        return AppSyncJWTAuthentication(host=host, jwt=token)
+    credentials = Credentials(
+        keys["AccessKeyId"], keys["SecretAccessKey"], keys.get("SessionToken")
+    )
+    return AppSyncIAMAuthentication(host=host, region_name=REGION, credentials=credentials)
+
+
+class Subscriber:
+    """One subscription over AppSync's real-time protocol (gql's AppSyncWebsocketsTransport), in
+    a thread of its own: `started` once AppSync acknowledged it, `events` as they arrive."""
+
+    def __init__(self, realtime_url: str, auth, query: str, variables=None) -> None:
+        import threading
+
+        self.url, self.auth, self.query, self.variables = realtime_url, auth, query, variables
+        self.events: list[dict] = []
+        self.error: BaseException | None = None
+        self.started = threading.Event()
+        self._loop = asyncio.new_event_loop()
+        self._task = None
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> Subscriber:
+        self._thread.start()
+        if not self.started.wait(30):
+            raise TimeoutError("the subscription was not acknowledged within 30 s")
+        if self.error is not None:
+            raise self.error
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._task is not None:
+            self._loop.call_soon_threadsafe(self._task.cancel)
+        self._thread.join(10)
+
+    def wait_for(self, count: int = 1, timeout: float = 60) -> list[dict]:
+        deadline = time.monotonic() + timeout
+        while len(self.events) < count and time.monotonic() < deadline and self.error is None:
+            time.sleep(0.05)
+        if self.error is not None:
+            raise self.error
+        return list(self.events)
+
+    def _run(self) -> None:
+        self._task = self._loop.create_task(self._subscribe())
+        try:
+            self._loop.run_until_complete(self._task)
+        except asyncio.CancelledError:
+            pass
+        finally:
+            self._loop.close()
+
+    async def _subscribe(self) -> None:
+        from gql import Client, gql
+        from gql.transport.appsync_websockets import AppSyncWebsocketsTransport
+
+        class Acknowledged(AppSyncWebsocketsTransport):
+            """Notes AppSync's start_ack (gql reads and drops it)."""
+
+            started = False
+
+            def _parse_answer(self, answer):
+                parsed = super()._parse_answer(answer)
+                if parsed[0] == "start_ack":
+                    self.started = True
+                return parsed
+
+        transport = Acknowledged(url=self.url, auth=self.auth)
+        try:
+            async with Client(transport=transport) as session:
+                request = gql(self.query)
+                if self.variables:
+                    request.variable_values = self.variables
+                generator = session.subscribe(request)
+                first = asyncio.ensure_future(generator.__anext__())
+                # gql sends `start` without waiting: the subscription is live at start_ack.
+                deadline = time.monotonic() + 30
+                while not transport.started and not first.done():
+                    if time.monotonic() > deadline:
+                        raise TimeoutError("no start_ack from the real-time endpoint")
+                    await asyncio.sleep(0.02)
+                if first.done():
+                    first.result()  # the start's error, raised before the test goes on
+                self.started.set()
+                self.events.append(await first)
+                async for event in generator:
+                    self.events.append(event)
+        except asyncio.CancelledError:
+            raise
+        except BaseException as error:  # reported to the test through wait_for / __enter__
+            self.error = error
+            self.started.set()
