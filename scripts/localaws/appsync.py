@@ -33,6 +33,7 @@ import functools
 import json
 import logging
 import re
+import threading
 import uuid
 from collections.abc import Mapping
 
@@ -674,3 +675,82 @@ def _json(body, status: int = 200) -> Response:
         mimetype="application/json",
         headers={"x-amzn-RequestId": str(uuid.uuid4())},
     )
+
+
+# --- EventBridge rules with an AppSync target -------------------------------------------------
+
+EVENTS_SESSION = "EventBridgeAppSyncTarget"
+
+
+def transformed_input(target: Mapping, event: Mapping):
+    """What an EventBridge target receives: Input, InputPath or InputTransformer applied to the
+    event, else the event (EventBridge User Guide, "Amazon EventBridge input transformation": a
+    value whose placeholder is not in quotes is inserted as JSON, one in quotes as text)."""
+    if "Input" in target:
+        return json.loads(target["Input"])
+    if "InputPath" in target:
+        return json_path(event, target["InputPath"])
+    transformer = target.get("InputTransformer")
+    if not transformer:
+        return dict(event)
+    template = transformer["InputTemplate"]
+    for name, path in (transformer.get("InputPathsMap") or {}).items():
+        value = json_path(event, path)
+        quoted = json.dumps(value if isinstance(value, str) else json.dumps(value))[1:-1]
+        template = template.replace(f'"<{name}>"', f'"{quoted}"')
+        template = template.replace(f"<{name}>", json.dumps(value))
+    return json.loads(template)
+
+
+def json_path(document, path: str):
+    """A definite JSONPath of the dotted form EventBridge takes ($.detail.executionArn)."""
+    value = document
+    for key in [k for k in path.removeprefix("$").split(".") if k]:
+        value = value.get(key) if isinstance(value, Mapping) else None
+    return value
+
+
+def install_event_targets(graphql: GraphqlEndpoint) -> None:
+    """EventBridge rules deliver to AppSync targets (EventBridge User Guide, "AWS AppSync targets
+    for rules"): the target's GraphQL operation runs with the transformed event as its variables,
+    as a session of the target's role (which must trust events.amazonaws.com for the rule), with
+    AWS_IAM authorization; moto delivers no AppSync targets."""
+
+    def send_to_targets(self, event, transform_input: bool = True):
+        if self.event_pattern.matches_event(event):
+            for target in self.targets:
+                if target["Arn"].split(":")[2:3] == ["appsync"]:
+                    threading.Thread(
+                        target=deliver, args=(graphql, self.arn, target, dict(event)), daemon=True
+                    ).start()
+        return original(self, event, transform_input)
+
+    original = replace("Rule.send_to_targets", send_to_targets)
+
+
+def deliver(graphql: GraphqlEndpoint, rule_arn: str, target: Mapping, event: Mapping) -> None:
+    api, region = find_api(target["Arn"].rsplit("/", 1)[-1])
+    role = target.get("RoleArn")
+    if api is None or not role:
+        log.warning("rule %s: no AppSync API or role for target %s", rule_arn, target["Arn"])
+        return
+    if not authorization.service_may(
+        "events.amazonaws.com",
+        "sts:AssumeRole",
+        role,
+        region,
+        SourceArn=rule_arn,
+        SourceAccount=ACCOUNT,
+    ):
+        log.warning("rule %s: EventBridge may not assume %s", rule_arn, role)
+        return
+    principal = authorization.Principal.session(role, EVENTS_SESSION)
+    identity = {"accountId": ACCOUNT, "userArn": principal.arn, "username": EVENTS_SESSION}
+    caller = appsync_auth.Caller(appsync_auth.IAM, identity, principal)
+    payload = {
+        "query": (target.get("AppSyncParameters") or {}).get("GraphQLOperation"),
+        "variables": transformed_input(target, event),
+    }
+    status, answer = graphql.execute(api, region, caller, {}, payload)
+    if status != 200 or answer.get("errors"):
+        log.warning("rule %s: the AppSync target answered %s %s", rule_arn, status, answer)

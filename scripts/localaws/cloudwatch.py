@@ -510,7 +510,14 @@ def _recent_data(metric_data: list, now: datetime.datetime, lookback: int) -> di
 # --- EventBridge: events of AWS services on the default bus -----------------------------------
 
 
-def service_event(account: str, region: str, source: str, detail_type: str, detail: dict) -> int:
+def service_event(
+    account: str,
+    region: str,
+    source: str,
+    detail_type: str,
+    detail: dict,
+    resources: list[str] | None = None,
+) -> int:
     """An event an AWS service sends to the default event bus (e.g. aws.glue "Glue Job State
     Change"): each enabled rule it matches counts it in AWS/Events TriggeredRules and
     MatchedEvents by RuleName ("Monitoring Amazon EventBridge") and gets it to its targets (as
@@ -525,7 +532,7 @@ def service_event(account: str, region: str, source: str, detail_type: str, deta
         "account": account,
         "time": _now().strftime("%Y-%m-%dT%H:%M:%SZ"),
         "region": region,
-        "resources": [],
+        "resources": resources or [],
         "detail": detail,
     }
     bus = events_backends[account][region].event_buses.get("default")

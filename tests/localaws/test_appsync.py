@@ -18,6 +18,7 @@ from joserfc import jwt
 from joserfc.jwk import RSAKey
 
 from tests.support.appsync import Subscriber, post, realtime_auth
+from tests.support.iam import service_role
 from tests.support.lambdas import create_function
 
 ACCOUNT = "123456789012"
@@ -460,3 +461,70 @@ def test_a_subscription_with_bad_credentials_is_refused(local_aws, api):
         Subscriber(api["realtime"], auth, SUBSCRIBE),
     ):
         pass
+
+
+def test_a_finished_execution_reaches_subscribers_through_an_eventbridge_appsync_target(
+    local_aws, api
+):
+    """Step Functions sends "Execution Status Change" to the default bus; a rule's AppSync
+    target runs the mutation with the transformed event as its variables, as its role."""
+    sfn, events, iam = (local_aws.client(s) for s in ("stepfunctions", "events", "iam"))
+    machine = sfn.create_state_machine(
+        name=f"runs-{uuid.uuid4().hex[:6]}",
+        roleArn=service_role(local_aws, "states.amazonaws.com"),
+        definition=json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}),
+    )["stateMachineArn"]
+    rule_name = f"runs-{uuid.uuid4().hex[:6]}"
+    rule_arn = events.put_rule(
+        Name=rule_name,
+        EventPattern=json.dumps(
+            {
+                "source": ["aws.states"],
+                "detail-type": ["Step Functions Execution Status Change"],
+                "detail": {"stateMachineArn": [machine], "status": ["SUCCEEDED"]},
+            }
+        ),
+    )["RuleArn"]
+    trust = {
+        "Effect": "Allow",
+        "Principal": {"Service": "events.amazonaws.com"},
+        "Action": "sts:AssumeRole",
+        "Condition": {"ArnEquals": {"aws:SourceArn": rule_arn}},
+    }
+    role_name = f"publish-{uuid.uuid4().hex[:6]}"
+    role = iam.create_role(
+        RoleName=role_name,
+        AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [trust]}),
+    )["Role"]["Arn"]
+    grant = {
+        "Effect": "Allow",
+        "Action": "appsync:GraphQL",
+        "Resource": f"{api['arn']}/types/Mutation/fields/announce",
+    }
+    iam.put_role_policy(
+        RoleName=role_name,
+        PolicyName="publish",
+        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [grant]}),
+    )
+    events.put_targets(
+        Rule=rule_name,
+        Targets=[
+            {
+                "Id": "api",
+                "Arn": api["arn"].replace(":apis/", ":endpoints/graphql-api/"),
+                "RoleArn": role,
+                "AppSyncParameters": {
+                    "GraphQLOperation": "mutation A($c: String!, $t: String!) "
+                    "{ announce(channel: $c, text: $t) { channel text } }"
+                },
+                "InputTransformer": {
+                    "InputPathsMap": {"arn": "$.detail.executionArn"},
+                    "InputTemplate": '{"c": "runs", "t": <arn>}',
+                },
+            }
+        ],
+    )
+    auth = realtime_auth(api["url"], api_key=api["key"])
+    with Subscriber(api["realtime"], auth, SUBSCRIBE, {"channel": "runs"}) as runs:
+        execution = sfn.start_execution(stateMachineArn=machine)["executionArn"]
+        assert runs.wait_for(1) == [{"onAnnounce": {"channel": "runs", "text": execution}}]
