@@ -684,8 +684,7 @@ EVENTS_SESSION = "EventBridgeAppSyncTarget"
 
 def transformed_input(target: Mapping, event: Mapping):
     """What an EventBridge target receives: Input, InputPath or InputTransformer applied to the
-    event, else the event (EventBridge User Guide, "Amazon EventBridge input transformation": a
-    value whose placeholder is not in quotes is inserted as JSON, one in quotes as text)."""
+    event, else the event (EventBridge User Guide, "Amazon EventBridge input transformation")."""
     if "Input" in target:
         return json.loads(target["Input"])
     if "InputPath" in target:
@@ -693,13 +692,35 @@ def transformed_input(target: Mapping, event: Mapping):
     transformer = target.get("InputTransformer")
     if not transformer:
         return dict(event)
-    template = transformer["InputTemplate"]
-    for name, path in (transformer.get("InputPathsMap") or {}).items():
-        value = json_path(event, path)
-        quoted = json.dumps(value if isinstance(value, str) else json.dumps(value))[1:-1]
-        template = template.replace(f'"<{name}>"', f'"{quoted}"')
-        template = template.replace(f"<{name}>", json.dumps(value))
-    return json.loads(template)
+    values = {
+        name: json_path(event, path)
+        for name, path in (transformer.get("InputPathsMap") or {}).items()
+    }
+    return json.loads(fill_template(transformer["InputTemplate"], values))
+
+
+def fill_template(template: str, values: Mapping) -> str:
+    """An input template with its placeholders replaced: inside a JSON string by the value's text,
+    elsewhere by its JSON."""
+    out, index, in_string = [], 0, False
+    placeholder = re.compile(r"<([\w.-]+)>")
+    while index < len(template):
+        char = template[index]
+        found = placeholder.match(template, index) if char == "<" else None
+        if found and found[1] in values:
+            value = values[found[1]]
+            if in_string:
+                text = value if isinstance(value, str) else json.dumps(value)
+                out.append(json.dumps(text)[1:-1])
+            else:
+                out.append(json.dumps(value))
+            index = found.end()
+            continue
+        if char == '"' and (index == 0 or template[index - 1] != "\\"):
+            in_string = not in_string
+        out.append(char)
+        index += 1
+    return "".join(out)
 
 
 def json_path(document, path: str):

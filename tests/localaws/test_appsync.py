@@ -5,19 +5,23 @@ AppSync's real-time protocol."""
 
 from __future__ import annotations
 
-import base64
-import gzip
 import json
 import time
 import uuid
-from pathlib import Path
 
-import moto
 import pytest
-from joserfc import jwt
 from joserfc.jwk import RSAKey
 
-from tests.support.appsync import Subscriber, post, realtime_auth
+from tests.support.appsync import (
+    Subscriber,
+    claims_of,
+    forged,
+    iam_user,
+    id_token,
+    pool_with_client,
+    post,
+    realtime_auth,
+)
 from tests.support.iam import service_role
 from tests.support.lambdas import create_function
 
@@ -62,52 +66,6 @@ def lambda_handler(event, context):
         return {"name": "1", "level": {"name": "2", "level": {"name": "3", "level": {"name": "4"}}}}
     return event["arguments"]
 """
-# The local Cognito signs every pool's tokens with moto's key.
-MOTO_KEY = Path(moto.__file__).parent / "cognitoidp" / "resources" / "jwks-private.json.gz"
-
-
-def pool_with_client(local_aws, name: str) -> tuple[str, str, str]:
-    """A user pool, an app client and a second client: (pool id, client id, other client id)."""
-    cognito = local_aws.client("cognito-idp")
-    pool = cognito.create_user_pool(PoolName=name)["UserPool"]["Id"]
-    clients = [
-        cognito.create_user_pool_client(
-            UserPoolId=pool,
-            ClientName=f"{name}-{index}",
-            ExplicitAuthFlows=["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
-        )["UserPoolClient"]["ClientId"]
-        for index in range(2)
-    ]
-    cognito.admin_create_user(
-        UserPoolId=pool,
-        Username="rider",
-        TemporaryPassword="Temp-Passw0rd!",
-        MessageAction="SUPPRESS",
-    )
-    cognito.admin_set_user_password(
-        UserPoolId=pool, Username="rider", Password="Rider-Passw0rd!", Permanent=True
-    )
-    return pool, clients[0], clients[1]
-
-
-def id_token(local_aws, pool: str, client: str) -> str:
-    return local_aws.client("cognito-idp").admin_initiate_auth(
-        UserPoolId=pool,
-        ClientId=client,
-        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": "rider", "PASSWORD": "Rider-Passw0rd!"},
-    )["AuthenticationResult"]["IdToken"]
-
-
-def claims_of(token: str) -> dict:
-    payload = token.split(".")[1]
-    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-
-
-def forged(claims: dict, key=None) -> str:
-    """A token signed with the local Cognito's key (or another): what only the issuer can make."""
-    key = key or RSAKey.import_key(json.loads(gzip.decompress(MOTO_KEY.read_bytes())))
-    return jwt.encode({"alg": "RS256", "kid": "dummy"}, claims, key)
 
 
 @pytest.fixture(scope="module")
@@ -201,19 +159,6 @@ def data_source_role(local_aws, api_arn: str, function_arn: str) -> str:
         PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [grant]}),
     )
     return arn
-
-
-def iam_user(local_aws, resources: list[str]) -> dict:
-    """Keys of a new IAM user allowed appsync:GraphQL on these field ARNs."""
-    iam, name = local_aws.client("iam"), f"caller-{uuid.uuid4().hex[:8]}"
-    iam.create_user(UserName=name)
-    grant = {"Effect": "Allow", "Action": "appsync:GraphQL", "Resource": resources}
-    iam.put_user_policy(
-        UserName=name,
-        PolicyName="graphql",
-        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [grant]}),
-    )
-    return iam.create_access_key(UserName=name)["AccessKey"]
 
 
 ECHO = "query Echo($text: String!) { echo(text: $text) { text event } }"

@@ -5,13 +5,17 @@ with the local Cognito's key, or another, to check expiry and signatures)."""
 from __future__ import annotations
 
 import asyncio
+import base64
+import gzip
 import json
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Mapping
+from pathlib import Path
 from urllib.parse import urlsplit
 
+import moto
 import requests
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
@@ -178,3 +182,80 @@ class Subscriber:
         except BaseException as error:  # reported to the test through wait_for / __enter__
             self.error = error
             self.started.set()
+
+
+# --- Cognito users and tokens -----------------------------------------------------------------
+
+# The local Cognito signs every pool's tokens with moto's key: a test can forge what the issuer
+# alone could sign (an expired token), or sign with another key.
+MOTO_KEY = Path(moto.__file__).parent / "cognitoidp" / "resources" / "jwks-private.json.gz"
+PASSWORD = "Rider-Passw0rd!"
+
+
+def add_user(local_aws, pool: str, username: str = "rider") -> str:
+    cognito = local_aws.client("cognito-idp")
+    cognito.admin_create_user(
+        UserPoolId=pool,
+        Username=username,
+        TemporaryPassword="Temp-Passw0rd!1",
+        MessageAction="SUPPRESS",
+    )
+    cognito.admin_set_user_password(
+        UserPoolId=pool, Username=username, Password=PASSWORD, Permanent=True
+    )
+    return username
+
+
+def pool_with_client(local_aws, name: str) -> tuple[str, str, str]:
+    """A user pool with the user "rider", an app client and a second one: (pool id, client id,
+    other client id)."""
+    cognito = local_aws.client("cognito-idp")
+    pool = cognito.create_user_pool(PoolName=name)["UserPool"]["Id"]
+    clients = [
+        cognito.create_user_pool_client(
+            UserPoolId=pool,
+            ClientName=f"{name}-{index}",
+            ExplicitAuthFlows=["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+        )["UserPoolClient"]["ClientId"]
+        for index in range(2)
+    ]
+    add_user(local_aws, pool)
+    return pool, clients[0], clients[1]
+
+
+def id_token(local_aws, pool: str, client: str, username: str = "rider") -> str:
+    return local_aws.client("cognito-idp").admin_initiate_auth(
+        UserPoolId=pool,
+        ClientId=client,
+        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": username, "PASSWORD": PASSWORD},
+    )["AuthenticationResult"]["IdToken"]
+
+
+def claims_of(token: str) -> dict:
+    payload = token.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+
+
+def forged(claims: dict, key=None) -> str:
+    """A token with these claims signed with the local Cognito's key (or another key)."""
+    from joserfc import jwt
+    from joserfc.jwk import RSAKey
+
+    key = key or RSAKey.import_key(json.loads(gzip.decompress(MOTO_KEY.read_bytes())))
+    return jwt.encode({"alg": "RS256", "kid": "dummy"}, claims, key)
+
+
+def iam_user(local_aws, resources: list[str]) -> dict:
+    """Keys of a new IAM user allowed appsync:GraphQL on these ARNs."""
+    import uuid
+
+    iam, name = local_aws.client("iam"), f"caller-{uuid.uuid4().hex[:8]}"
+    iam.create_user(UserName=name)
+    grant = {"Effect": "Allow", "Action": "appsync:GraphQL", "Resource": resources}
+    iam.put_user_policy(
+        UserName=name,
+        PolicyName="graphql",
+        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [grant]}),
+    )
+    return iam.create_access_key(UserName=name)["AccessKey"]
