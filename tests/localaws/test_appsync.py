@@ -10,17 +10,16 @@ import time
 import uuid
 
 import pytest
+from appsync_client import Subscriber, realtime_auth
 from joserfc.jwk import RSAKey
 
 from tests.support.appsync import (
-    Subscriber,
     claims_of,
     forged,
     iam_user,
     id_token,
     pool_with_client,
     post,
-    realtime_auth,
 )
 from tests.support.iam import service_role
 from tests.support.lambdas import create_function
