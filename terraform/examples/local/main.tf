@@ -53,7 +53,7 @@ module "graphql_api" {
   rider_table_name        = module.rider_photo.table_name
   rider_table_arn         = module.rider_photo.table_arn
   rider_state_machine_arn = module.rider_photo.state_machine_arn
-  media_state_machine_arn = module.media_convert.state_machine_arn
+  media_workflow          = { state_machine_arn = module.media_convert.state_machine_arn }
   log_retention_days      = 7
 }
 

@@ -13,8 +13,8 @@ locals {
       field             = "publishRiderRegistered"
       operation         = "mutation PublishRiderRegistered($executionArn: ID!) { publishRiderRegistered(executionArn: $executionArn) { ${local.rider_fields} } }"
     } : null
-    media = var.publish_workflow_events && var.media_state_machine_arn != null ? {
-      state_machine_arn = var.media_state_machine_arn
+    media = var.publish_workflow_events && var.media_workflow != null ? {
+      state_machine_arn = var.media_workflow.state_machine_arn
       statuses          = ["SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"]
       field             = "publishMediaJobFinished"
       operation         = "mutation PublishMediaJobFinished($executionArn: ID!) { publishMediaJobFinished(executionArn: $executionArn) { ${local.media_fields} } }"

@@ -47,7 +47,7 @@ locals {
   }]
   execution_arns = compact([
     "${replace(var.rider_state_machine_arn, ":stateMachine:", ":execution:")}:*",
-    var.media_state_machine_arn == null ? "" : "${replace(var.media_state_machine_arn, ":stateMachine:", ":execution:")}:*",
+    var.media_workflow == null ? "" : "${replace(var.media_workflow.state_machine_arn, ":stateMachine:", ":execution:")}:*",
   ])
 }
 
@@ -242,12 +242,12 @@ module "resolver" {
     RIDER_TABLE             = var.rider_table_name
     RIDER_STATE_MACHINE_ARN = var.rider_state_machine_arn
     POWERTOOLS_LOG_LEVEL    = "INFO"
-  }, var.media_state_machine_arn == null ? {} : { MEDIA_STATE_MACHINE_ARN = var.media_state_machine_arn })
+  }, var.media_workflow == null ? {} : { MEDIA_STATE_MACHINE_ARN = var.media_workflow.state_machine_arn })
   policy_statements = concat([
     { sid = "ReadRiders", actions = ["dynamodb:GetItem", "dynamodb:Scan"], resources = [var.rider_table_arn] },
     { sid = "ReadRuns", actions = ["states:DescribeExecution", "states:GetExecutionHistory"], resources = local.execution_arns },
-    ], var.media_state_machine_arn == null ? [] : [
-    { sid = "ListMediaRuns", actions = ["states:ListExecutions"], resources = [var.media_state_machine_arn] },
+    ], var.media_workflow == null ? [] : [
+    { sid = "ListMediaRuns", actions = ["states:ListExecutions"], resources = [var.media_workflow.state_machine_arn] },
   ], local.kms_statements)
   tags = var.tags
 }

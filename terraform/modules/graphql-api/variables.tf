@@ -49,14 +49,14 @@ variable "rider_state_machine_arn" {
   }
 }
 
-variable "media_state_machine_arn" {
-  description = "The media-convert state machine (its `state_machine_arn` output), or null: mediaJob/mediaJobs then answer an error and nothing publishes onMediaJobFinished."
-  type        = string
+variable "media_workflow" {
+  description = "The media-convert workflow: its state machine (its `state_machine_arn` output), or null: mediaJob/mediaJobs then answer an error and nothing publishes onMediaJobFinished. An object, so that whether it is set is known at plan time while the ARN is not."
+  type        = object({ state_machine_arn = string })
   default     = null
 
   validation {
-    condition     = var.media_state_machine_arn == null || can(regex("^arn:[a-z-]+:states:[a-z0-9-]+:[0-9]{12}:stateMachine:", var.media_state_machine_arn))
-    error_message = "media_state_machine_arn must be a Step Functions state machine ARN or null."
+    condition     = var.media_workflow == null || can(regex("^arn:[a-z-]+:states:[a-z0-9-]+:[0-9]{12}:stateMachine:", var.media_workflow.state_machine_arn))
+    error_message = "media_workflow.state_machine_arn must be a Step Functions state machine ARN."
   }
 }
 

@@ -143,7 +143,7 @@ run "all_modes_and_options" {
     additional_authentication_types = ["API_KEY", "AWS_IAM", "OPENID_CONNECT"]
     create_user_pool                = true
     openid_connect                  = { issuer = "https://idp.example.com", client_id = "graphql" }
-    media_state_machine_arn         = "arn:aws:states:eu-west-1:111122223333:stateMachine:media"
+    media_workflow                  = { state_machine_arn = "arn:aws:states:eu-west-1:111122223333:stateMachine:media" }
     xray_enabled                    = true
     web_acl_arn                     = "arn:aws:wafv2:eu-west-1:111122223333:regional/webacl/api/1234"
   }
