@@ -1,6 +1,6 @@
 """`make demo`: start the local AWS, apply terraform/examples/local, run the four workflows at once
-on sample inputs it generates, show progress while they run and a summary at the end, then tear
-down.
+on sample inputs it generates, show progress while they run and a summary at the end (with the
+GraphQL API's answer to a query and a subscription event), then tear down.
 
     .venv/bin/python scripts/demo.py [--keep]   # --keep leaves the stack and server running
 """
@@ -16,6 +16,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -24,6 +25,7 @@ import pyarrow.parquet as pq
 import retail_data
 import sample_photos
 import timings
+from appsync_client import Subscriber, realtime_auth
 from execution_report import write_report
 from localaws.process import ROOT, LocalAwsProcess
 from sample_media import make_video, measure
@@ -198,9 +200,36 @@ def run_sns_fanout(aws: LocalAwsProcess, outputs: dict, work: Path) -> list[str]
     return [f"sns-fanout ({time.time() - started:.0f} s)", *lines]
 
 
-def run_rider_photo(aws: LocalAwsProcess, outputs: dict) -> list[str]:
+ON_RIDER_REGISTERED = (
+    "subscription { onRiderRegistered { userId faceId registeredAt thumbnail { key width } } }"
+)
+RIDERS = """{ riders(limit: 5) { items { userId faceId registeredAt
+  photoProcessing { status startDate stopDate steps { name } } } nextToken } }"""
+
+
+def run_rider_photo(aws: LocalAwsProcess, outputs: dict, graphql: dict) -> list[str]:
     """The workshop's photos: a clear face, the same person under another rider, sunglasses,
-    several faces, no face (a cat)."""
+    several faces, no face (a cat); the GraphQL API tells a subscriber of each registration and
+    answers a query of the riders."""
+    auth = realtime_auth(graphql["graphql_url"], api_key=graphql["api_key"])
+    with Subscriber(graphql["realtime_url"], auth, ON_RIDER_REGISTERED) as subscriber:
+        lines = register_riders(aws, outputs)
+        events = subscriber.wait_for(1, timeout=60)
+    lines.append("  GraphQL subscription onRiderRegistered received:")
+    lines += [f"    {json.dumps(event)}" for event in events]
+    request = urllib.request.Request(
+        graphql["graphql_url"],
+        data=json.dumps({"query": RIDERS}).encode(),
+        headers={"x-api-key": graphql["api_key"], "content-type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        answer = json.loads(response.read())
+    lines.append("  GraphQL query riders(limit: 5) answered:")
+    lines += [f"    {line}" for line in json.dumps(answer, indent=2).splitlines()]
+    return lines
+
+
+def register_riders(aws: LocalAwsProcess, outputs: dict) -> list[str]:
     s3, sfn = aws.client("s3"), aws.client("stepfunctions")
     photos = {
         "rider-ann/profile.jpg": sample_photos.happy_face(),
@@ -394,7 +423,7 @@ def main() -> int:
             runs = [
                 pool.submit(run_media_convert, aws, outputs["media_convert"], Path(work)),
                 pool.submit(run_sns_fanout, aws, outputs["sns_fanout"], Path(work)),
-                pool.submit(run_rider_photo, aws, outputs["rider_photo"]),
+                pool.submit(run_rider_photo, aws, outputs["rider_photo"], outputs["graphql_api"]),
                 pool.submit(run_glue_medallion, aws, outputs["glue_medallion"]),
             ]
             for run in runs:

@@ -112,6 +112,14 @@ MOCK_RESOURCES = {
     "aws_glue_catalog_database": {"arn": _arn("glue", "database/lint-database")},
     "aws_ses_email_identity": {"arn": _arn("ses", "identity/lint@example.com")},
     "aws_cloudwatch_event_rule": {"arn": _arn("events", "rule/lint-rule")},
+    "aws_appsync_graphql_api": {
+        "arn": _arn("appsync", "apis/lintapi"),
+        "id": "lintapi",
+        "uris": {
+            "GRAPHQL": "https://lintapi.appsync-api.example/graphql",
+            "REALTIME": "wss://lintapi.appsync-realtime-api.example/graphql",
+        },
+    },
     "aws_apigatewayv2_api": {
         "arn": f"arn:{PARTITION}:apigateway:{REGION}::/apis/lintapi",
         "execution_arn": _arn("execute-api", "lintapi"),

@@ -48,6 +48,7 @@ RUNS = {
         "tests/test_checkov.py",
         "tests/test_policy_lint.py",
         "tests/terraform",
+        f"{E2E}test_graphql_api.py",
         f"{E2E}test_rider_photo.py",
         f"{E2E}test_media_convert.py",
     ],

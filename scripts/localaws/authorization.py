@@ -276,6 +276,18 @@ class Authorizer:
                 return Principal(user.arn, account, user_name=user.name)
         return None
 
+    def secret_for_key(self, access_key: str, account: str) -> str | None:
+        """The secret of a role session's or an IAM user's access key, for services that check
+        the signature themselves (AppSync); None for keys of neither."""
+        session = _sts(account).get_assumed_role_from_access_key(access_key)
+        if session is not None:
+            return session.secret_access_key
+        for user in _iam(account).users.values():
+            for key in user.access_keys:
+                if key.access_key_id == access_key and key.status == "Active":
+                    return key.secret_access_key
+        return None
+
     @property
     def current(self) -> Principal | None:
         """The caller of the request this thread is serving (None: the deployer)."""

@@ -63,6 +63,13 @@ REPLACED = (
     "moto.stepfunctions.responses.StepFunctionResponse.describe_execution",
     # server.py
     "moto.core.responses.BaseResponse.call_action",
+    # appsync.py: the settings moto drops, and the local endpoints' URIs
+    "moto.appsync.responses.AppSyncResponse.create_graphql_api",
+    "moto.appsync.responses.AppSyncResponse.update_graphql_api",
+    "moto.appsync.models.GraphqlAPI.to_json",
+    "moto.appsync.models.GraphqlAPI.__init__",
+    "moto.appsync.models.GraphqlAPIKey.to_json",
+    "moto.events.models.Rule.send_to_targets",
     # s3.py
     "moto.s3.notifications.send_event",
     "moto.s3.responses.S3Response.get_bucket_notification",
@@ -139,6 +146,14 @@ ADDED = (
             "delete_faces",
         )
     ),
+    # appsync.py: data sources and resolvers
+    *(
+        f"moto.appsync.responses.AppSyncResponse.{action}_{kind}"
+        for action in ("create", "get", "update", "delete")
+        for kind in ("data_source", "resolver")
+    ),
+    "moto.appsync.responses.AppSyncResponse.list_data_sources",
+    "moto.appsync.responses.AppSyncResponse.list_resolvers",
     # redrive.py: replaying failed executions and dead letters
     "moto.stepfunctions.responses.StepFunctionResponse.redrive_execution",
     "moto.sqs.responses.SQSResponse.start_message_move_task",
@@ -157,6 +172,8 @@ IN_PLACE = (
     "moto.core.config.default_user_config",
     # sqs.py: the attribute names GetQueueAttributes reports
     "moto.sqs.models.Queue.BASE_ATTRIBUTES",
+    # appsync.py: the URL paths of data sources
+    "moto.appsync.urls.url_paths",
     # stepfunctions.py: the executor's errors (each AWSError subclass's TYPE and __init__)
     f"{_SFN}.api",
 )
@@ -165,6 +182,11 @@ IN_PLACE = (
 # shows the whole surface. The test checks every `from moto... import` in scripts/localaws is here.
 IMPORTED = (
     "moto.apigatewayv2.models.apigatewayv2_backends",
+    "moto.appsync.models.appsync_backends",
+    "moto.appsync.responses.AppSyncResponse",
+    "moto.cognitoidp.models.cognitoidp_backends",
+    "moto.cognitoidp.responses.CognitoIdpJsonWebKeyResponse",
+    "moto.core.exceptions.JsonRESTError",
     "moto.awslambda.exceptions.InvalidParameterValueException",
     "moto.awslambda.exceptions.LambdaClientError",
     "moto.awslambda.models.LambdaFunction",

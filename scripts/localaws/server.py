@@ -17,7 +17,7 @@ from pathlib import Path
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from . import apigateway, authorization, lambda_runtime
+from . import apigateway, appsync, appsync_realtime, authorization, lambda_runtime
 from .lambda_runtime import Fault, LocalLambdaRuntime
 from .moto_internals import replace
 
@@ -163,6 +163,10 @@ class LocalAws:
         sqs.install()
         glue.install(state_dir, endpoint)
         redrive.install()
+        self.realtime = appsync_realtime.RealtimeServer(host, endpoint).start()
+        appsync.install(endpoint, self.realtime)
+        self.graphql = appsync.GraphqlEndpoint(endpoint, self.realtime)
+        appsync.install_event_targets(self.graphql)
         _install_unsupported_fast_fail()
         self.alarms = cloudwatch.AlarmEvaluator()
         self.alarms.start()
@@ -177,6 +181,8 @@ class LocalAws:
         path = environ.get("PATH_INFO", "")
         if path.startswith(apigateway.PREFIX):  # before the control API, which shares its prefix
             return self.http_apis(Request(environ))(environ, start_response)
+        if path.startswith(appsync.PREFIX):
+            return self.graphql(Request(environ))(environ, start_response)
         if path.startswith(CONTROL_PREFIX):
             return self.control(Request(environ))(environ, start_response)
         return self.moto_app(environ, start_response)
@@ -191,6 +197,7 @@ class LocalAws:
 
     def shutdown(self) -> None:
         self._server.shutdown()
+        self.realtime.stop()
         self.alarms.stop()
         self.poller.stop()
         self.eventbridge.shutdown()

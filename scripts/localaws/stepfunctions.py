@@ -229,9 +229,47 @@ def _fix_execution_output() -> None:
             execution.output = json.dumps(
                 execution.output, separators=(",", ":"), ensure_ascii=False
             )
+        status_changed(execution)
 
     reflect = replace(
         "BaseExecutionWorkerCommunication._reflect_execution_status", _reflect_execution_status
+    )
+
+
+def status_changed(execution) -> None:
+    """Step Functions' "Execution Status Change" event of an execution that ended, on the
+    default bus (Step Functions Developer Guide, "Automating Step Functions event delivery with
+    EventBridge"): rules on it run as on AWS (e.g. graphql-api's publishing of finished runs).
+    Not sent: the RUNNING event of a start."""
+    status = getattr(execution.exec_status, "value", execution.exec_status)
+    if status not in ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"):
+        return
+
+    def millis(date):
+        return int(date.timestamp() * 1000) if date else None
+
+    output = execution.output if isinstance(execution.output, str) else None
+    detail = {
+        "executionArn": execution.exec_arn,
+        "stateMachineArn": execution.state_machine_arn,
+        "name": execution.name,
+        "status": status,
+        "startDate": millis(execution.start_date),
+        "stopDate": millis(execution.stop_date),
+        "input": execution.execution_input,
+        "output": output,
+        "inputDetails": {"included": True},
+        "outputDetails": {"included": True},
+        "error": execution.error,
+        "cause": execution.cause,
+    }
+    cloudwatch.service_event(
+        execution.account_id,
+        execution.region_name,
+        "aws.states",
+        "Step Functions Execution Status Change",
+        detail,
+        [execution.exec_arn],
     )
 
 

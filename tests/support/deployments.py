@@ -105,24 +105,44 @@ ROOTS: dict[str, Callable[[], dict]] = {
 }
 
 
-def tested_roots(items: list[pytest.Item]) -> list[str]:
-    """The roots whose e2e module has tests among these."""
-    paths = {item.path for item in items}
-    return [name for name in ROOTS if E2E / f"test_{name}.py" in paths]
+# e2e modules that test what another module's root deploys, sharing its apply:
+# tests/e2e/test_<module>.py -> the root.
+SHARED_ROOTS = {"graphql_api": "rider_photo"}
+
+
+def root_of(path: Path) -> str | None:
+    """The root an e2e module tests (None: a module without one)."""
+    name = path.stem.removeprefix("test_")
+    name = SHARED_ROOTS.get(name, name)
+    return name if path.parent == E2E and name in ROOTS else None
+
+
+def tested_roots(items: list[pytest.Item]) -> dict[str, int]:
+    """The roots an e2e module among these tests, each with how many modules test it (its
+    destroy waits for the last of them)."""
+    modules = {item.path for item in items}
+    counts = {name: 0 for name in ROOTS}
+    for path in modules:
+        if (root := root_of(path)) is not None:
+            counts[root] += 1
+    return {name: count for name, count in counts.items() if count}
 
 
 def module_rank(item: pytest.Item) -> int:
-    """Where an e2e module runs: in the order of ROOTS, modules without a root last."""
-    name = item.path.stem.removeprefix("test_")
-    return list(ROOTS).index(name) if name in ROOTS else len(ROOTS)
+    """Where an e2e module runs: in the order of ROOTS (a shared root's modules together),
+    modules without a root last."""
+    root = root_of(item.path)
+    return list(ROOTS).index(root) if root is not None else len(ROOTS)
 
 
 class Deployments:
     """The e2e tests' local AWS and roots: started and applied in the background, then
     destroyed."""
 
-    def __init__(self, names: list[str], tmp_path_factory: pytest.TempPathFactory) -> None:
-        self.names = names
+    def __init__(self, modules: dict[str, int], tmp_path_factory: pytest.TempPathFactory) -> None:
+        """`modules`: each root and how many e2e modules test it (tested_roots)."""
+        self.users = dict(modules)  # each root's modules that have not released it yet
+        self.names = names = list(modules)
         self.server = LocalAwsProcess(tmp_path_factory.mktemp("localaws-e2e"))
         self.work_dirs = {n: tmp_path_factory.mktemp(f"tf-{n.replace('_', '-')}") for n in names}
         self.roots: dict[str, TerraformRoot] = {}
@@ -173,7 +193,11 @@ class Deployments:
         return self.roots[name], outputs
 
     def release(self, name: str) -> None:
-        """Start destroying the root in the background: its tests are done."""
+        """A module's tests of the root are done: once every module's are, start destroying it
+        in the background."""
+        self.users[name] = self.users.get(name, 1) - 1
+        if self.users[name] > 0:
+            return
         if name in self.initialised and name not in self.destroys:
             self.destroys[name] = self._pool.submit(self.roots[name].destroy)
 
@@ -188,6 +212,7 @@ class Deployments:
         for apply in self.applies.values():
             apply.exception()  # waits; the apply's error is its tests' to report
         for name in self.initialised:
+            self.users[name] = min(self.users.get(name, 1), 1)
             self.release(name)
         self._pool.shutdown()
         self.server.stop()

@@ -205,7 +205,7 @@ def zipped_shared_files(fn) -> dict[str, Path]:
 
 def test_lambda_src_has_the_shared_packages_and_functions():
     assert set(SHARED) == {"lambda_common", "media_common", "photo_common"}
-    assert len(FUNCTIONS) == 16
+    assert len(FUNCTIONS) == 17
     assert not {fn.name for fn in FUNCTIONS} & set(SHARED)
 
 

@@ -50,6 +50,20 @@ module "rider_photo" {
   retry = { interval_seconds = 1, max_attempts = 2, backoff_rate = 1 }
 }
 
+# The GraphQL API over the riders and both workflows' runs (API key by default, IAM for the
+# EventBridge publishing): the demo queries it and subscribes to onRiderRegistered.
+module "graphql_api" {
+  source                  = "../../modules/graphql-api"
+  name                    = "${var.name_prefix}-graphql"
+  artifacts_dir           = var.artifacts_dir
+  package_upload          = { bucket = module.artifacts_bucket.id }
+  rider_table_name        = module.rider_photo.table_name
+  rider_table_arn         = module.rider_photo.table_arn
+  rider_state_machine_arn = module.rider_photo.state_machine_arn
+  media_workflow          = { state_machine_arn = module.media_convert.state_machine_arn }
+  log_retention_days      = 7
+}
+
 module "glue_medallion" {
   source        = "../../modules/glue-medallion"
   name          = "${var.name_prefix}-retail"

@@ -55,3 +55,13 @@ output "glue_medallion" {
     tables            = module.glue_medallion.tables
   }
 }
+
+output "graphql_api" {
+  description = "The GraphQL API's endpoints and API key."
+  value = {
+    graphql_url  = module.graphql_api.graphql_url
+    realtime_url = module.graphql_api.realtime_url
+    api_key      = module.graphql_api.api_key
+  }
+  sensitive = true # the API key
+}

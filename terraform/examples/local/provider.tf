@@ -10,6 +10,7 @@ provider "aws" {
   s3_use_path_style           = true
 
   endpoints {
+    appsync        = var.endpoint
     cloudwatch     = var.endpoint
     cloudwatchlogs = var.endpoint
     dynamodb       = var.endpoint

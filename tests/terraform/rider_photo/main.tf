@@ -44,6 +44,44 @@ module "rider_photo" {
   create_alarm_topic        = true # the e2e test subscribes to it
 }
 
+# The GraphQL API over the riders and the runs (tests/e2e/test_graphql_api.py), with the four
+# modes: API key by default, IAM (and the EventBridge publishing), the module's own user pool,
+# and an OIDC provider: a second user pool, whose issuer serves JWKS like any OIDC provider.
+resource "aws_cognito_user_pool" "oidc" {
+  name = "${var.name}-oidc"
+}
+
+resource "aws_cognito_user_pool_client" "oidc" {
+  name                = "${var.name}-oidc"
+  user_pool_id        = aws_cognito_user_pool.oidc.id
+  explicit_auth_flows = ["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+}
+
+resource "aws_cognito_user_pool_client" "oidc_other" {
+  name                = "${var.name}-oidc-other"
+  user_pool_id        = aws_cognito_user_pool.oidc.id
+  explicit_auth_flows = ["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+}
+
+module "graphql_api" {
+  source                          = "../../../terraform/modules/graphql-api"
+  name                            = var.name
+  artifacts_dir                   = var.artifacts_dir
+  package_upload                  = { bucket = aws_s3_bucket.packages.id }
+  rider_table_name                = module.rider_photo.table_name
+  rider_table_arn                 = module.rider_photo.table_arn
+  rider_state_machine_arn         = module.rider_photo.state_machine_arn
+  additional_authentication_types = ["AWS_IAM", "AMAZON_COGNITO_USER_POOLS", "OPENID_CONNECT"]
+  create_user_pool                = true
+  openid_connect = {
+    issuer    = "https://cognito-idp.us-east-1.amazonaws.com/${aws_cognito_user_pool.oidc.id}"
+    client_id = aws_cognito_user_pool_client.oidc.id
+  }
+  query_depth_limit  = 4
+  log_retention_days = 7
+  tags               = { Project = "rider-photo-e2e" }
+}
+
 # The notifications the test reads.
 resource "aws_sqs_queue" "notifications" {
   name = "${var.name}-notifications"
@@ -84,4 +122,17 @@ output "sender_email" {
 
 output "package_bucket" {
   value = aws_s3_bucket.packages.id
+}
+
+output "graphql_api" {
+  value     = module.graphql_api
+  sensitive = true # the API key
+}
+
+output "oidc" {
+  value = {
+    user_pool_id    = aws_cognito_user_pool.oidc.id
+    client_id       = aws_cognito_user_pool_client.oidc.id
+    other_client_id = aws_cognito_user_pool_client.oidc_other.id
+  }
 }

@@ -9,10 +9,13 @@ provider "aws" {
   s3_use_path_style           = true
 
   endpoints {
+    appsync        = var.endpoint
+    cognitoidp     = var.endpoint
     cloudwatch     = var.endpoint
     cloudwatchlogs = var.endpoint
     events         = var.endpoint
     dynamodb       = var.endpoint
+    events         = var.endpoint
     iam            = var.endpoint
     kms            = var.endpoint
     lambda         = var.endpoint
