@@ -33,13 +33,13 @@ import functools
 import json
 import logging
 import re
-import threading
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from werkzeug.wrappers import Request, Response
 
 from . import ACCOUNT, appsync_auth, authorization
+from .eventbridge import Delivery, DeliveryFailed
 from .moto_internals import add, in_place, replace
 
 log = logging.getLogger("localaws.appsync")
@@ -682,96 +682,36 @@ def _json(body, status: int = 200) -> Response:
 EVENTS_SESSION = "EventBridgeAppSyncTarget"
 
 
-def transformed_input(target: Mapping, event: Mapping):
-    """What an EventBridge target receives: Input, InputPath or InputTransformer applied to the
-    event, else the event (EventBridge User Guide, "Amazon EventBridge input transformation")."""
-    if "Input" in target:
-        return json.loads(target["Input"])
-    if "InputPath" in target:
-        return json_path(event, target["InputPath"])
-    transformer = target.get("InputTransformer")
-    if not transformer:
-        return dict(event)
-    values = {
-        name: json_path(event, path)
-        for name, path in (transformer.get("InputPathsMap") or {}).items()
-    }
-    return json.loads(fill_template(transformer["InputTemplate"], values))
-
-
-def fill_template(template: str, values: Mapping) -> str:
-    """An input template with its placeholders replaced: inside a JSON string by the value's text,
-    elsewhere by its JSON."""
-    out, index, in_string = [], 0, False
-    placeholder = re.compile(r"<([\w.-]+)>")
-    while index < len(template):
-        char = template[index]
-        found = placeholder.match(template, index) if char == "<" else None
-        if found and found[1] in values:
-            value = values[found[1]]
-            if in_string:
-                text = value if isinstance(value, str) else json.dumps(value)
-                out.append(json.dumps(text)[1:-1])
-            else:
-                out.append(json.dumps(value))
-            index = found.end()
-            continue
-        if char == '"' and (index == 0 or template[index - 1] != "\\"):
-            in_string = not in_string
-        out.append(char)
-        index += 1
-    return "".join(out)
-
-
-def json_path(document, path: str):
-    """A definite JSONPath of the dotted form EventBridge takes ($.detail.executionArn)."""
-    value = document
-    for key in [k for k in path.removeprefix("$").split(".") if k]:
-        value = value.get(key) if isinstance(value, Mapping) else None
-    return value
-
-
-def install_event_targets(graphql: GraphqlEndpoint) -> None:
-    """EventBridge rules deliver to AppSync targets (EventBridge User Guide, "AWS AppSync targets
-    for rules"): the target's GraphQL operation runs with the transformed event as its variables,
+def event_target(graphql: GraphqlEndpoint) -> Callable[[Delivery, str], None]:
+    """How EventBridge delivers to an AppSync target (EventBridge User Guide, "AWS AppSync targets
+    for rules"): the target's GraphQL operation runs with the transformed input as its variables,
     as a session of the target's role (which must trust events.amazonaws.com for the rule), with
     AWS_IAM authorization; moto delivers no AppSync targets."""
 
-    def send_to_targets(self, event, transform_input: bool = True):
-        if self.event_pattern.matches_event(event):
-            for target in self.targets:
-                if target["Arn"].split(":")[2:3] == ["appsync"]:
-                    threading.Thread(
-                        target=deliver, args=(graphql, self.arn, target, dict(event)), daemon=True
-                    ).start()
-        return original(self, event, transform_input)
+    def deliver(delivery: Delivery, payload: str) -> None:
+        target = delivery.target
+        api, region = find_api(target["Arn"].rsplit("/", 1)[-1])
+        if api is None:
+            raise DeliveryFailed("RESOURCE_NOT_FOUND", f"No AppSync API {target['Arn']}", False)
+        role = target.get("RoleArn")
+        if not role or not authorization.service_may(
+            "events.amazonaws.com",
+            "sts:AssumeRole",
+            role,
+            region,
+            SourceArn=delivery.rule_arn,
+            SourceAccount=delivery.account,
+        ):
+            raise DeliveryFailed("NO_PERMISSIONS", f"EventBridge may not assume {role}", False)
+        principal = authorization.Principal.session(role, EVENTS_SESSION)
+        identity = {"accountId": ACCOUNT, "userArn": principal.arn, "username": EVENTS_SESSION}
+        caller = appsync_auth.Caller(appsync_auth.IAM, identity, principal)
+        request = {
+            "query": (target.get("AppSyncParameters") or {}).get("GraphQLOperation"),
+            "variables": json.loads(payload),
+        }
+        status, answer = graphql.execute(api, region, caller, {}, request)
+        if status != 200 or answer.get("errors"):
+            raise DeliveryFailed(f"HTTP_{status}", f"The AppSync target answered {answer}")
 
-    original = replace("Rule.send_to_targets", send_to_targets)
-
-
-def deliver(graphql: GraphqlEndpoint, rule_arn: str, target: Mapping, event: Mapping) -> None:
-    api, region = find_api(target["Arn"].rsplit("/", 1)[-1])
-    role = target.get("RoleArn")
-    if api is None or not role:
-        log.warning("rule %s: no AppSync API or role for target %s", rule_arn, target["Arn"])
-        return
-    if not authorization.service_may(
-        "events.amazonaws.com",
-        "sts:AssumeRole",
-        role,
-        region,
-        SourceArn=rule_arn,
-        SourceAccount=ACCOUNT,
-    ):
-        log.warning("rule %s: EventBridge may not assume %s", rule_arn, role)
-        return
-    principal = authorization.Principal.session(role, EVENTS_SESSION)
-    identity = {"accountId": ACCOUNT, "userArn": principal.arn, "username": EVENTS_SESSION}
-    caller = appsync_auth.Caller(appsync_auth.IAM, identity, principal)
-    payload = {
-        "query": (target.get("AppSyncParameters") or {}).get("GraphQLOperation"),
-        "variables": transformed_input(target, event),
-    }
-    status, answer = graphql.execute(api, region, caller, {}, payload)
-    if status != 200 or answer.get("errors"):
-        log.warning("rule %s: the AppSync target answered %s %s", rule_arn, status, answer)
+    return deliver

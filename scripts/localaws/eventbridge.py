@@ -31,6 +31,7 @@ import re
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from urllib.parse import quote_plus
@@ -186,6 +187,12 @@ class EventBridge:
         self.lambda_service = service
         self.endpoint = endpoint
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="eventbridge")
+        self._target_types: dict[str, Callable[[Delivery, str], None]] = {}
+
+    def add_target_type(self, service: str, deliver: Callable[[Delivery, str], None]) -> None:
+        """Targets of another service (its ARN's service part), delivered by `deliver`, which
+        raises DeliveryFailed to have the event retried or dead-lettered."""
+        self._target_types[service] = deliver
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
@@ -198,7 +205,8 @@ class EventBridge:
             if rule.state != "ENABLED" or not rule.event_pattern.matches_event(event):
                 return
             for target in list(rule.targets):
-                if _arn_parts(target["Arn"])[0] in ("lambda", "states", "sqs"):
+                service = _arn_parts(target["Arn"])[0]
+                if service in ("lambda", "states", "sqs", *bridge._target_types):
                     delivery = Delivery(
                         rule.arn, rule.name, rule.account_id, rule.region_name,
                         copy.deepcopy(target), event, time.monotonic(),
@@ -262,7 +270,9 @@ class EventBridge:
     def _deliver(self, delivery: Delivery, payload: str) -> None:
         arn = delivery.target["Arn"]
         service = _arn_parts(arn)[0]
-        if service == "lambda":
+        if service in self._target_types:
+            self._target_types[service](delivery, payload)
+        elif service == "lambda":
             self._to_lambda(delivery, arn, payload)
         elif service == "sqs":
             self._to_queue(delivery, arn, payload, delivery.target.get("SqsParameters") or {})

@@ -69,7 +69,6 @@ REPLACED = (
     "moto.appsync.models.GraphqlAPI.to_json",
     "moto.appsync.models.GraphqlAPI.__init__",
     "moto.appsync.models.GraphqlAPIKey.to_json",
-    "moto.events.models.Rule.send_to_targets",
     # s3.py
     "moto.s3.notifications.send_event",
     "moto.s3.responses.S3Response.get_bucket_notification",

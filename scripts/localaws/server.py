@@ -166,7 +166,7 @@ class LocalAws:
         self.realtime = appsync_realtime.RealtimeServer(host, endpoint).start()
         appsync.install(endpoint, self.realtime)
         self.graphql = appsync.GraphqlEndpoint(endpoint, self.realtime)
-        appsync.install_event_targets(self.graphql)
+        self.eventbridge.add_target_type("appsync", appsync.event_target(self.graphql))
         _install_unsupported_fast_fail()
         self.alarms = cloudwatch.AlarmEvaluator()
         self.alarms.start()

@@ -102,23 +102,6 @@ def test_a_subscription_gets_the_mutations_whose_result_matches_its_arguments(
     assert matches(arguments, value) is delivered
 
 
-def test_an_appsync_target_gets_the_transformed_event_as_variables():
-    event = {"detail": {"executionArn": "arn:x", "status": "SUCCEEDED", "n": 3}}
-    target = {
-        "InputTransformer": {
-            "InputPathsMap": {"arn": "$.detail.executionArn", "n": "$.detail.n"},
-            "InputTemplate": '{"executionArn": <arn>, "label": "run <arn>", "count": <n>}',
-        }
-    }
-    assert appsync.transformed_input(target, event) == {
-        "executionArn": "arn:x",
-        "label": "run arn:x",
-        "count": 3,
-    }
-    assert appsync.transformed_input({"InputPath": "$.detail"}, event) == event["detail"]
-    assert appsync.transformed_input({"Input": '{"a": 1}'}, event) == {"a": 1}
-
-
 def test_the_selection_set_list_names_every_selected_field_by_its_path():
     operation = parse("{ rider { userId photo { key } ... on Rider { faceId } __typename } }")
     (field,) = operation.definitions[0].selection_set.selections
