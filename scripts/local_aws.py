@@ -24,8 +24,10 @@ ROOT = Path(__file__).resolve().parents[1]
 # with their provider blocks).
 SERVICES = (
     "apigatewayv2",
+    "appsync",
     "cloudwatch",
     "cloudwatchlogs",
+    "cognitoidp",
     "dynamodb",
     "events",
     "glue",
