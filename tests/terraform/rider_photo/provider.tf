@@ -15,7 +15,6 @@ provider "aws" {
     cloudwatchlogs = var.endpoint
     events         = var.endpoint
     dynamodb       = var.endpoint
-    events         = var.endpoint
     iam            = var.endpoint
     kms            = var.endpoint
     lambda         = var.endpoint
