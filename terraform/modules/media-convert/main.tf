@@ -12,6 +12,13 @@ locals {
   tracing_mode  = var.tracing_enabled ? "Active" : null
   mediaconvert  = var.transcoder == "mediaconvert"
 
+  # The scale model (lambda_src/media_common/scale_model.py, README "Scale"): the split needs 3x
+  # the upload in /tmp (source, parts, audio), the merge 2x (encoded parts, merged output, no
+  # larger than the upload), an encode 2x its part, which is the whole upload when the source
+  # has one keyframe.
+  split_bytes     = var.function_settings.split.ephemeral_storage * 1048576
+  max_input_bytes = coalesce(var.max_input_bytes, floor(local.split_bytes / 3))
+
   kms_statements = var.kms_key_arn == null ? [] : [{
     sid        = "UseWorkflowKey"
     actions    = ["kms:Decrypt", "kms:GenerateDataKey"]
@@ -110,7 +117,7 @@ module "split" {
   tracing_mode       = local.tracing_mode
   environment = merge(local.common_environment, {
     SEGMENT_DURATION = tostring(var.segment_duration)
-    MAX_INPUT_BYTES  = tostring(var.max_input_bytes)
+    MAX_INPUT_BYTES  = tostring(local.max_input_bytes)
   })
   policy_statements = concat([
     { sid = "ReadUploads", actions = ["s3:GetObject"], resources = ["${local.source_arn}/${var.source_prefix}*"] },
@@ -401,4 +408,20 @@ resource "aws_s3_bucket_notification" "source" {
 
   # Uploads start executions: MediaConvert's own role must be able to act by then.
   depends_on = [aws_lambda_permission.source_bucket, aws_iam_role_policy.mediaconvert]
+
+  # Nothing is started by uploads that pass the size check and then always fail.
+  lifecycle {
+    precondition {
+      condition     = 3 * local.max_input_bytes <= local.split_bytes
+      error_message = "max_input_bytes (${local.max_input_bytes}) is more than a third of function_settings.split.ephemeral_storage: the split needs 3x the upload in /tmp, so uploads between the two would pass the size check and always fail. Lower max_input_bytes or raise the split's ephemeral_storage."
+    }
+    precondition {
+      condition     = 2 * local.max_input_bytes <= var.function_settings.merge.ephemeral_storage * 1048576
+      error_message = "function_settings.merge.ephemeral_storage holds less than 2x max_input_bytes (${local.max_input_bytes}): the merge keeps the encoded parts and the merged output."
+    }
+    precondition {
+      condition     = local.mediaconvert || 2 * local.max_input_bytes <= var.function_settings.encode.ephemeral_storage * 1048576
+      error_message = "function_settings.encode.ephemeral_storage holds less than 2x max_input_bytes (${local.max_input_bytes}): a source with one keyframe is one part, kept with its encoded copy."
+    }
+  }
 }

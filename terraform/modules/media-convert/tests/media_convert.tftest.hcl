@@ -347,3 +347,49 @@ run "alarms_and_dashboard_switched_off" {
     error_message = "alarms_enabled and dashboard_enabled switch the alarms and the dashboard off."
   }
 }
+
+# Issue 14: the sizes follow the scale model (README, "Scale"). An upload limit over what the
+# split's /tmp holds (a third of it) would let uploads pass the size check and always fail.
+run "an_upload_limit_over_a_third_of_the_split_storage_fails_at_plan" {
+  command = plan
+
+  variables {
+    max_input_bytes = 4294967296 # the old default, 4 GiB, with the split's 10 GiB
+  }
+
+  expect_failures = [aws_s3_bucket_notification.source]
+}
+
+run "a_merge_storage_under_twice_the_upload_limit_fails_at_plan" {
+  command = plan
+
+  variables {
+    function_settings = { merge = { ephemeral_storage = 4096 } }
+  }
+
+  expect_failures = [aws_s3_bucket_notification.source]
+}
+
+run "an_encode_storage_under_twice_the_upload_limit_fails_at_plan" {
+  command = plan
+
+  variables {
+    function_settings = { encode = { ephemeral_storage = 4096 } }
+  }
+
+  expect_failures = [aws_s3_bucket_notification.source]
+}
+
+run "smaller_functions_with_a_limit_to_match_plan" {
+  command = plan
+
+  variables {
+    max_input_bytes   = 1000000000
+    function_settings = { split = { ephemeral_storage = 3000 }, encode = { ephemeral_storage = 2000 }, merge = { ephemeral_storage = 2000 } }
+  }
+
+  assert {
+    condition     = jsondecode(module.state_machine.definition).States.Map.MaxConcurrency == 40
+    error_message = "The Map runs 40 parts at once by default (the inline maximum)."
+  }
+}
