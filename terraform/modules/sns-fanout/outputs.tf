@@ -14,7 +14,7 @@ output "input_prefix" {
 }
 
 output "renditions" {
-  description = "Per rendition: output bucket and prefix, queue and dead-letter queue URLs/ARNs, transcoder function."
+  description = "Per rendition: output bucket and prefix, queue and dead-letter queue URLs/ARNs, transcoder function, the parts state machine of its long sources."
   value = {
     for name in keys(var.renditions) : name => {
       output_bucket        = local.outputs[name].bucket
@@ -27,8 +27,14 @@ output "renditions" {
       function_arn         = module.transcoder[name].function_arn
       function_role_arn    = module.transcoder[name].role_arn
       event_source_mapping = aws_lambda_event_source_mapping.work[name].uuid
+      parts_state_machine  = module.parts_state_machine[name].arn
     }
   }
+}
+
+output "work_bucket" {
+  description = "Bucket of long sources' intermediate files (staged uploads, parts, merged renditions; they expire after 3 days)."
+  value       = module.work_bucket.id
 }
 
 output "publisher_function_name" {
@@ -56,6 +62,8 @@ output "log_group_names" {
   value = concat(
     [module.publisher.log_group_name],
     [for t in module.transcoder : t.log_group_name],
+    [for f in concat([module.parts_split, module.parts_merge, module.parts_cleanup], values(module.parts_encode)) : f.log_group_name],
+    [for m in module.parts_state_machine : m.log_group_name],
     [for g in aws_cloudwatch_log_group.delivery_status : g.name],
   )
 }
