@@ -44,7 +44,7 @@ DEFAULTS = {
     "output_height": 720,
     "preset": "veryfast",
     "split": m.Function(memory_mb=2048, timeout_s=900, ephemeral_mb=10240),
-    "encode": m.Function(memory_mb=3008, timeout_s=900, ephemeral_mb=4096),
+    "encode": m.Function(memory_mb=3008, timeout_s=900, ephemeral_mb=10240),
     "merge": m.Function(memory_mb=2048, timeout_s=900, ephemeral_mb=10240),
     "map_max_concurrency": 40,
 }
@@ -72,24 +72,24 @@ def minutes(seconds: float) -> str:
     return f"{seconds / 60:.1f} min" if seconds >= 60 else f"{seconds:.0f} s"
 
 
+def cell(step: m.Step) -> str:
+    return f"{minutes(step.wall_s)}, {step.memory_mb:,} MB, {step.ephemeral_mb:,} MB"
+
+
 def table() -> str:
     rows = [
-        "| case | source | parts x s | split: wall, /tmp"
-        " | encode (longest part): wall, memory, /tmp | merge: wall, /tmp"
-        " | critical path (rounds) | fits |",
+        "| case | source | parts x s | split | encode (longest part) | merge"
+        " | critical path (Map rounds) | fits |",
         "|---|---|---:|---|---|---|---:|:-:|",
     ]
     for case in SEED_CASES:
         for reading in READINGS:
             s, p = source(case, reading), plan(case, reading)
             rows.append(
-                f"| {case.name} SegmentDuration {case.segment_duration} s |"
+                f"| {case.name}, SegmentDuration {case.segment_duration} s |"
                 f" {case.size_bytes / GB:.2f} GB, {reading}, {minutes(s.duration_s)} |"
                 f" {p.parts} x {min(case.segment_duration, s.duration_s):.0f} |"
-                f" {minutes(p.split.wall_s)}, {p.split.ephemeral_mb:,} MB |"
-                f" {minutes(p.encode.wall_s)}, {p.encode.memory_mb:,} MB,"
-                f" {p.encode.ephemeral_mb:,} MB |"
-                f" {minutes(p.merge.wall_s)}, {p.merge.ephemeral_mb:,} MB |"
+                f" {cell(p.split)} | {cell(p.encode)} | {cell(p.merge)} |"
                 f" {minutes(p.critical_path_s)} ({p.rounds}) | {'yes' if p.fits else '**no**'} |"
             )
     return "\n".join(rows)

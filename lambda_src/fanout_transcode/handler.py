@@ -84,6 +84,7 @@ def lambda_handler(event, context):
             memory_mb=int(context.memory_limit_in_mb),
             remaining_s=lambda: context.get_remaining_time_in_millis() / 1000,
             message_id=record.message_id,
+            redelivered=int(record.attributes.approximate_receive_count) > 1,
         )
         try:
             return transcode_message(Upload.from_body(record.body), config, s3, route)
@@ -153,7 +154,8 @@ def transcode_message(
         if route and not long_source.fits_one_pass(
             info, config.output_height, config.preset, route
         ):
-            return hand_off(upload, config, route, s3, out_key, output, "too long for one pass")
+            reason = "redelivered" if route.redelivered else "too long for one pass"
+            return hand_off(upload, config, route, s3, out_key, output, reason)
         frame = output_size(
             info.width,
             info.height,
@@ -226,7 +228,7 @@ def publish_parts(event: dict, config: RenditionConfig, parts: PartsConfig, s3, 
     long_source.clear_staged(s3, parts.work_bucket, event["key"])
     if decision is not Decision.TRANSCODE:
         return skipped(decision, out_key, existing_output(s3, config.output_bucket, out_key))
-    logger.info("transcoded in parts", extra={"output": out_key, "frames": merged["frames"]})
+    logger.info("transcoded", extra={"output": out_key, "frames": merged["frames"], "parts": True})
     metrics.add_metric(name="RenditionsDelivered", unit=MetricUnit.Count, value=1)
     return {"output": out_key, "width": merged["width"], "height": merged["height"]}
 

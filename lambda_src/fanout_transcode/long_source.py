@@ -66,6 +66,9 @@ class Route:
     memory_mb: int
     remaining_s: object  # () -> seconds left in this invocation
     message_id: str
+    # A redelivered message's earlier attempt did not finish: often a timeout the model did
+    # not foresee, which one more single pass would only repeat.
+    redelivered: bool = False
 
 
 def staged_key(rendition: str, upload: Upload) -> str:
@@ -90,7 +93,10 @@ def too_large_for_one_pass(size: int | None, free_bytes: int) -> bool:
 
 
 def fits_one_pass(info: MediaInfo, height: int, preset: str, route: Route) -> bool:
-    """The scale model's single pass of this source, within the share of the time left."""
+    """The scale model's single pass of this source, within the share of the time left, on a
+    first delivery."""
+    if route.redelivered:
+        return False
     frames = info.frames or math.ceil(info.duration * float(info.fps))
     source = scale_model.Source(
         size_bytes=0,

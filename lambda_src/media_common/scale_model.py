@@ -84,12 +84,17 @@ def output_frame(source: Frame, height: int) -> Frame:
     return Frame(width, height)
 
 
+def measured_preset(preset: str) -> str | None:
+    """The measured preset at least as slow as `preset` (the cost errs long); None for presets
+    slower than any measured, whose cost the model does not know."""
+    order = PRESET_ORDER[PRESET_ORDER.index(preset) :] if preset in PRESET_ORDER else ()
+    return next((p for p in order if p in ENCODE_CPU_S_PER_MPX), None)
+
+
 def encode_cpu_seconds_per_frame(source: Frame, output: Frame, preset: str) -> float:
-    measured = (
-        next(p for p in PRESET_ORDER[PRESET_ORDER.index(preset) :] if p in ENCODE_CPU_S_PER_MPX)
-        if preset in PRESET_ORDER
-        else max(ENCODE_CPU_S_PER_MPX, key=ENCODE_CPU_S_PER_MPX.get)
-    )
+    measured = measured_preset(preset)
+    if measured is None:
+        raise ValueError(f"x264 preset {preset!r} is slower than any measured (bench_scale.py)")
     return (
         DECODE_CPU_S_PER_MPX * source.megapixels
         + ENCODE_CPU_S_PER_MPX[measured] * output.megapixels
@@ -265,7 +270,10 @@ def fits_in_process(
     source: Source, output_height: int, preset: str, memory_mb: int, remaining_s: float
 ) -> bool:
     """Whether the transcoder, holding the downloaded source, should encode it itself: the
-    encode and upload predicted within IN_PROCESS_SHARE of the time it has left."""
+    encode and upload predicted within IN_PROCESS_SHARE of the time it has left. Not for a
+    preset the model cannot cost: parts are the safe side."""
+    if measured_preset(preset) is None:
+        return False
     output = output_frame(source.frame, output_height)
     left = (
         encode_seconds(source.frames, source.frame, output, preset, memory_mb)
