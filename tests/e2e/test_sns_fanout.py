@@ -271,12 +271,12 @@ def test_an_older_upload_delivered_late_never_replaces_the_newer_rendition(
 
 def test_a_source_longer_than_the_timeout_is_made_in_parts(local_aws, fanout, tmp_path):
     """Issue 14: the transcoders' timeout is 5 s here, at 512 MB (0.29 vCPU on AWS), where the
-    scale model predicts a 12 s 1080p upload's single pass at over half of it. Each rendition is
+    scale model predicts an 8 s 1080p upload's single pass at over half of it. Each rendition is
     then made by its parts state machine (media-convert's split, encode and merge, 2 s parts)
     and published by its transcoder: every rendition delivered, frame-exact, with AAC audio,
     nothing dead-lettered, the work files gone."""
     _, outputs = fanout
-    source = make_video(tmp_path / "long.mp4", 12, "1920x1080")
+    source = make_video(tmp_path / "long.mp4", 8, "1920x1080")
     s3, sfn = local_aws.client("s3"), local_aws.client("stepfunctions")
     key = f"long-{uuid.uuid4().hex[:6]}.mp4"
     s3.upload_file(str(source), outputs["input_bucket"], key)

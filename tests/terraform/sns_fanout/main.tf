@@ -25,7 +25,7 @@ module "sns_fanout" {
     "360p" = { height = 360, video_crf = 30 }
   }
   x264_preset = "ultrafast"
-  # 512 MB is 0.29 vCPU on AWS: the e2e test's 12 s 1080p upload is predicted too long for one
+  # 512 MB is 0.29 vCPU on AWS: the e2e test's 8 s 1080p upload is predicted too long for one
   # 5 s pass and goes through parts of 2 s.
   transcoder_settings = { timeout = 5, memory_size = 512, ephemeral_storage = 1024 }
   parts = {

@@ -99,9 +99,9 @@ def test_too_many_parts_would_not_fit_a_state():
 
 def test_the_fanout_test_roots_long_upload_goes_through_parts_and_its_clips_do_not():
     """tests/terraform/sns_fanout: 512 MB, 5 s, ultrafast, renditions 240p and 360p;
-    tests/e2e/test_sns_fanout.py uploads a 12 s 1080p30 source, and 2 s 640x360 clips."""
-    long = m.Source(0, 12, m.RESOLUTIONS["1080p"])
+    tests/e2e/test_sns_fanout.py uploads an 8 s 1080p30 source, and 2 s 640x360 clips."""
+    long = m.Source(0, 8, m.RESOLUTIONS["1080p"])
     clip = m.Source(0, 2, m.Frame(640, 360))
     for height in (240, 360):
-        assert not m.fits_in_process(long, height, "ultrafast", 512, remaining_s=5)
+        assert not m.fits_in_process(long, height, "ultrafast", 512, remaining_s=4.5)
         assert m.fits_in_process(clip, height, "ultrafast", 512, remaining_s=4)
