@@ -84,7 +84,7 @@ def lambda_handler(event, context):
             memory_mb=int(context.memory_limit_in_mb),
             remaining_s=lambda: context.get_remaining_time_in_millis() / 1000,
             message_id=record.message_id,
-            redelivered=int(record.attributes.approximate_receive_count) > 1,
+            receive_count=int(record.attributes.approximate_receive_count),
         )
         try:
             return transcode_message(Upload.from_body(record.body), config, s3, route)
@@ -243,7 +243,7 @@ def dead_letter_parts(event: dict, config, parts: PartsConfig, s3, sqs, context)
         error.get("Cause") or "",
         rendition=config.name,
         message_id=event["messageId"],
-        receive_count=1,
+        receive_count=event["receiveCount"],
         request_id=context.aws_request_id,
         function_name=context.function_name,
         time=datetime.now(UTC).isoformat(timespec="seconds"),

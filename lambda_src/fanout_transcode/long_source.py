@@ -22,7 +22,7 @@ import json
 import math
 import os
 import posixpath
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from botocore.exceptions import ClientError
@@ -64,11 +64,15 @@ class Route:
     config: PartsConfig
     sfn: object  # boto3 Step Functions client
     memory_mb: int
-    remaining_s: object  # () -> seconds left in this invocation
+    remaining_s: Callable[[], float]  # seconds left in this invocation
     message_id: str
-    # A redelivered message's earlier attempt did not finish: often a timeout the model did
-    # not foresee, which one more single pass would only repeat.
-    redelivered: bool = False
+    receive_count: int = 1
+
+    @property
+    def redelivered(self) -> bool:
+        """An earlier attempt did not finish: often a timeout the model did not foresee, which
+        one more single pass would only repeat."""
+        return self.receive_count > 1
 
 
 def staged_key(rendition: str, upload: Upload) -> str:
@@ -132,6 +136,7 @@ def hand_off(upload: Upload, rendition: str, route: Route, s3) -> dict | None:
         # what the publish and dead-letter steps need
         "message": upload.as_message(),
         "messageId": route.message_id,
+        "receiveCount": route.receive_count,
     }
     try:
         started = route.sfn.start_execution(

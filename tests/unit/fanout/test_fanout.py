@@ -561,6 +561,7 @@ def test_a_source_too_long_for_the_time_left_is_handed_to_the_parts(
         "etag": "",
         "message": message,
         "messageId": "m0",
+        "receiveCount": 1,
     }
     assert metric_lines()["LongSourcesInParts"] == 1.0
     # Redelivered: the same execution, no second one.
@@ -634,6 +635,7 @@ def test_failed_parts_dead_letter_the_message_with_the_step_error(aws):
         "key": staged,
         "message": message,
         "messageId": "m7",
+        "receiveCount": 2,
         "error": error,
     }
     assert transcode.lambda_handler(event, Context())["error"] == "CorruptInputError"
@@ -641,5 +643,9 @@ def test_failed_parts_dead_letter_the_message_with_the_step_error(aws):
     assert json.loads(letter["Body"]) == message
     failure = json.loads(letter["MessageAttributes"]["failure"]["StringValue"])
     assert (failure["error"], failure["cause"]) == (error["Error"], error["Cause"])
-    assert (failure["messageId"], failure["rendition"]) == ("m7", "720p")
+    assert (failure["messageId"], failure["receiveCount"], failure["rendition"]) == (
+        "m7",
+        2,
+        "720p",
+    )
     assert aws.list_objects_v2(Bucket=WORK).get("KeyCount", 0) == 0
