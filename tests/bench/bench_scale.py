@@ -13,8 +13,8 @@ every 2 s. Outputs: 720p and 1080p at x264 veryfast (both modules' default), 720
 (the test roots'). Every combination is one arm; arms alternate within a round, their order
 reversed every other round; min and median of `--rounds` rounds. The comparisons are each arm's
 CPU seconds per frame against 1080p→720p veryfast's; the fps per vCPU of each arm (from the
-median) go to the record's `throughput` (build/bench/scale.json), and the fit of
-media_common.scale_model's constants to them is printed beside the constants in use.
+median) go to the record's `throughput` (build/bench/scale.json), printed beside what
+media_common.scale_model predicts with its constants (refit them when the two drift apart).
 
     .venv/bin/python tests/bench/bench_scale.py [--rounds 3]
 """
