@@ -26,9 +26,12 @@ module "sns_fanout" {
   # One layer for the account: reuse the one media-convert published.
   ffmpeg_layer_arn    = module.media_convert.ffmpeg_layer_arn
   transcoder_settings = { timeout = 120 }
-  package_upload      = { bucket = module.artifacts_bucket.id }
-  force_destroy       = true
-  log_retention_days  = 7
+  # Every part here shares the machine's cores (on AWS each has its own vCPUs): shorter parts
+  # keep each encode within the 120 s (make load's 10-minute source timed out at 60 s parts).
+  parts              = { segment_duration = 10 }
+  package_upload     = { bucket = module.artifacts_bucket.id }
+  force_destroy      = true
+  log_retention_days = 7
 }
 
 module "rider_photo" {
