@@ -87,9 +87,10 @@ def work_prefixes(staged: str) -> list[str]:
     return [folder, f"{MERGED_PREFIX}{folder}"]
 
 
-def execution_name(rendition: str, upload: Upload) -> str:
-    """One execution per upload and rendition (a redelivered message starts no second)."""
-    return f"{rendition}-{digest(rendition, upload.bucket, upload.key, upload.etag)}"
+def execution_name(rendition: str, upload: Upload, message_id: str) -> str:
+    """One execution per message, upload and rendition: a redelivered message starts no second
+    one, a redriven dead letter (sent again, so a new message) starts a new one."""
+    return f"{rendition}-{digest(rendition, upload.bucket, upload.key, upload.etag, message_id)}"
 
 
 def too_large_for_one_pass(size: int | None, free_bytes: int) -> bool:
@@ -127,7 +128,7 @@ def hand_off(upload: Upload, rendition: str, route: Route, s3) -> dict | None:
         if exc.response["Error"]["Code"] in ("PreconditionFailed", "412"):
             return None
         raise
-    name = execution_name(rendition, upload)
+    name = execution_name(rendition, upload, route.message_id)
     execution_input = {
         # media-convert's execution input (its split and cleanup read these three)
         "bucket": route.config.work_bucket,

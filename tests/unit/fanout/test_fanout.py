@@ -567,6 +567,11 @@ def test_a_source_too_long_for_the_time_left_is_handed_to_the_parts(
     # Redelivered: the same execution, no second one.
     assert transcode.lambda_handler(sqs_event(message), context) == {"batchItemFailures": []}
     assert len(sfn.list_executions(stateMachineArn=machine)["executions"]) == 1
+    # Redriven from the dead-letter queue after its parts failed: a new message, a new run.
+    redriven = sqs_event(message)
+    redriven["Records"][0]["messageId"] = "m0-redriven"
+    assert transcode.lambda_handler(redriven, context) == {"batchItemFailures": []}
+    assert len(sfn.list_executions(stateMachineArn=machine)["executions"]) == 2
 
 
 def test_a_source_with_time_to_spare_is_transcoded_in_one_pass(aws, clip, parts_machine):
