@@ -87,10 +87,19 @@ def work_prefixes(staged: str) -> list[str]:
     return [folder, f"{MERGED_PREFIX}{folder}"]
 
 
-def execution_name(rendition: str, upload: Upload, message_id: str) -> str:
-    """One execution per message, upload and rendition: a redelivered message starts no second
-    one, a redriven dead letter (sent again, so a new message) starts a new one."""
-    return f"{rendition}-{digest(rendition, upload.bucket, upload.key, upload.etag, message_id)}"
+ENDED_UNSUCCESSFULLY = ("FAILED", "TIMED_OUT", "ABORTED")
+
+
+def execution_name(rendition: str, upload: Upload) -> str:
+    """One execution per upload and rendition: a redelivered or duplicate message (S3 events
+    and SNS deliver at least once) starts no second one."""
+    return f"{rendition}-{digest(rendition, upload.bucket, upload.key, upload.etag)}"
+
+
+def retry_name(name: str, message_id: str) -> str:
+    """The execution of a dead letter redriven after the upload's execution failed (that one
+    dead-lettered its message): one per redriven message."""
+    return f"{name}-{digest(message_id)[:8]}"
 
 
 def too_large_for_one_pass(size: int | None, free_bytes: int) -> bool:
@@ -128,7 +137,7 @@ def hand_off(upload: Upload, rendition: str, route: Route, s3) -> dict | None:
         if exc.response["Error"]["Code"] in ("PreconditionFailed", "412"):
             return None
         raise
-    name = execution_name(rendition, upload, route.message_id)
+    name = execution_name(rendition, upload)
     execution_input = {
         # media-convert's execution input (its split and cleanup read these three)
         "bucket": route.config.work_bucket,
@@ -139,18 +148,30 @@ def hand_off(upload: Upload, rendition: str, route: Route, s3) -> dict | None:
         "messageId": route.message_id,
         "receiveCount": route.receive_count,
     }
+    arn = start(route, name, execution_input)
+    if arn is None:  # this upload's execution exists: running, done, or failed and dead-lettered
+        existing = (
+            f"{route.config.state_machine_arn.replace(':stateMachine:', ':execution:')}:{name}"
+        )
+        status = route.sfn.describe_execution(executionArn=existing)["status"]
+        arn = existing
+        if status in ENDED_UNSUCCESSFULLY:
+            arn = start(route, retry_name(name, route.message_id), execution_input) or existing
+    return {"parts": arn, "staged": key}
+
+
+def start(route: Route, name: str, execution_input: dict) -> str | None:
+    """The started execution's ARN; None when one of that name exists."""
     try:
-        started = route.sfn.start_execution(
+        return route.sfn.start_execution(
             stateMachineArn=route.config.state_machine_arn,
             name=name,
             input=json.dumps(execution_input),
-        )
-        arn = started["executionArn"]
+        )["executionArn"]
     except ClientError as exc:
         if exc.response["Error"]["Code"] != "ExecutionAlreadyExists":
             raise
-        arn = f"{route.config.state_machine_arn.replace(':stateMachine:', ':execution:')}:{name}"
-    return {"parts": arn, "staged": key}
+        return None
 
 
 def clear_staged(s3, work_bucket: str, staged: str) -> int:

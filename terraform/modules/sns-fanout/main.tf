@@ -286,6 +286,8 @@ module "transcoder" {
     # above, and s3:PutObject on the copy), then its parts execution.
     { sid = "StageLongSource", actions = ["s3:PutObject"], resources = ["${local.work_arn}/sources/${each.key}/*"] },
     { sid = "StartParts", actions = ["states:StartExecution"], resources = [local.parts_arns[each.key]] },
+    # An upload's execution exists already: a dead letter redriven after it failed runs again.
+    { sid = "ReadPartsStatus", actions = ["states:DescribeExecution"], resources = ["${replace(local.parts_arns[each.key], ":stateMachine:", ":execution:")}:*"] },
     # Publish: read the merged rendition; then delete the staged upload and the merged files.
     { sid = "ReadMergedRendition", actions = ["s3:GetObject"], resources = ["${local.work_arn}/renditions/sources/${each.key}/*"] },
     { sid = "ClearLongSource", actions = ["s3:DeleteObject"], resources = ["${local.work_arn}/sources/${each.key}/*", "${local.work_arn}/renditions/sources/${each.key}/*"] },

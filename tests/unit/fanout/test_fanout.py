@@ -567,7 +567,13 @@ def test_a_source_too_long_for_the_time_left_is_handed_to_the_parts(
     # Redelivered: the same execution, no second one.
     assert transcode.lambda_handler(sqs_event(message), context) == {"batchItemFailures": []}
     assert len(sfn.list_executions(stateMachineArn=machine)["executions"]) == 1
-    # Redriven from the dead-letter queue after its parts failed: a new message, a new run.
+    # A duplicate delivery (another message for the same upload): no second one either.
+    duplicate = sqs_event(message)
+    duplicate["Records"][0]["messageId"] = "m0-duplicate"
+    assert transcode.lambda_handler(duplicate, context) == {"batchItemFailures": []}
+    assert len(sfn.list_executions(stateMachineArn=machine)["executions"]) == 1
+    # Redriven from the dead-letter queue after its parts failed: run again.
+    sfn.stop_execution(executionArn=execution["executionArn"])  # ABORTED, as a failure
     redriven = sqs_event(message)
     redriven["Records"][0]["messageId"] = "m0-redriven"
     assert transcode.lambda_handler(redriven, context) == {"batchItemFailures": []}

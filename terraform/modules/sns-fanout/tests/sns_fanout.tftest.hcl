@@ -223,9 +223,10 @@ run "defaults" {
     error_message = "A transcoder reads uploads, writes (and may tell missing) its own renditions, consumes its own queue and dead-letters to its own DLQ, nothing else."
   }
   assert {
-    condition = slice(jsondecode(module.transcoder["720p"].policy).Statement, 6, 11) == [
+    condition = slice(jsondecode(module.transcoder["720p"].policy).Statement, 6, 12) == [
       { Sid = "StageLongSource", Effect = "Allow", Action = ["s3:PutObject"], Resource = ["arn:aws:s3:::orders-video-work/sources/720p/*"] },
       { Sid = "StartParts", Effect = "Allow", Action = ["states:StartExecution"], Resource = ["arn:aws:states:eu-west-1:111122223333:stateMachine:orders-video-720p-parts"] },
+      { Sid = "ReadPartsStatus", Effect = "Allow", Action = ["states:DescribeExecution"], Resource = ["arn:aws:states:eu-west-1:111122223333:execution:orders-video-720p-parts:*"] },
       { Sid = "ReadMergedRendition", Effect = "Allow", Action = ["s3:GetObject"], Resource = ["arn:aws:s3:::orders-video-work/renditions/sources/720p/*"] },
       { Sid = "ClearLongSource", Effect = "Allow", Action = ["s3:DeleteObject"], Resource = ["arn:aws:s3:::orders-video-work/sources/720p/*", "arn:aws:s3:::orders-video-work/renditions/sources/720p/*"] },
       {
@@ -235,7 +236,7 @@ run "defaults" {
         Resource  = ["arn:aws:s3:::orders-video-work"]
         Condition = { StringLike = { "s3:prefix" = ["sources/720p/*", "renditions/sources/720p/*"] } }
       },
-    ] && length(jsondecode(module.transcoder["720p"].policy).Statement) == 11
+    ] && length(jsondecode(module.transcoder["720p"].policy).Statement) == 12
     error_message = "A long source: the transcoder stages it under its own rendition's prefix, starts its own rendition's parts only, and reads and clears its own work files."
   }
   assert {
