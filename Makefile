@@ -106,7 +106,7 @@ local-aws: $(VENV)/.installed ## The local AWS for any root (LOCAL_AWS_PORT=4566
 load: bootstrap package ## Bursts and the known races through the four workflows, every input accounted for
 	$(PY) scripts/load_suite.py $(LOAD_ARGS)
 
-BENCHES ?= foundation media_convert glue_medallion iam
+BENCHES ?= foundation media_convert scale glue_medallion iam
 
 # Each writes build/bench/<name>.json; one failing does not stop the others, make bench fails.
 bench: bootstrap package ## Benchmarks, ratios against a same-run baseline (BENCHES=iam for one)

@@ -33,7 +33,7 @@ import retail_data
 import sample_photos
 from demo import ApplyProgress
 from localaws.process import ROOT, LocalAwsProcess
-from sample_media import make_video
+from sample_media import make_video, measure
 from tfroot import TerraformRoot
 from workflow_runs import run_execution
 
@@ -291,6 +291,54 @@ def account_fanout(aws, outputs, scenario, uploads: list[tuple[str, str]], start
     return tallies
 
 
+# --- a long source through both transcoding workflows ----------------------------------------
+
+
+def long_source(aws, fanout: dict, media: dict, source: Path, run: str, timeout) -> list[Tally]:
+    """Issue 14: a long 1080p30 source with audio (10 minutes by default) through media-convert
+    (split, parts, merge) and every sns-fanout rendition (each too long for one transcoder
+    invocation, so made in parts): each output must have exactly the source's frames, its
+    duration within a frame, and audio."""
+    s3, started = aws.client("s3"), time.monotonic()
+    expected = measure(source)
+    fanout_key = f"long-{run}.mp4"
+    media_key = f"{media['source_prefix']}long-{run}.mp4"
+    fanout_etag = put(s3, fanout["input_bucket"], fanout_key, source)
+    put(s3, media["source_bucket"], media_key, source)
+    tallies = account_fanout(
+        aws, fanout, "long source sns-fanout", [(fanout_key, fanout_etag)], started, timeout
+    )
+    for tally, rendition in zip(tallies, fanout["renditions"].values(), strict=True):
+        if tally.outputs:
+            location = {"bucket": rendition["output_bucket"]}
+            location["key"] = f"{rendition['output_prefix']}{fanout_key}"
+            tally.failures += exactness(s3, location, expected, source.parent)
+    scenario = "long source media-convert"
+    media_tally, succeeded = account_media(aws, media, {media_key}, scenario, started, timeout)
+    for execution in succeeded.values():
+        location = json.loads(execution["output"])["output"]
+        media_tally.failures += exactness(s3, location, expected, source.parent)
+    return [*tallies, media_tally]
+
+
+def exactness(s3, location: dict, expected: dict, work: Path) -> list[str]:
+    """What in the output at `location` differs from the source `expected` (measure())."""
+    path = work / f"check-{uuid.uuid4().hex[:6]}.mp4"
+    s3.download_file(location["bucket"], location["key"], str(path))
+    try:
+        got = measure(path)
+    finally:
+        path.unlink()
+    key, problems = location["key"], []
+    if got["frames"] != expected["frames"]:
+        problems.append(f"{key}: {got['frames']} frames, the source {expected['frames']}")
+    if abs(got["duration"] - expected["duration"]) > expected["frame"]:
+        problems.append(f"{key}: {got['duration']} s, the source {expected['duration']}")
+    if got["audio_codec"] is None:
+        problems.append(f"{key}: no audio")
+    return problems
+
+
 # --- media-convert ---------------------------------------------------------------------------
 
 
@@ -310,44 +358,53 @@ def executions_by(aws, state_machine_arn: str, field_name: str, keys: set[str]) 
 def media_burst(aws, outputs: dict, clip: Path, bad: Path, count: int, run: str, timeout):
     """`count` clips and one file that is not a video (a dead letter: a failed execution with
     its error) at once."""
-    s3, sqs, started = aws.client("s3"), aws.client("sqs"), time.monotonic()
+    s3, started = aws.client("s3"), time.monotonic()
     prefix = f"{outputs['source_prefix']}load-{run}/"
     files: dict[str, Path] = {f"{prefix}clip-{i:03d}.mp4": clip for i in range(count)}
     files[f"{prefix}not-a-video.mp4"] = bad
     upload_all(s3, outputs["source_bucket"], files)
-    tally = Tally("media-convert burst", inputs=len(files))
+    tally, _ = account_media(aws, outputs, set(files), "media-convert burst", started, timeout)
+    return tally
+
+
+def account_media(aws, outputs: dict, keys: set[str], scenario: str, started, timeout):
+    """The tally of the uploads `keys`, and the succeeded execution of each key that has one."""
+    s3, sqs = aws.client("s3"), aws.client("sqs")
+    tally = Tally(scenario, inputs=len(keys))
     start_dead: dict[str, str] = {}
     executions: dict[str, list[dict]] = {}
 
     def settled() -> bool:
         nonlocal executions
         url = outputs["start_dead_letter_queue_url"]
-        for message in drain(sqs, url, lambda b: body_names(b, set(files))):
+        for message in drain(sqs, url, lambda b: body_names(b, keys)):
             reason = message["MessageAttributes"]["ErrorMessage"]["StringValue"]
-            start_dead[body_names(message["Body"], set(files))] = f"start: {reason}"
-        executions = executions_by(aws, outputs["state_machine_arn"], "key", set(files))
+            start_dead[body_names(message["Body"], keys)] = f"start: {reason}"
+        executions = executions_by(aws, outputs["state_machine_arn"], "key", keys)
         return all(
             key in start_dead
             or (key in executions and all(e["status"] != "RUNNING" for e in executions[key]))
-            for key in files
+            for key in keys
         )
 
     wait_until(settled, started + timeout)
     tally.seconds = time.monotonic() - started
-    for key in files:
+    succeeded_by_key = {}
+    for key in sorted(keys):
         runs = executions.get(key, [])
         tally.duplicates += max(0, len(runs) - 1)
         succeeded = [e for e in runs if e["status"] == "SUCCEEDED"]
         failed = [e for e in runs if e["status"] in ("FAILED", "TIMED_OUT", "ABORTED")]
         if succeeded and _exists(s3, json.loads(succeeded[0]["output"])["output"]):
             tally.outputs += 1
+            succeeded_by_key[key] = succeeded[0]
         elif failed:
             tally.dead_letters[key] = failure_reason(failed[0])
         elif key in start_dead:
             tally.dead_letters[key] = start_dead[key]
         else:
             tally.lost.append(key)
-    return tally
+    return tally, succeeded_by_key
 
 
 def _exists(s3, location: dict) -> bool:
@@ -601,17 +658,26 @@ class Sizes:
     glue_sales: int = 20_000
     long_clip_seconds: float = 20
     timeout: float = 900
+    long_source_minutes: float = 10  # 0: no long-source scenario
+    long_only: bool = False
+
+    @property
+    def long_source_timeout(self) -> float:
+        """This machine encodes a minute of 1080p30 per workflow in about 2 CPU minutes."""
+        return self.timeout + 300 * self.long_source_minutes
 
 
 def run_scenarios(aws, outputs: dict, sizes: Sizes, work: Path, glue: bool = True) -> list[Tally]:
     """Every scenario on the four workflows' outputs (`terraform/examples/local`'s shape, or
     a test root's, which has the same fields)."""
     run = uuid.uuid4().hex[:6]
+    fanout, media, rider = (outputs[k] for k in ("sns_fanout", "media_convert", "rider_photo"))
+    if sizes.long_only:
+        return long_scenario(aws, fanout, media, sizes, work, run)
     clip = make_video(work / "clip.mp4", 2, "640x360")
     long_clip = make_video(work / "long.mp4", sizes.long_clip_seconds, "1920x1080")
     bad = work / "not-a-video.mp4"
     bad.write_text("this is a text file with a video name\n" * 50)
-    fanout, media, rider = (outputs[k] for k in ("sns_fanout", "media_convert", "rider_photo"))
     tallies = [
         *fanout_burst(aws, fanout, clip, sizes.fanout_uploads, run, sizes.timeout),
         *fanout_overwrite_race(aws, fanout, long_clip, clip, run, sizes.timeout),
@@ -624,11 +690,18 @@ def run_scenarios(aws, outputs: dict, sizes: Sizes, work: Path, glue: bool = Tru
         tallies.append(rider_several_photos_race(aws, rider, notices, run, sizes.timeout))
     finally:
         notices.close()
+    if sizes.long_source_minutes:
+        tallies += long_scenario(aws, fanout, media, sizes, work, run)
     if glue:
         date = datetime.date(2024, 6, 1) + datetime.timedelta(days=int(run, 16) % 365)
         glue_outputs = outputs["glue_medallion"]
         tallies.append(glue_run(aws, glue_outputs, date.isoformat(), sizes.glue_sales, 600))
     return tallies
+
+
+def long_scenario(aws, fanout, media, sizes: Sizes, work: Path, run: str) -> list[Tally]:
+    source = make_video(work / "long-source.mp4", sizes.long_source_minutes * 60, "1920x1080")
+    return long_source(aws, fanout, media, source, run, sizes.long_source_timeout)
 
 
 def worker_check(aws) -> tuple[bool, str]:
@@ -652,11 +725,19 @@ def main() -> int:
     parser.add_argument("--uploads", type=int, default=20, help="sns-fanout uploads in the burst")
     parser.add_argument("--media-uploads", type=int, default=10)
     parser.add_argument("--riders", type=int, default=8)
+    parser.add_argument(
+        "--long-minutes",
+        type=float,
+        default=10,
+        help="a 1080p source this long through media-convert and sns-fanout (0: none)",
+    )
+    parser.add_argument("--long-only", action="store_true", help="only the long source")
     parser.add_argument("--endpoint", help="a running local AWS to reuse (with --state)")
     parser.add_argument("--state", type=Path, help="work dir of the applied examples/local")
     parser.add_argument("--keep", action="store_true", help="leave the stack and server running")
     args = parser.parse_args()
     sizes = Sizes(args.uploads, args.media_uploads, args.riders)
+    sizes.long_source_minutes, sizes.long_only = args.long_minutes, args.long_only
     LOAD_DIR.mkdir(parents=True, exist_ok=True)
     if args.endpoint:
         aws = LocalAwsProcess(LOAD_DIR / "localaws", port=int(args.endpoint.rsplit(":", 1)[1]))

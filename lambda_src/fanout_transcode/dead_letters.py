@@ -2,7 +2,8 @@
 
 When SQS moves a message to the dead-letter queue after maxReceiveCount receives, it moves the
 message as it was sent: no reason travels with it. So the transcoder does the move itself on the
-last receive that fails: it sends the message to the dead-letter queue with its body and message
+last receive that fails (a long source: when its parts execution fails): it sends the message
+to the dead-letter queue with its body and message
 attributes and one more attribute, `failure`, a JSON record of the error, and lets the original be
 deleted. The queue's redrive policy stays as the backstop for a receive that never returns (the
 function timed out or crashed): such a message arrives without `failure`.
@@ -21,7 +22,8 @@ NOT_SQS_TEXT = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff
 
 
 def failure_record(
-    error: BaseException,
+    error: str,
+    cause: str,
     *,
     rendition: str,
     message_id: str,
@@ -30,11 +32,13 @@ def failure_record(
     function_name: str,
     time: str,
 ) -> dict:
-    cause = NOT_SQS_TEXT.sub("?", str(error))
+    """`error`: the error's name (an exception's class, or a failed step's Error), `cause` its
+    message."""
+    cause = NOT_SQS_TEXT.sub("?", cause)
     if len(cause) > CAUSE_MAX_CHARS:
         cause = cause[: CAUSE_MAX_CHARS - 1] + "…"
     return {
-        "error": type(error).__name__,
+        "error": error,
         "cause": cause,
         "rendition": rendition,
         "messageId": message_id,

@@ -62,6 +62,16 @@ class Upload:
             sequencer=message["sequencer"],
         )
 
+    def as_message(self) -> dict:
+        """The message that announced it (the ETag bare, as S3 events give it)."""
+        return {
+            "bucket": self.bucket,
+            "key": self.key,
+            "etag": self.etag,
+            "size": self.size,
+            "sequencer": self.sequencer,
+        }
+
 
 @dataclass(frozen=True)
 class Output:

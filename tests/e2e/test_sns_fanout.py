@@ -267,3 +267,38 @@ def test_an_older_upload_delivered_late_never_replaces_the_newer_rendition(
     path.write_bytes(rendition_object(local_aws, outputs, "240p", key))
     assert abs(measure(path)["duration"] - measure(short)["duration"]) <= measure(short)["frame"]
     assert dead_letters(local_aws, outputs, "240p", wait=1) == []
+
+
+def test_a_source_longer_than_the_timeout_is_made_in_parts(local_aws, fanout, tmp_path):
+    """Issue 14: the transcoders' timeout is 5 s here, at 512 MB (0.29 vCPU on AWS), where the
+    scale model predicts an 8 s 1080p upload's single pass at over half of it. Each rendition is
+    then made by its parts state machine (media-convert's split, encode and merge, 2 s parts)
+    and published by its transcoder: every rendition delivered, frame-exact, with AAC audio,
+    nothing dead-lettered, the work files gone."""
+    _, outputs = fanout
+    source = make_video(tmp_path / "long.mp4", 8, "1920x1080")
+    s3, sfn = local_aws.client("s3"), local_aws.client("stepfunctions")
+    key = f"long-{uuid.uuid4().hex[:6]}.mp4"
+    s3.upload_file(str(source), outputs["input_bucket"], key)
+    etag = s3.head_object(Bucket=outputs["input_bucket"], Key=key)["ETag"]
+    expected = measure(source)
+    for name, height in HEIGHTS.items():
+        wait_for_output_of(local_aws, outputs, name, key, etag)
+        path = tmp_path / f"{name}.mp4"
+        path.write_bytes(rendition_object(local_aws, outputs, name, key))
+        result = measure(path)
+        assert result["height"] == height
+        assert result["frames"] == expected["frames"]
+        assert abs(result["duration"] - expected["duration"]) <= expected["frame"]
+        assert result["audio_codec"] == "aac"
+        machine = outputs["renditions"][name]["parts_state_machine"]
+        described = [
+            sfn.describe_execution(executionArn=e["executionArn"])
+            for e in sfn.list_executions(stateMachineArn=machine)["executions"]
+        ]
+        ours = [e for e in described if json.loads(e["input"])["message"]["key"] == key]
+        assert [e["status"] for e in ours] == ["SUCCEEDED"], ours
+        assert dead_letters(local_aws, outputs, name, wait=1) == []
+    work = s3.list_objects_v2(Bucket=outputs["work_bucket"])
+    left = [o["Key"] for o in work.get("Contents", []) if key.removesuffix(".mp4") in o["Key"]]
+    assert left == [], left

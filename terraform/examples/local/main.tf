@@ -34,9 +34,12 @@ module "sns_fanout" {
   artifacts_dir       = var.artifacts_dir
   ffmpeg_layer_arn    = module.ffmpeg_layer.layer_version_arn
   transcoder_settings = { timeout = 120 }
-  package_upload      = { bucket = module.artifacts_bucket.id }
-  force_destroy       = true
-  log_retention_days  = 7
+  # Every part here shares the machine's cores (on AWS each has its own vCPUs): shorter parts
+  # keep each encode within the 120 s (make load's 10-minute source timed out at 60 s parts).
+  parts              = { segment_duration = 10 }
+  package_upload     = { bucket = module.artifacts_bucket.id }
+  force_destroy      = true
+  log_retention_days = 7
 }
 
 module "rider_photo" {

@@ -30,6 +30,13 @@ locals {
   tracing_mode = var.tracing_enabled ? "Active" : null
   mediaconvert = var.transcoder == "mediaconvert"
 
+  # The scale model (lambda_src/media_common/scale_model.py, README "Scale"): the split needs 3x
+  # the upload in /tmp (source, parts, audio), the merge 2x (encoded parts, merged output, no
+  # larger than the upload), an encode 2x its part, which is the whole upload when the source
+  # has one keyframe.
+  split_bytes     = var.function_settings.split.ephemeral_storage * 1048576
+  max_input_bytes = coalesce(var.max_input_bytes, floor(local.split_bytes / 3))
+
   kms_statements = var.kms_key_arn == null ? [] : [{
     sid        = "UseWorkflowKey"
     actions    = ["kms:Decrypt", "kms:GenerateDataKey"]
@@ -128,7 +135,7 @@ module "split" {
   tracing_mode       = local.tracing_mode
   environment = merge(local.common_environment, {
     SEGMENT_DURATION = tostring(var.segment_duration)
-    MAX_INPUT_BYTES  = tostring(var.max_input_bytes)
+    MAX_INPUT_BYTES  = tostring(local.max_input_bytes)
   })
   policy_statements = concat([
     { sid = "ReadUploads", actions = ["s3:GetObject"], resources = ["${local.source_arn}/${var.source_prefix}*"] },

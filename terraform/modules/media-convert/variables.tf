@@ -217,9 +217,9 @@ variable "map_mode" {
 }
 
 variable "map_max_concurrency" {
-  description = "How many parts are encoded at once (0 lets Step Functions decide): up to 40 inline, 10,000 distributed."
+  description = "How many parts are encoded at once (0 lets Step Functions decide): up to 40 inline, 10,000 distributed. The default runs the seed's test cases in at most two rounds (README, \"Scale\")."
   type        = number
-  default     = 10
+  default     = 40
 
   validation {
     condition     = var.map_max_concurrency >= 0 && var.map_max_concurrency <= 10000 && floor(var.map_max_concurrency) == var.map_max_concurrency
@@ -228,19 +228,37 @@ variable "map_max_concurrency" {
 }
 
 variable "function_settings" {
-  description = "Memory (MB), timeout (s) and /tmp size (MB) per function: split, encode (ffmpeg backend), merge."
+  description = "Memory (MB; 1,769 MB is one vCPU), timeout (s) and /tmp size (MB) per function: split, encode (ffmpeg backend), merge. The split needs 3x max_input_bytes of /tmp, the merge and the encode (a source with one keyframe is one part) 2x; checked at plan (README, \"Scale\")."
   type = object({
     split  = optional(object({ memory_size = optional(number, 2048), timeout = optional(number, 900), ephemeral_storage = optional(number, 10240) }), {})
-    encode = optional(object({ memory_size = optional(number, 3008), timeout = optional(number, 900), ephemeral_storage = optional(number, 4096) }), {})
+    encode = optional(object({ memory_size = optional(number, 3008), timeout = optional(number, 900), ephemeral_storage = optional(number, 10240) }), {})
     merge  = optional(object({ memory_size = optional(number, 2048), timeout = optional(number, 900), ephemeral_storage = optional(number, 10240) }), {})
   })
   default = {}
 }
 
 variable "max_input_bytes" {
-  description = "Uploads larger than this fail fast with InputTooLargeError (they must also fit the split function's /tmp)."
+  description = "Uploads larger than this fail fast with InputTooLargeError; null: what the split's /tmp holds (a third of function_settings.split.ephemeral_storage, 3,579,139,413 bytes by default). A larger value fails at plan."
   type        = number
-  default     = 4294967296
+  default     = null
+
+  validation {
+    condition     = var.max_input_bytes == null || try(var.max_input_bytes >= 1 && floor(var.max_input_bytes) == var.max_input_bytes, false)
+    error_message = "max_input_bytes must be a whole number of bytes, or null."
+  }
+  # The scale model (README, "Scale"): uploads that pass the size check must fit every step's /tmp.
+  validation {
+    condition     = var.max_input_bytes == null || try(3 * var.max_input_bytes <= var.function_settings.split.ephemeral_storage * 1048576, true)
+    error_message = "max_input_bytes is more than a third of function_settings.split.ephemeral_storage: the split needs 3x the upload in /tmp, so uploads between the two would pass the size check and always fail. Lower max_input_bytes or raise the split's ephemeral_storage."
+  }
+  validation {
+    condition     = try(2 * coalesce(var.max_input_bytes, floor(var.function_settings.split.ephemeral_storage * 1048576 / 3)) <= var.function_settings.merge.ephemeral_storage * 1048576, true)
+    error_message = "function_settings.merge.ephemeral_storage holds less than 2x max_input_bytes (by default a third of the split's ephemeral_storage): the merge keeps the encoded parts and the merged output."
+  }
+  validation {
+    condition     = var.transcoder == "mediaconvert" || try(2 * coalesce(var.max_input_bytes, floor(var.function_settings.split.ephemeral_storage * 1048576 / 3)) <= var.function_settings.encode.ephemeral_storage * 1048576, true)
+    error_message = "function_settings.encode.ephemeral_storage holds less than 2x max_input_bytes (by default a third of the split's ephemeral_storage): a source with one keyframe is one part, kept with its encoded copy."
+  }
 }
 
 variable "cleanup_intermediate" {

@@ -24,6 +24,8 @@ locals {
   # What the functions and the layer are made from, checked together (variables.tf).
   artifacts = concat(
     ["manifest.json", "lambda/fanout_publish.zip", "lambda/fanout_transcode.zip"],
+    # a long source's parts: media-convert's own split, encode, merge and clean-up
+    [for fn in ["split", "encode", "merge", "cleanup"] : "lambda/media_${fn}.zip"],
     var.ffmpeg_layer_arn == null ? ["layers/ffmpeg.zip"] : [],
   )
 
@@ -43,6 +45,14 @@ locals {
   # Lambda stops receiving a batch's messages only after the function's timeout; AWS recommends
   # a visibility timeout of at least six times that, so a slow attempt is never run twice at once.
   visibility_timeout = 6 * var.transcoder_settings.timeout
+
+  # Long sources (parts.asl.json): the state machine ARNs are built from their names, as the
+  # transcoders start them and they invoke the transcoders.
+  states_arn_prefix = "arn:${local.partition}:states:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}"
+  parts_arns        = { for name in keys(var.renditions) : name => "${local.states_arn_prefix}:stateMachine:${var.name}-${name}-parts" }
+  work_arn          = module.work_bucket.arn
+  # The split needs 3x the upload in /tmp (media_common.input_size, scale_model.max_input_bytes).
+  parts_max_input_bytes = floor(var.parts.split.ephemeral_storage * 1048576 / 3)
 
   kms_statements = var.kms_key_arn == null ? [] : [{
     sid        = "UseWorkflowKey"
@@ -70,6 +80,17 @@ module "output_bucket" {
   kms_key_arn   = var.kms_key_arn
   force_destroy = var.force_destroy
   tags          = var.tags
+}
+
+# Long sources made in parts: staged uploads, media-convert's job files, merged renditions.
+module "work_bucket" {
+  source          = "../s3-bucket"
+  name            = "${var.name}-work"
+  kms_key_arn     = var.kms_key_arn
+  expire_prefixes = ["sources/", "jobs/", "renditions/"]
+  expiration_days = 3
+  force_destroy   = true # holds only intermediate files
+  tags            = var.tags
 }
 
 module "artifacts_bucket" {
@@ -260,7 +281,11 @@ module "transcoder" {
     # The last failed receive moves the message to the dead-letter queue itself, with its reason.
     DEAD_LETTER_QUEUE_URL = aws_sqs_queue.dead_letter[each.key].id # the queue URL
     MAX_RECEIVE_COUNT     = tostring(var.max_receive_count)
-    POWERTOOLS_LOG_LEVEL  = "INFO"
+    # Too long or too large for one pass: handed to the rendition's parts state machine.
+    PARTS_STATE_MACHINE_ARN = local.parts_arns[each.key]
+    WORK_BUCKET             = module.work_bucket.id
+    PARTS_MAX_INPUT_BYTES   = tostring(local.parts_max_input_bytes)
+    POWERTOOLS_LOG_LEVEL    = "INFO"
   }, each.value.video_bitrate == null ? {} : { VIDEO_BITRATE = each.value.video_bitrate })
   policy_statements = concat([
     # GetObject If-Match the announced ETag: a key overwritten since answers 412 (superseded).
@@ -280,8 +305,160 @@ module "transcoder" {
     },
     { sid = "ConsumeOwnQueue", actions = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"], resources = [aws_sqs_queue.work[each.key].arn] },
     { sid = "DeadLetterWithReason", actions = ["sqs:SendMessage"], resources = [aws_sqs_queue.dead_letter[each.key].arn] },
+    # A long source: CopyObject of the upload into the work bucket (s3:GetObject on the source,
+    # above, and s3:PutObject on the copy), then its parts execution.
+    { sid = "StageLongSource", actions = ["s3:PutObject"], resources = ["${local.work_arn}/sources/${each.key}/*"] },
+    { sid = "StartParts", actions = ["states:StartExecution"], resources = [local.parts_arns[each.key]] },
+    # An upload's execution exists already: a dead letter redriven after it failed runs again.
+    { sid = "ReadPartsStatus", actions = ["states:DescribeExecution"], resources = ["${replace(local.parts_arns[each.key], ":stateMachine:", ":execution:")}:*"] },
+    # Publish: read the merged rendition; then delete the staged upload and the merged files.
+    { sid = "ReadMergedRendition", actions = ["s3:GetObject"], resources = ["${local.work_arn}/renditions/sources/${each.key}/*"] },
+    { sid = "ClearLongSource", actions = ["s3:DeleteObject"], resources = ["${local.work_arn}/sources/${each.key}/*", "${local.work_arn}/renditions/sources/${each.key}/*"] },
+    {
+      sid        = "ListLongSource"
+      actions    = ["s3:ListBucket"]
+      resources  = [local.work_arn]
+      conditions = [{ test = "StringLike", variable = "s3:prefix", values = ["sources/${each.key}/*", "renditions/sources/${each.key}/*"] }]
+    },
   ], local.kms_statements)
   tags = var.tags
+}
+
+# --- long sources: media-convert's functions, one state machine per rendition ---------------
+
+locals {
+  parts_environment = {
+    WORK_BUCKET          = module.work_bucket.id
+    WORK_PREFIX          = "jobs/"
+    OUTPUT_BUCKET        = module.work_bucket.id
+    OUTPUT_PREFIX        = "renditions/" # the merge writes the rendition there; Publish moves it
+    CLEANUP_INTERMEDIATE = "true"
+    POWERTOOLS_LOG_LEVEL = "INFO"
+  }
+}
+
+module "parts_split" {
+  source             = "../lambda-function"
+  function_name      = "${var.name}-parts-split"
+  description        = "media-convert's SplitVideoFile for uploads too long for one transcoder invocation"
+  filename           = "${var.artifacts_dir}/lambda/media_split.zip"
+  package_upload     = var.package_upload
+  handler            = "media_split.handler.lambda_handler"
+  memory_size        = var.parts.split.memory_size
+  timeout            = var.parts.split.timeout
+  ephemeral_storage  = var.parts.split.ephemeral_storage
+  layers             = [local.layer_arn]
+  log_retention_days = var.log_retention_days
+  kms_key_arn        = var.kms_key_arn
+  tracing_mode       = local.tracing_mode
+  environment = merge(local.parts_environment, {
+    SEGMENT_DURATION = tostring(var.parts.segment_duration)
+    MAX_INPUT_BYTES  = tostring(local.parts_max_input_bytes)
+  })
+  policy_statements = concat([
+    { sid = "ReadStagedUploads", actions = ["s3:GetObject"], resources = ["${local.work_arn}/sources/*"] },
+    { sid = "WriteParts", actions = ["s3:PutObject"], resources = ["${local.work_arn}/jobs/*"] },
+  ], local.kms_statements)
+  tags = var.tags
+}
+
+module "parts_encode" {
+  for_each           = var.renditions
+  source             = "../lambda-function"
+  function_name      = "${var.name}-parts-encode-${each.key}"
+  description        = "media-convert's ParallelMediaConvert at the ${each.key} rendition's settings"
+  filename           = "${var.artifacts_dir}/lambda/media_encode.zip"
+  package_upload     = var.package_upload
+  handler            = "media_encode.handler.lambda_handler"
+  memory_size        = var.transcoder_settings.memory_size
+  timeout            = var.transcoder_settings.timeout
+  ephemeral_storage  = var.transcoder_settings.ephemeral_storage
+  layers             = [local.layer_arn]
+  log_retention_days = var.log_retention_days
+  kms_key_arn        = var.kms_key_arn
+  tracing_mode       = local.tracing_mode
+  environment = merge(local.parts_environment, {
+    OUTPUT_HEIGHT   = tostring(each.value.height)
+    VIDEO_CRF       = tostring(each.value.video_crf)
+    X264_PRESET     = var.x264_preset
+    THUMBNAIL_WIDTH = "16" # part 0's thumbnail (media-convert's) is not kept: the smallest
+  }, each.value.video_bitrate == null ? {} : { VIDEO_BITRATE = each.value.video_bitrate })
+  policy_statements = concat([
+    { sid = "ReadJobFiles", actions = ["s3:GetObject"], resources = ["${local.work_arn}/jobs/*"] },
+    { sid = "WriteEncodedParts", actions = ["s3:PutObject"], resources = ["${local.work_arn}/jobs/*"] },
+    { sid = "WriteThumbnail", actions = ["s3:PutObject"], resources = ["${local.work_arn}/renditions/*"] },
+  ], local.kms_statements)
+  tags = var.tags
+}
+
+module "parts_merge" {
+  source             = "../lambda-function"
+  function_name      = "${var.name}-parts-merge"
+  description        = "media-convert's MergeVideoFile for uploads made in parts"
+  filename           = "${var.artifacts_dir}/lambda/media_merge.zip"
+  package_upload     = var.package_upload
+  handler            = "media_merge.handler.lambda_handler"
+  memory_size        = var.parts.merge.memory_size
+  timeout            = var.parts.merge.timeout
+  ephemeral_storage  = var.parts.merge.ephemeral_storage
+  layers             = [local.layer_arn]
+  log_retention_days = var.log_retention_days
+  kms_key_arn        = var.kms_key_arn
+  tracing_mode       = local.tracing_mode
+  environment        = merge(local.parts_environment, { TRANSCODER = "ffmpeg" })
+  policy_statements = concat([
+    { sid = "ReadAndClearJobFiles", actions = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], resources = ["${local.work_arn}/jobs/*"] },
+    { sid = "ListJobFiles", actions = ["s3:ListBucket"], resources = [local.work_arn], conditions = [{ test = "StringLike", variable = "s3:prefix", values = ["jobs/*"] }] },
+    { sid = "WriteMergedRendition", actions = ["s3:PutObject"], resources = ["${local.work_arn}/renditions/*"] },
+  ], local.kms_statements)
+  tags = var.tags
+}
+
+module "parts_cleanup" {
+  source             = "../lambda-function"
+  function_name      = "${var.name}-parts-cleanup"
+  description        = "media-convert's cleanup of a failed job's files"
+  filename           = "${var.artifacts_dir}/lambda/media_cleanup.zip"
+  package_upload     = var.package_upload
+  handler            = "media_cleanup.handler.lambda_handler"
+  memory_size        = 256
+  timeout            = 120
+  log_retention_days = var.log_retention_days
+  kms_key_arn        = var.kms_key_arn
+  tracing_mode       = local.tracing_mode
+  environment        = local.parts_environment
+  policy_statements = [
+    { sid = "DeleteJobFiles", actions = ["s3:DeleteObject"], resources = ["${local.work_arn}/jobs/*"] },
+    { sid = "ListJobFiles", actions = ["s3:ListBucket"], resources = [local.work_arn], conditions = [{ test = "StringLike", variable = "s3:prefix", values = ["jobs/*"] }] },
+  ]
+  tags = var.tags
+}
+
+module "parts_state_machine" {
+  for_each = var.renditions
+  source   = "../state-machine"
+  name     = "${var.name}-${each.key}-parts"
+  definition = templatefile("${path.module}/parts.asl.json", {
+    split_function_arn      = module.parts_split.function_arn
+    encode_function_arn     = module.parts_encode[each.key].function_arn
+    merge_function_arn      = module.parts_merge.function_arn
+    cleanup_function_arn    = module.parts_cleanup.function_arn
+    transcoder_function_arn = module.transcoder[each.key].function_arn
+    max_concurrency         = var.parts.max_concurrency
+  })
+  description = "Execution role of the ${each.key} rendition's parts state machine"
+  policy_statements = [{
+    sid     = "InvokePartsFunctions"
+    actions = ["lambda:InvokeFunction"]
+    resources = flatten([for arn in [
+      module.parts_split.function_arn, module.parts_encode[each.key].function_arn, module.parts_merge.function_arn,
+      module.parts_cleanup.function_arn, module.transcoder[each.key].function_arn,
+    ] : [arn, "${arn}:*"]])
+  }]
+  tracing_enabled    = var.tracing_enabled
+  log_retention_days = var.log_retention_days
+  kms_key_arn        = var.kms_key_arn
+  tags               = var.tags
 }
 
 resource "aws_lambda_event_source_mapping" "work" {

@@ -34,7 +34,7 @@ output "input_prefix" {
 }
 
 output "renditions" {
-  description = "Per rendition: output bucket (name, ARN) and prefix, queue and dead-letter queue (name, URL, ARN), transcoder function (name, ARN, role name and ARN), event source mapping."
+  description = "Per rendition: output bucket (name, ARN) and prefix, queue and dead-letter queue (name, URL, ARN), transcoder function (name, ARN, role name and ARN), event source mapping, the parts state machine of its long sources."
   value = {
     for name in keys(var.renditions) : name => {
       output_bucket        = local.outputs[name].bucket
@@ -51,8 +51,14 @@ output "renditions" {
       function_role_arn    = module.transcoder[name].role_arn
       function_role_name   = module.transcoder[name].role_name
       event_source_mapping = aws_lambda_event_source_mapping.work[name].uuid
+      parts_state_machine  = module.parts_state_machine[name].arn
     }
   }
+}
+
+output "work_bucket" {
+  description = "Bucket of long sources' intermediate files (staged uploads, parts, merged renditions; they expire after 3 days)."
+  value       = module.work_bucket.id
 }
 
 output "publisher_function_name" {
@@ -123,6 +129,8 @@ output "log_group_names" {
   value = concat(
     [module.publisher.log_group_name],
     [for t in module.transcoder : t.log_group_name],
+    [for f in concat([module.parts_split, module.parts_merge, module.parts_cleanup], values(module.parts_encode)) : f.log_group_name],
+    [for m in module.parts_state_machine : m.log_group_name],
     [for g in aws_cloudwatch_log_group.delivery_status : g.name],
   )
 }

@@ -159,6 +159,42 @@ variable "transcoder_settings" {
   default = {}
 }
 
+variable "parts" {
+  description = <<-EOT
+    How a rendition whose single pass would not finish within the transcoder's timeout (the scale
+    model's prediction, media_common/scale_model.py) is made instead: its rendition's state
+    machine splits the upload into parts of segment_duration seconds and encodes them at most
+    max_concurrency at once with media-convert's split, encode and merge functions, then the
+    transcoder publishes it. Each part is encoded by a function with the transcoder's settings;
+    split and merge have their own (the split needs 3x the upload's size in /tmp, the merge 2x
+    the rendition's).
+  EOT
+  type = object({
+    segment_duration = optional(number, 60)
+    max_concurrency  = optional(number, 40)
+    split            = optional(object({ memory_size = optional(number, 2048), timeout = optional(number, 900), ephemeral_storage = optional(number, 10240) }), {})
+    merge            = optional(object({ memory_size = optional(number, 2048), timeout = optional(number, 900), ephemeral_storage = optional(number, 10240) }), {})
+  })
+  default = {}
+
+  validation {
+    condition     = var.parts.segment_duration >= 2 && var.parts.segment_duration <= 3600 && floor(var.parts.segment_duration) == var.parts.segment_duration
+    error_message = "parts.segment_duration must be a whole number of seconds between 2 and 3600."
+  }
+
+  validation {
+    condition     = var.parts.max_concurrency >= 1 && var.parts.max_concurrency <= 40 && floor(var.parts.max_concurrency) == var.parts.max_concurrency
+    error_message = "parts.max_concurrency must be a whole number between 1 and 40 (an inline Map runs at most 40 iterations at once)."
+  }
+
+  validation {
+    condition = alltrue([for f in [var.parts.split, var.parts.merge] :
+      f.memory_size >= 128 && f.memory_size <= 10240 && f.timeout >= 1 && f.timeout <= 900 && f.ephemeral_storage >= 512 && f.ephemeral_storage <= 10240
+    ])
+    error_message = "parts.split and parts.merge: memory_size 128-10240 MB, timeout 1-900 s, ephemeral_storage 512-10240 MB (Lambda's limits)."
+  }
+}
+
 variable "batch_size" {
   description = "Messages per transcoder invocation (each message is one video)."
   type        = number

@@ -34,6 +34,9 @@ RENDITION_ENV = {
     "ALLOW_UPSCALE": "false",
     "DEAD_LETTER_QUEUE_URL": "set by the aws fixture",
     "MAX_RECEIVE_COUNT": "2",
+    "PARTS_STATE_MACHINE_ARN": "arn:aws:states:us-east-1:123456789012:stateMachine:vc-720p-parts",
+    "WORK_BUCKET": "videoconverter-work",
+    "PARTS_MAX_INPUT_BYTES": str(1024 * 2**20 // 3),
 }
 # S3 events number the writes of a key; moto in-process sends none, so uploads here count.
 SEQUENCERS = (f"{n:016X}" for n in itertools.count(0x0055AED6DCD90281))
@@ -45,6 +48,10 @@ class Context:
     memory_limit_in_mb: int = 1024
     invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:transcode"
     aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    remaining_ms: int = 900_000
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.remaining_ms
 
 
 @pytest.fixture
@@ -506,7 +513,8 @@ def test_failure_records_keep_to_what_sqs_accepts():
     from fanout_transcode.dead_letters import CAUSE_MAX_CHARS, failure_record
 
     record = failure_record(
-        ValueError("bad\x00byte " + "x" * 10_000),
+        "ValueError",
+        "bad\x00byte " + "x" * 10_000,
         rendition="720p",
         message_id="m",
         receive_count=3,
@@ -516,3 +524,139 @@ def test_failure_records_keep_to_what_sqs_accepts():
     )
     assert record["cause"].startswith("bad?byte x")
     assert len(record["cause"]) == CAUSE_MAX_CHARS
+
+
+# --- long sources: handed to the parts state machine, then published or dead-lettered -----
+
+WORK = RENDITION_ENV["WORK_BUCKET"]
+
+
+@pytest.fixture
+def parts_machine(aws):
+    aws.create_bucket(Bucket=WORK)
+    sfn = boto3.client("stepfunctions")
+    role = "arn:aws:iam::123456789012:role/parts"
+    definition = json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}})
+    arn = sfn.create_state_machine(name="vc-720p-parts", definition=definition, roleArn=role)
+    return sfn, arn["stateMachineArn"]
+
+
+def test_a_source_too_long_for_the_time_left_is_handed_to_the_parts(
+    aws, clip, parts_machine, metric_lines
+):
+    sfn, machine = parts_machine
+    message = upload(aws, clip, "long/clip.mp4")
+    # 2 s of 360p at 128 MB (0.07 vCPU) takes the model ~2 s: over half of 1 s left.
+    context = Context(memory_limit_in_mb=128, remaining_ms=1000)
+    assert transcode.lambda_handler(sqs_event(message), context) == {"batchItemFailures": []}
+    assert aws.list_objects_v2(Bucket=OUTPUT).get("KeyCount", 0) == 0
+    (execution,) = sfn.list_executions(stateMachineArn=machine)["executions"]
+    started = json.loads(sfn.describe_execution(executionArn=execution["executionArn"])["input"])
+    staged = started["key"]
+    assert staged.startswith("sources/720p/") and staged.endswith("/clip.mp4")
+    assert aws.get_object(Bucket=WORK, Key=staged)["Body"].read() == clip.read_bytes()
+    assert started | {"key": "", "etag": ""} == {
+        "bucket": WORK,
+        "key": "",
+        "etag": "",
+        "message": message,
+        "messageId": "m0",
+        "receiveCount": 1,
+    }
+    assert metric_lines()["LongSourcesInParts"] == 1.0
+    # Redelivered: the same execution, no second one.
+    assert transcode.lambda_handler(sqs_event(message), context) == {"batchItemFailures": []}
+    assert len(sfn.list_executions(stateMachineArn=machine)["executions"]) == 1
+    # A duplicate delivery (another message for the same upload): no second one either.
+    duplicate = sqs_event(message)
+    duplicate["Records"][0]["messageId"] = "m0-duplicate"
+    assert transcode.lambda_handler(duplicate, context) == {"batchItemFailures": []}
+    assert len(sfn.list_executions(stateMachineArn=machine)["executions"]) == 1
+    # Redriven from the dead-letter queue after its parts failed: run again.
+    sfn.stop_execution(executionArn=execution["executionArn"])  # ABORTED, as a failure
+    redriven = sqs_event(message)
+    redriven["Records"][0]["messageId"] = "m0-redriven"
+    assert transcode.lambda_handler(redriven, context) == {"batchItemFailures": []}
+    assert len(sfn.list_executions(stateMachineArn=machine)["executions"]) == 2
+
+
+def test_a_source_with_time_to_spare_is_transcoded_in_one_pass(aws, clip, parts_machine):
+    sfn, machine = parts_machine
+    message = upload(aws, clip, "short.mp4")
+    context = Context(memory_limit_in_mb=1024, remaining_ms=5000)
+    assert transcode.lambda_handler(sqs_event(message), context) == {"batchItemFailures": []}
+    assert aws.head_object(Bucket=OUTPUT, Key="short.mp4")["ContentLength"] > 0
+    assert sfn.list_executions(stateMachineArn=machine)["executions"] == []
+
+
+def test_a_redelivered_source_goes_through_parts_however_short(aws, clip, parts_machine):
+    """Its first attempt did not finish (a timeout the model did not foresee, say): a second
+    single pass would likely fail alike, and end in the dead-letter queue."""
+    sfn, machine = parts_machine
+    message = upload(aws, clip, "again.mp4")
+    event = sqs_event(message, receive_count=2)
+    assert transcode.lambda_handler(event, Context()) == {"batchItemFailures": []}
+    assert len(sfn.list_executions(stateMachineArn=machine)["executions"]) == 1
+    assert aws.list_objects_v2(Bucket=OUTPUT).get("KeyCount", 0) == 0
+
+
+def test_an_upload_too_large_even_for_the_split_is_refused_by_name(aws, clip, parts_machine):
+    message = upload(aws, clip, "huge.mp4") | {"size": 2**40}  # as its S3 event says
+    with pytest.raises(BatchProcessingError, match="InputTooLargeError"):
+        transcode.lambda_handler(sqs_event(message), Context())
+
+
+def test_the_merged_rendition_is_published_with_the_upload_and_the_work_cleared(
+    aws, clip, tmp_path, metric_lines
+):
+    aws.create_bucket(Bucket=WORK)
+    message = upload(aws, clip, "in/long.mp4")
+    staged = f"sources/720p/{uuid.uuid4().hex[:16]}/long.mp4"
+    merged_key = f"renditions/{staged}"
+    aws.upload_file(str(clip), WORK, staged)
+    aws.upload_file(str(clip), WORK, merged_key)  # stands in for the merge's output
+    merged = {"bucket": WORK, "key": merged_key, "width": 640, "height": 360, "frames": 60}
+    event = {"partsStep": "publish", "key": staged, "message": message, "merged": merged}
+    event["merged"]["hasAudio"] = True
+    assert transcode.lambda_handler(event, Context()) == {
+        "output": "in/long.mp4",
+        "width": 640,
+        "height": 360,
+    }
+    head = aws.head_object(Bucket=OUTPUT, Key="in/long.mp4")
+    assert head["Metadata"][transcode.SOURCE_SEQUENCER] == message["sequencer"]
+    aws.download_file(OUTPUT, "in/long.mp4", str(tmp_path / "out.mp4"))
+    result, source = measure(tmp_path / "out.mp4"), measure(clip)
+    assert result["frames"] == source["frames"] and result["audio_codec"] == "aac"
+    assert aws.list_objects_v2(Bucket=WORK).get("KeyCount", 0) == 0
+    assert metric_lines()["RenditionsDelivered"] == 1.0
+    # A second Publish of the same upload (a retried step) writes nothing again.
+    aws.upload_file(str(clip), WORK, merged_key)
+    assert transcode.lambda_handler(event, Context())["skipped"] == "done"
+
+
+def test_failed_parts_dead_letter_the_message_with_the_step_error(aws):
+    aws.create_bucket(Bucket=WORK)
+    staged = "sources/720p/0123456789abcdef/x.mp4"
+    aws.put_object(Bucket=WORK, Key=staged, Body=b"staged")
+    message = {"bucket": INPUT, "key": "x.mp4", "etag": "e", "size": 6, "sequencer": "0A"}
+    error = {"Error": "CorruptInputError", "Cause": "s3://.../x.mp4 could not be split"}
+    event = {
+        "partsStep": "dead-letter",
+        "key": staged,
+        "message": message,
+        "messageId": "m7",
+        "receiveCount": 2,
+        "error": error,
+    }
+    assert transcode.lambda_handler(event, Context())["error"] == "CorruptInputError"
+    (letter,) = dead_letters()
+    assert json.loads(letter["Body"]) == message
+    failure = json.loads(letter["MessageAttributes"]["failure"]["StringValue"])
+    assert (failure["error"], failure["cause"]) == (error["Error"], error["Cause"])
+    assert (failure["messageId"], failure["receiveCount"], failure["rendition"]) == (
+        "m7",
+        2,
+        "720p",
+    )
+    assert aws.list_objects_v2(Bucket=WORK).get("KeyCount", 0) == 0

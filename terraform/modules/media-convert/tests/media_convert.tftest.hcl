@@ -391,6 +391,11 @@ run "an_existing_bucket_keeps_its_notifications" {
     source_bucket_name   = "platform-media"
   }
 
+  override_data {
+    target = data.aws_s3_bucket.source[0]
+    values = { id = "platform-media", arn = "arn:aws:s3:::platform-media" }
+  }
+
   assert {
     condition = (
       module.trigger.bucket_notification == null &&
@@ -426,4 +431,50 @@ run "rejects_unknown_triggers" {
   }
 
   expect_failures = [var.trigger]
+}
+
+# Issue 14: the sizes follow the scale model (README, "Scale"). An upload limit over what the
+# split's /tmp holds (a third of it) would let uploads pass the size check and always fail.
+run "an_upload_limit_over_a_third_of_the_split_storage_fails_at_plan" {
+  command = plan
+
+  variables {
+    max_input_bytes = 4294967296 # the old default, 4 GiB, with the split's 10 GiB
+  }
+
+  expect_failures = [var.max_input_bytes]
+}
+
+run "a_merge_storage_under_twice_the_upload_limit_fails_at_plan" {
+  command = plan
+
+  variables {
+    function_settings = { merge = { ephemeral_storage = 4096 } }
+  }
+
+  expect_failures = [var.max_input_bytes]
+}
+
+run "an_encode_storage_under_twice_the_upload_limit_fails_at_plan" {
+  command = plan
+
+  variables {
+    function_settings = { encode = { ephemeral_storage = 4096 } }
+  }
+
+  expect_failures = [var.max_input_bytes]
+}
+
+run "smaller_functions_with_a_limit_to_match_plan" {
+  command = plan
+
+  variables {
+    max_input_bytes   = 1000000000
+    function_settings = { split = { ephemeral_storage = 3000 }, encode = { ephemeral_storage = 2000 }, merge = { ephemeral_storage = 2000 } }
+  }
+
+  assert {
+    condition     = jsondecode(module.state_machine.definition).States.Map.MaxConcurrency == 40
+    error_message = "The Map runs 40 parts at once by default (the inline maximum)."
+  }
 }

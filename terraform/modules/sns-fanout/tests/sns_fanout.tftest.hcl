@@ -63,6 +63,12 @@ override_resource {
   }
 }
 
+override_resource {
+  target          = module.work_bucket.aws_s3_bucket.this
+  override_during = plan
+  values          = { id = "orders-video-work", arn = "arn:aws:s3:::orders-video-work" }
+}
+
 variables {
   name          = "orders-video"
   artifacts_dir = "../../../build" # `make package`
@@ -199,6 +205,23 @@ run "defaults" {
     error_message = "A transcoder reads uploads, writes (and may tell missing) its own renditions, consumes its own queue and dead-letters to its own DLQ, nothing else."
   }
   assert {
+    condition = slice(jsondecode(module.transcoder["720p"].policy).Statement, 6, 12) == [
+      { Sid = "StageLongSource", Effect = "Allow", Action = ["s3:PutObject"], Resource = ["arn:aws:s3:::orders-video-work/sources/720p/*"] },
+      { Sid = "StartParts", Effect = "Allow", Action = ["states:StartExecution"], Resource = ["arn:aws:states:eu-west-1:111122223333:stateMachine:orders-video-720p-parts"] },
+      { Sid = "ReadPartsStatus", Effect = "Allow", Action = ["states:DescribeExecution"], Resource = ["arn:aws:states:eu-west-1:111122223333:execution:orders-video-720p-parts:*"] },
+      { Sid = "ReadMergedRendition", Effect = "Allow", Action = ["s3:GetObject"], Resource = ["arn:aws:s3:::orders-video-work/renditions/sources/720p/*"] },
+      { Sid = "ClearLongSource", Effect = "Allow", Action = ["s3:DeleteObject"], Resource = ["arn:aws:s3:::orders-video-work/sources/720p/*", "arn:aws:s3:::orders-video-work/renditions/sources/720p/*"] },
+      {
+        Sid       = "ListLongSource"
+        Effect    = "Allow"
+        Action    = ["s3:ListBucket"]
+        Resource  = ["arn:aws:s3:::orders-video-work"]
+        Condition = { StringLike = { "s3:prefix" = ["sources/720p/*", "renditions/sources/720p/*"] } }
+      },
+    ] && length(jsondecode(module.transcoder["720p"].policy).Statement) == 12
+    error_message = "A long source: the transcoder stages it under its own rendition's prefix, starts its own rendition's parts only, and reads and clears its own work files."
+  }
+  assert {
     condition = alltrue(flatten([
       for p in concat([module.publisher.policy, aws_iam_role_policy.delivery_status.policy], [for t in module.transcoder : t.policy]) : [
         for s in jsondecode(p).Statement : !contains(s.Action, "*") && !contains(s.Resource, "*")
@@ -277,11 +300,12 @@ run "rejects_invalid_settings" {
     batch_size        = 11
     max_concurrency   = 1
     max_receive_count = 0
+    parts             = { segment_duration = 1, max_concurrency = 41, split = { ephemeral_storage = 20480 } }
   }
 
   expect_failures = [
     var.name, var.input_suffixes, var.renditions, var.x264_preset,
-    var.batch_size, var.max_concurrency, var.max_receive_count,
+    var.batch_size, var.max_concurrency, var.max_receive_count, var.parts,
   ]
 }
 
@@ -376,7 +400,7 @@ run "alarms_and_dashboard_by_default" {
   command = plan
 
   assert {
-    condition     = toset(keys(output.alarm_names)) == toset(["720p-dead-letters", "720p-dead-letter-age", "1080p-dead-letters", "1080p-dead-letter-age", "publisher-dead-letters", "publisher-dead-letter-age", "trigger-dead-letters", "trigger-dead-letter-age", "publisher-errors", "publisher-throttles", "transcode-720p-errors", "transcode-720p-throttles", "transcode-1080p-errors", "transcode-1080p-throttles"])
+    condition     = toset(keys(output.alarm_names)) == toset(["720p-dead-letters", "720p-dead-letter-age", "1080p-dead-letters", "1080p-dead-letter-age", "publisher-dead-letters", "publisher-dead-letter-age", "trigger-dead-letters", "trigger-dead-letter-age", "publisher-errors", "publisher-throttles", "transcode-720p-errors", "transcode-720p-throttles", "transcode-1080p-errors", "transcode-1080p-throttles", "parts-encode-720p-errors", "parts-encode-720p-throttles", "parts-encode-1080p-errors", "parts-encode-1080p-throttles", "parts-split-errors", "parts-split-throttles", "parts-merge-errors", "parts-merge-throttles", "parts-cleanup-errors", "parts-cleanup-throttles", "720p-parts-executions-failed", "720p-parts-executions-timed-out", "720p-parts-executions-aborted", "1080p-parts-executions-failed", "1080p-parts-executions-timed-out", "1080p-parts-executions-aborted"])
     error_message = "Every rendition's dead letters, the publisher's and every function are watched."
   }
   assert {
