@@ -202,7 +202,13 @@ class EventBridge:
 
         def send_to_targets(rule, original_event, transform_input=True):
             event = aws_event(original_event)
-            if rule.state != "ENABLED" or not rule.event_pattern.matches_event(event):
+            # A scheduled rule has no pattern: moto's empty pattern would match every event.
+            pattern = rule.event_pattern
+            if (
+                rule.state != "ENABLED"
+                or not pattern.get_pattern()
+                or not pattern.matches_event(event)
+            ):
                 return
             for target in list(rule.targets):
                 service = _arn_parts(target["Arn"])[0]
