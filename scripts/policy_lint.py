@@ -129,6 +129,8 @@ MOCK_DATA = {
     "aws_partition": {"partition": PARTITION, "dns_suffix": "amazonaws.com"},
     "aws_region": {"name": REGION},
     "aws_caller_identity": {"account_id": ACCOUNT, "arn": _arn("iam", "user/lint", region="")},
+    # an existing bucket a module looks up (create_<x>_bucket = false)
+    "aws_s3_bucket": {"arn": f"arn:{PARTITION}:s3:::lint-existing", "id": "lint-existing"},
 }
 
 
