@@ -303,7 +303,7 @@ def long_source(aws, fanout: dict, media: dict, source: Path, run: str, timeout)
     expected = measure(source)
     fanout_key = f"long-{run}.mp4"
     media_key = f"{media['source_prefix']}long-{run}.mp4"
-    fanout_etag = put(s3, fanout["input_bucket"], fanout_key, source)
+    fanout_etag = put(s3, fanout["source_bucket"], fanout_key, source)
     put(s3, media["source_bucket"], media_key, source)
     tallies = account_fanout(
         aws, fanout, "long source sns-fanout", [(fanout_key, fanout_etag)], started, timeout

@@ -279,8 +279,8 @@ def test_a_source_longer_than_the_timeout_is_made_in_parts(local_aws, fanout, tm
     source = make_video(tmp_path / "long.mp4", 8, "1920x1080")
     s3, sfn = local_aws.client("s3"), local_aws.client("stepfunctions")
     key = f"long-{uuid.uuid4().hex[:6]}.mp4"
-    s3.upload_file(str(source), outputs["input_bucket"], key)
-    etag = s3.head_object(Bucket=outputs["input_bucket"], Key=key)["ETag"]
+    s3.upload_file(str(source), outputs["source_bucket"], key)
+    etag = s3.head_object(Bucket=outputs["source_bucket"], Key=key)["ETag"]
     expected = measure(source)
     for name, height in HEIGHTS.items():
         wait_for_output_of(local_aws, outputs, name, key, etag)
