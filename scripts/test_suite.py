@@ -28,10 +28,10 @@ from tfroot import warm_plugin_cache
 
 ROOT = Path(__file__).resolve().parents[1]
 E2E = "tests/e2e/"
-# Three runs of similar length (measured: 6-7 min each on this 2-core machine): the unit, local
+# Three runs of similar length (measured: 7-11 min each on this 2-core machine): the unit, local
 # AWS and Spark tiers (a unit failure shows first), then the shortest e2e modules; the static
 # checks and terraform test, which need no server, while the run's e2e roots apply, then their
-# modules; the two longest e2e modules.
+# modules; the shared-bucket root and the two longest e2e modules.
 RUNS = {
     "checks": [
         "tests/unit",
@@ -40,7 +40,6 @@ RUNS = {
         "tests/spark",
         "tests/bench",
         f"{E2E}test_foundation.py",
-        f"{E2E}test_shared_bucket.py",
         f"{E2E}test_package_reproducible.py",
     ],
     "plan+e2e": [
@@ -52,7 +51,11 @@ RUNS = {
         f"{E2E}test_rider_photo.py",
         f"{E2E}test_media_convert.py",
     ],
-    "e2e": [f"{E2E}test_sns_fanout.py", f"{E2E}test_glue_medallion.py"],
+    "e2e": [
+        f"{E2E}test_shared_bucket.py",
+        f"{E2E}test_sns_fanout.py",
+        f"{E2E}test_glue_medallion.py",
+    ],
 }
 _print = threading.Lock()
 

@@ -134,7 +134,7 @@ def test_no_two_resources_share_a_name_and_every_name_comes_from_its_instance(
     assert not clashes, "names used twice:\n" + "\n".join(clashes)
     assert not unknown, "names unknown at plan:\n" + "\n".join(unknown)
     assert not foreign, "names not derived from the instance's name:\n" + "\n".join(foreign)
-    # Every workflow is there twice, with its state machine (sns-fanout has none) and buckets.
+    # Every workflow is there twice, with its state machines and buckets.
     for workflow in WORKFLOWS:
         for key in ("a", "b"):
             assert any(instance_of(a) == (workflow, key) for a in seen.values()), (workflow, key)
@@ -144,7 +144,9 @@ def test_no_two_resources_share_a_name_and_every_name_comes_from_its_instance(
 
 def test_every_state_machine_definition_is_known_in_the_first_plan(first_plan):
     machines = [c for c in first_plan["resource_changes"] if c["type"] == "aws_sfn_state_machine"]
-    assert len(machines) == 6  # media-convert, rider-photo and glue-medallion, twice each
+    # media-convert, rider-photo and glue-medallion, and sns-fanout's long-source parts per
+    # rendition (two by default), twice each
+    assert len(machines) == 10
     for machine in machines:
         change = machine["change"]
         assert not change["after_unknown"].get("definition"), (
