@@ -70,6 +70,7 @@ REPLACED = (
     "moto.appsync.models.GraphqlAPI.__init__",
     "moto.appsync.models.GraphqlAPIKey.to_json",
     # s3.py
+    "moto.s3.models.S3Backend.copy_object",
     "moto.s3.notifications.send_event",
     "moto.s3.responses.S3Response.get_bucket_notification",
     "moto.s3.notifications._get_s3_event",
@@ -180,6 +181,7 @@ IN_PLACE = (
 # What the local AWS imports from moto (modules, classes, functions, backends), so that one place
 # shows the whole surface. The test checks every `from moto... import` in scripts/localaws is here.
 IMPORTED = (
+    "moto.s3.utils.compute_checksum",
     "moto.apigatewayv2.models.apigatewayv2_backends",
     "moto.appsync.models.appsync_backends",
     "moto.appsync.responses.AppSyncResponse",

@@ -9,12 +9,19 @@ notification, right after it stored the object.
 GetBucketNotificationConfiguration answers `EventBridgeConfiguration` when the bucket sends its
 events to EventBridge (S3 API Reference); moto left it out, so Terraform planned
 `eventbridge = true` again at every plan.
+
+CopyObject makes a new object in one request, with a checksum of its whole content (S3 User
+Guide, "Checking object integrity": a copy's checksum is recalculated). moto kept a multipart
+source's composite checksum without its part count, so a GET with checksum validation (boto3's
+default) of a copy of a multipart upload failed with FlexibleChecksumError.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+
+from moto.s3.utils import compute_checksum
 
 from .moto_internals import replace
 
@@ -74,6 +81,16 @@ def install() -> None:
         finally:
             del response.serialized
 
+    def copy_object(backend, src_key, dest_bucket_name, dest_key_name, *args, **kwargs):
+        original_copy_object(backend, src_key, dest_bucket_name, dest_key_name, *args, **kwargs)
+        new_key = backend.get_object(dest_bucket_name, dest_key_name)
+        carried = new_key.checksum_value == src_key.checksum_value
+        if src_key.checksum_type == "COMPOSITE" and carried:
+            algorithm = new_key.checksum_algorithm
+            new_key.checksum_value = compute_checksum(new_key.value, algorithm).decode()
+            new_key.checksum_type = "FULL_OBJECT"
+
+    original_copy_object = replace("S3Backend.copy_object", copy_object)
     original_send_event = replace("moto.s3.notifications.send_event", send_event)
     original_get_s3_event = replace("moto.s3.notifications._get_s3_event", get_s3_event)
     original_get_notification = replace(

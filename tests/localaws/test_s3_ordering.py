@@ -101,3 +101,19 @@ def test_if_match_write_needs_get_object_too(local_aws):
         "s3",
     )
     both.put_object(Bucket=bucket, Key="k", Body=b"2", IfMatch=etag)
+
+
+def test_a_copy_of_a_multipart_upload_reads_back_with_a_valid_checksum(local_aws, tmp_path):
+    """CopyObject writes the copy in one request with a checksum of its whole content ("Checking
+    object integrity", S3 User Guide); boto3 validates it on GET by default."""
+    s3 = local_aws.client("s3")
+    name = f"copy-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=name)
+    source = tmp_path / "upload.bin"
+    source.write_bytes(uuid.uuid4().bytes * (10 * 1024 * 1024 // 16))  # 10 MiB: two parts
+    s3.upload_file(str(source), name, "upload.bin")  # multipart: a composite CRC32
+    assert s3.head_object(Bucket=name, Key="upload.bin")["ETag"].endswith('-2"')
+    s3.copy_object(Bucket=name, Key="copy.bin", CopySource={"Bucket": name, "Key": "upload.bin"})
+    copy = s3.get_object(Bucket=name, Key="copy.bin", ChecksumMode="ENABLED")
+    assert copy["Body"].read() == source.read_bytes()
+    assert "-" not in copy["ChecksumCRC32"]
