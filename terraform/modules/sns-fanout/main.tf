@@ -407,7 +407,7 @@ module "parts_merge" {
   tracing_mode       = local.tracing_mode
   environment        = merge(local.parts_environment, { TRANSCODER = "ffmpeg" })
   policy_statements = concat([
-    { sid = "ReadAndClearJobFiles", actions = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], resources = ["${local.work_arn}/jobs/*"] },
+    { sid = "ReadAndClearJobFiles", actions = ["s3:GetObject", "s3:DeleteObject"], resources = ["${local.work_arn}/jobs/*"] },
     { sid = "ListJobFiles", actions = ["s3:ListBucket"], resources = [local.work_arn], conditions = [{ test = "StringLike", variable = "s3:prefix", values = ["jobs/*"] }] },
     { sid = "WriteMergedRendition", actions = ["s3:PutObject"], resources = ["${local.work_arn}/renditions/*"] },
   ], local.kms_statements)
