@@ -41,7 +41,7 @@ from moto.awslambda.models import lambda_backends
 from moto.sqs.models import sqs_backends
 
 from . import authorization, cloudwatch
-from .lambda_service import LambdaService
+from .lambda_service import LambdaService, arn_parts
 from .moto_internals import replace
 from .sqs import customer_managed_key
 
@@ -175,11 +175,6 @@ class Delivery:
     attempts: int = 0
 
 
-def _arn_parts(arn: str) -> tuple[str, str, str, str]:
-    _, _, service, region, account, resource = arn.split(":", 5)
-    return service, region, account, resource
-
-
 class EventBridge:
     """Delivers matched events to targets in the background, as EventBridge does."""
 
@@ -211,7 +206,7 @@ class EventBridge:
             ):
                 return
             for target in list(rule.targets):
-                service = _arn_parts(target["Arn"])[0]
+                service = arn_parts(target["Arn"])[0]
                 if service in ("lambda", "states", "sqs", *bridge._target_types):
                     delivery = Delivery(
                         rule.arn, rule.name, rule.account_id, rule.region_name,
@@ -275,7 +270,7 @@ class EventBridge:
 
     def _deliver(self, delivery: Delivery, payload: str) -> None:
         arn = delivery.target["Arn"]
-        service = _arn_parts(arn)[0]
+        service = arn_parts(arn)[0]
         if service in self._target_types:
             self._target_types[service](delivery, payload)
         elif service == "lambda":
@@ -292,7 +287,7 @@ class EventBridge:
         )  # fmt: skip
 
     def _to_lambda(self, delivery: Delivery, arn: str, payload: str) -> None:
-        _, region, account, _ = _arn_parts(arn)
+        _, region, account, _ = arn_parts(arn)
         try:
             fn = lambda_backends[account][region].get_function(arn)
         except Exception:
@@ -307,7 +302,7 @@ class EventBridge:
         self.lambda_service.invoke_async(fn, payload)  # EventBridge invokes asynchronously
 
     def _to_queue(self, delivery: Delivery, arn: str, payload: str, params: dict, **attrs) -> None:
-        _, region, account, name = _arn_parts(arn)
+        _, region, account, name = arn_parts(arn)
         backend = sqs_backends[account][region]
         queue = backend.queues.get(name)
         if queue is None:

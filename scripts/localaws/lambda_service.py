@@ -203,7 +203,7 @@ class LambdaService:
             "ErrorCode": {"DataType": "Number", "StringValue": "200"},
             "ErrorMessage": {"DataType": "String", "StringValue": result.payload[:1000]},
         }
-        service, region, account, name = _arn_parts(target)
+        service, region, account, name = arn_parts(target)
         if not _may_dead_letter(fn, service, target, region):
             log.warning("the dead letter of %s is lost: its role may not send it", fn.function_name)
             return
@@ -236,7 +236,7 @@ def _may_dead_letter(fn: LambdaFunction, service: str, target: str, region: str)
 
     needs = [("sqs:SendMessage" if service == "sqs" else "sns:Publish", target)]
     if service == "sqs":
-        _, _, account, name = _arn_parts(target)
+        _, _, account, name = arn_parts(target)
         key = customer_managed_key(sqs_backends[account][region].get_queue(name), region)
         needs += [(action, key) for action in ("kms:GenerateDataKey", "kms:Decrypt") if key]
     return all(
@@ -245,9 +245,10 @@ def _may_dead_letter(fn: LambdaFunction, service: str, target: str, region: str)
     )
 
 
-def _arn_parts(arn: str) -> tuple[str, str, str, str]:
-    parts = arn.split(":")
-    return parts[2], parts[3], parts[4], parts[5]
+def arn_parts(arn: str) -> tuple[str, str, str, str]:
+    """Service, region, account and resource (whatever follows the account) of an ARN."""
+    _, _, service, region, account, resource = arn.split(":", 5)
+    return service, region, account, resource
 
 
 def _max_retry_attempts(fn: LambdaFunction) -> int:
