@@ -32,8 +32,15 @@ override_resource {
   values          = { arn = "arn:aws:sns:eu-west-1:111122223333:acme-operations" }
 }
 
-run "plans_the_four_workflows" {
+run "plans_the_four_workflows_sharing_one_ffmpeg_layer" {
   command = plan
+
+  # Only the shared-layer check reads the layer's ARN.
+  override_resource {
+    target          = module.ffmpeg_layer.aws_lambda_layer_version.this
+    override_during = plan
+    values          = { layer_arn = "arn:aws:lambda:eu-west-1:111122223333:layer:acme-ffmpeg", version = "1" }
+  }
 
   assert {
     condition = (
@@ -76,6 +83,13 @@ run "plans_the_four_workflows" {
     ]
     error_message = "CloudWatch Logs may use the key for the workflows' log groups only."
   }
+  assert {
+    condition = (
+      module.ffmpeg_layer.layer_version_arn == module.media_convert.ffmpeg_layer_arn &&
+      module.ffmpeg_layer.layer_version_arn == module.sns_fanout.ffmpeg_layer_arn
+    )
+    error_message = "The media workflows share the one layer the root publishes; neither publishes its own."
+  }
 }
 
 # CloudWatch Logs refuses to create a group with a KMS key whose policy does not let it use the
@@ -107,24 +121,6 @@ run "the_key_covers_every_log_group_the_modules_create" {
       ])
     ])
     error_message = "A module creates a log group the key policy does not let CloudWatch Logs encrypt: CreateLogGroup would be refused."
-  }
-}
-
-run "one_ffmpeg_layer_for_the_account" {
-  command = plan
-
-  override_resource {
-    target          = module.ffmpeg_layer.aws_lambda_layer_version.this
-    override_during = plan
-    values          = { layer_arn = "arn:aws:lambda:eu-west-1:111122223333:layer:acme-ffmpeg", version = "1" }
-  }
-
-  assert {
-    condition = (
-      module.ffmpeg_layer.layer_version_arn == module.media_convert.ffmpeg_layer_arn &&
-      module.ffmpeg_layer.layer_version_arn == module.sns_fanout.ffmpeg_layer_arn
-    )
-    error_message = "The media workflows share the one layer the root publishes; neither publishes its own."
   }
 }
 

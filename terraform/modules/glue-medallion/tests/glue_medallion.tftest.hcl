@@ -103,6 +103,14 @@ run "defaults" {
     ] == [7, 7]
     error_message = "The state machine runs its own seven jobs and crawlers."
   }
+  assert {
+    condition     = toset(keys(output.alarm_names)) == toset(["main-executions-failed", "main-executions-timed-out", "main-executions-aborted", "glue-job-failures-matched"])
+    error_message = "Executions and failed Glue job runs are watched."
+  }
+  assert {
+    condition     = output.alarm_topic_arn == null && output.dashboard_name == var.name
+    error_message = "A dashboard named after the workflow; no alarm topic unless asked for."
+  }
 }
 
 run "lake_prefix_parents_are_probed_not_written" {
@@ -171,47 +179,31 @@ run "customer_managed_key_and_alerts" {
   }
 }
 
+# Also: two alert topics are refused, and an existing bucket needs its name.
 run "rejects_invalid_settings" {
   command = plan
 
   variables {
-    name                = "Retail_Lake"
-    source_prefix       = "/raw"
-    glue_version        = "2.0"
-    worker_type         = "Standard"
-    number_of_workers   = 1
-    execution_class     = "SPOT"
-    schedule_expression = "every day"
-    log_retention_days  = 42
-    kms_key_arn         = "alias/retail"
+    name                 = "Retail_Lake"
+    source_prefix        = "/raw"
+    glue_version         = "2.0"
+    worker_type          = "Standard"
+    number_of_workers    = 1
+    execution_class      = "SPOT"
+    schedule_expression  = "every day"
+    log_retention_days   = 42
+    kms_key_arn          = "alias/retail"
+    create_alert_topic   = true
+    alert_topic_arn      = "arn:aws:sns:eu-west-1:111122223333:data-alerts"
+    create_source_bucket = false
+    create_lake_bucket   = false
   }
 
   expect_failures = [
     var.name, var.source_prefix, var.glue_version, var.worker_type, var.number_of_workers,
     var.execution_class, var.schedule_expression, var.log_retention_days, var.kms_key_arn,
+    var.alert_topic_arn, var.source_bucket_name, var.lake_bucket_name,
   ]
-}
-
-run "rejects_two_alert_topics" {
-  command = plan
-
-  variables {
-    create_alert_topic = true
-    alert_topic_arn    = "arn:aws:sns:eu-west-1:111122223333:data-alerts"
-  }
-
-  expect_failures = [var.alert_topic_arn]
-}
-
-run "an_existing_bucket_needs_its_name" {
-  command = plan
-
-  variables {
-    create_source_bucket = false
-    create_lake_bucket   = false
-  }
-
-  expect_failures = [var.source_bucket_name, var.lake_bucket_name]
 }
 
 run "existing_buckets" {
@@ -264,19 +256,6 @@ run "outputs_for_the_wiring" {
       output.state_machine_role_name == "retail-states"
     )
     error_message = "Name and ARN of every bucket, topic, rule and role are outputs."
-  }
-}
-
-run "alarms_and_dashboard_by_default" {
-  command = plan
-
-  assert {
-    condition     = toset(keys(output.alarm_names)) == toset(["main-executions-failed", "main-executions-timed-out", "main-executions-aborted", "glue-job-failures-matched"])
-    error_message = "Executions and failed Glue job runs are watched."
-  }
-  assert {
-    condition     = output.alarm_topic_arn == null && output.dashboard_name == var.name
-    error_message = "A dashboard named after the workflow; no alarm topic unless asked for."
   }
 }
 

@@ -227,15 +227,17 @@ run "own_dead_letter_queue_without_a_key" {
   }
 }
 
-run "rejects_two_dead_letter_targets" {
+# The queue does not read policy_statements, so its precondition is still checked.
+run "rejects_two_dead_letter_targets_and_statements_without_resources" {
   command = plan
 
   variables {
     create_dead_letter_queue = true
     dead_letter_target_arn   = "arn:aws:sqs:eu-west-1:111122223333:orders-failures"
+    policy_statements        = [{ actions = ["s3:GetObject"], resources = [] }]
   }
 
-  expect_failures = [aws_sqs_queue.dead_letter]
+  expect_failures = [aws_sqs_queue.dead_letter, var.policy_statements]
 }
 
 run "rejects_invalid_settings" {
@@ -259,14 +261,4 @@ run "rejects_invalid_settings" {
     var.log_retention_days, var.tracing_mode, var.dead_letter_target_arn, var.layers,
     var.policy_statements,
   ]
-}
-
-run "rejects_statements_without_resources" {
-  command = plan
-
-  variables {
-    policy_statements = [{ actions = ["s3:GetObject"], resources = [] }]
-  }
-
-  expect_failures = [var.policy_statements]
 }

@@ -43,6 +43,7 @@ variables {
   upload_prefix = "uploads/"
 }
 
+# The defaults, outputs for the wiring and alarms and dashboard included.
 run "defaults" {
   command = plan
 
@@ -169,6 +170,26 @@ run "defaults" {
     ] && module.trigger.bucket_notification == { eventbridge = true, lambda = [] } && output.trigger.rule_name == "wildrydes-uploads"
     error_message = "Only photo uploads under the upload prefix start the workflow, through the uploads rule on the photo bucket's EventBridge events."
   }
+  assert {
+    condition = (
+      output.photo_bucket_arn == "arn:aws:s3:::wildrydes-photos" &&
+      output.thumbnail_bucket_arn == "arn:aws:s3:::wildrydes-thumbnails" &&
+      output.notification_topic_name == "wildrydes-photo-refused" &&
+      output.state_machine_role_name == "wildrydes-states" &&
+      output.start_dead_letter_queue_name == "wildrydes-start-dlq" &&
+      output.function_role_names.thumbnail == "wildrydes-thumbnail-lambda" &&
+      output.collection_id == "wildrydes-faces" && output.table_name == "wildrydes-riders"
+    )
+    error_message = "Name and ARN of every bucket, queue, topic, table, collection, role and function are outputs."
+  }
+  assert {
+    condition     = toset(keys(output.alarm_names)) == toset(["main-executions-failed", "main-executions-timed-out", "main-executions-aborted", "start-dead-letters", "start-dead-letter-age", "trigger-dead-letters", "trigger-dead-letter-age", "start-errors", "start-throttles", "face_detection-throttles", "face_search-throttles", "index_face-errors", "index_face-throttles", "thumbnail-errors", "thumbnail-throttles", "persist_metadata-errors", "persist_metadata-throttles", "notification-errors", "notification-throttles"])
+    error_message = "Executions, dead letters and functions are watched; refusals (face detection and search errors) are outcomes, not alarms."
+  }
+  assert {
+    condition     = output.alarm_topic_arn == null && output.dashboard_name == var.name
+    error_message = "A dashboard named after the workflow; no alarm topic unless asked for."
+  }
 }
 
 run "ses_notifications_tracing_and_customer_managed_key" {
@@ -217,12 +238,16 @@ run "rejects_invalid_settings" {
     notification_sender_email = "not-an-email"
     notification_topic_arn    = "arn:aws:sqs:eu-west-1:111122223333:q"
     retry                     = { interval_seconds = 0 }
+    # existing buckets need their names and the artefacts must all be there
+    create_photo_bucket     = false
+    create_thumbnail_bucket = false
+    artifacts_dir           = "/nonexistent"
   }
 
   expect_failures = [
     var.name, var.upload_prefix, var.user_id_source, var.face_match_threshold,
     var.face_attribute_confidence, var.thumbnail_max_size, var.max_photo_bytes, var.notification_sender_email,
-    var.notification_topic_arn, var.retry,
+    var.notification_topic_arn, var.retry, var.photo_bucket_name, var.thumbnail_bucket_name, var.artifacts_dir,
   ]
 }
 
@@ -274,48 +299,6 @@ run "existing_buckets" {
       { Sid = "WriteThumbnails", Effect = "Allow", Action = ["s3:PutObject"], Resource = ["arn:aws:s3:::rides-public/uploads/*"] },
     ]
     error_message = "The functions read photos from and write thumbnails to the existing buckets."
-  }
-}
-
-run "existing_buckets_need_their_names_and_artefacts_must_all_be_there" {
-  command = plan
-
-  variables {
-    create_photo_bucket     = false
-    create_thumbnail_bucket = false
-    artifacts_dir           = "/nonexistent"
-  }
-
-  expect_failures = [var.photo_bucket_name, var.thumbnail_bucket_name, var.artifacts_dir]
-}
-
-run "outputs_for_the_wiring" {
-  command = plan
-
-  assert {
-    condition = (
-      output.photo_bucket_arn == "arn:aws:s3:::wildrydes-photos" &&
-      output.thumbnail_bucket_arn == "arn:aws:s3:::wildrydes-thumbnails" &&
-      output.notification_topic_name == "wildrydes-photo-refused" &&
-      output.state_machine_role_name == "wildrydes-states" &&
-      output.start_dead_letter_queue_name == "wildrydes-start-dlq" &&
-      output.function_role_names.thumbnail == "wildrydes-thumbnail-lambda" &&
-      output.collection_id == "wildrydes-faces" && output.table_name == "wildrydes-riders"
-    )
-    error_message = "Name and ARN of every bucket, queue, topic, table, collection, role and function are outputs."
-  }
-}
-
-run "alarms_and_dashboard_by_default" {
-  command = plan
-
-  assert {
-    condition     = toset(keys(output.alarm_names)) == toset(["main-executions-failed", "main-executions-timed-out", "main-executions-aborted", "start-dead-letters", "start-dead-letter-age", "trigger-dead-letters", "trigger-dead-letter-age", "start-errors", "start-throttles", "face_detection-throttles", "face_search-throttles", "index_face-errors", "index_face-throttles", "thumbnail-errors", "thumbnail-throttles", "persist_metadata-errors", "persist_metadata-throttles", "notification-errors", "notification-throttles"])
-    error_message = "Executions, dead letters and functions are watched; refusals (face detection and search errors) are outcomes, not alarms."
-  }
-  assert {
-    condition     = output.alarm_topic_arn == null && output.dashboard_name == var.name
-    error_message = "A dashboard named after the workflow; no alarm topic unless asked for."
   }
 }
 

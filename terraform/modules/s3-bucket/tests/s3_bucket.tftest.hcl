@@ -94,23 +94,14 @@ run "kms_versioning_and_expiry" {
   }
 }
 
-run "rejects_invalid_bucket_names" {
+run "rejects_invalid_bucket_names_zero_expiration_and_bucket_wide_expiry" {
   command = plan
 
   variables {
-    name = "Orders_Uploads"
-  }
-
-  expect_failures = [var.name]
-}
-
-run "rejects_zero_expiration_and_bucket_wide_expiry" {
-  command = plan
-
-  variables {
+    name            = "Orders_Uploads"
     expiration_days = 0
     expire_prefixes = ["jobs/", ""]
   }
 
-  expect_failures = [var.expiration_days, var.expire_prefixes]
+  expect_failures = [var.name, var.expiration_days, var.expire_prefixes]
 }

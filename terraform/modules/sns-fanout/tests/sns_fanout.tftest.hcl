@@ -75,6 +75,8 @@ variables {
   input_prefix  = "uploads/"
 }
 
+# The defaults, outputs for the wiring, alarms and dashboard and the uploads rule included (the log
+# group overrides are read by the delivery status checks only).
 run "defaults" {
   command = plan
 
@@ -229,6 +231,35 @@ run "defaults" {
     ]))
     error_message = "No statement grants the \"*\" action or the \"*\" resource."
   }
+  assert {
+    condition = (
+      output.topic_name == "orders-video-topic" &&
+      output.source_bucket == "orders-video-input" && output.source_bucket_arn == "arn:aws:s3:::orders-video-input" &&
+      output.renditions["720p"].output_bucket_arn == "arn:aws:s3:::orders-video-output-720p" &&
+      output.renditions["720p"].queue_name == "orders-video-720p" &&
+      output.renditions["720p"].dead_letter_name == "orders-video-720p-dlq" &&
+      output.renditions["720p"].function_role_name == "orders-video-transcode-720p-lambda" &&
+      output.publisher_dead_letter_queue_name == "orders-video-publish-dlq" &&
+      output.publisher_role_name == "orders-video-publish-lambda" &&
+      output.delivery_status_role_name == "orders-video-sns-delivery-status"
+    )
+    error_message = "Name and ARN of every bucket, queue, topic, role and function are outputs."
+  }
+  assert {
+    condition     = toset(keys(output.alarm_names)) == toset(["720p-dead-letters", "720p-dead-letter-age", "1080p-dead-letters", "1080p-dead-letter-age", "publisher-dead-letters", "publisher-dead-letter-age", "trigger-dead-letters", "trigger-dead-letter-age", "publisher-errors", "publisher-throttles", "transcode-720p-errors", "transcode-720p-throttles", "transcode-1080p-errors", "transcode-1080p-throttles", "parts-encode-720p-errors", "parts-encode-720p-throttles", "parts-encode-1080p-errors", "parts-encode-1080p-throttles", "parts-split-errors", "parts-split-throttles", "parts-merge-errors", "parts-merge-throttles", "parts-cleanup-errors", "parts-cleanup-throttles", "720p-parts-executions-failed", "720p-parts-executions-timed-out", "720p-parts-executions-aborted", "1080p-parts-executions-failed", "1080p-parts-executions-timed-out", "1080p-parts-executions-aborted"])
+    error_message = "Every rendition's dead letters, the publisher's and every function are watched."
+  }
+  assert {
+    condition     = output.alarm_topic_arn == null && output.dashboard_name == var.name
+    error_message = "A dashboard named after the workflow; no alarm topic unless asked for."
+  }
+  assert {
+    condition = jsondecode(output.start_target.event_pattern).detail == {
+      bucket = { name = ["orders-video-input"] }
+      object = { key = [{ wildcard = "uploads/*.mp4" }] }
+    } && module.trigger.bucket_notification == { eventbridge = true, lambda = [] } && output.start_target.function_name == "orders-video-publish"
+    error_message = "Every .mp4 upload under the input prefix reaches the publisher through the uploads rule."
+  }
 }
 
 run "shared_output_bucket_and_customer_managed_key" {
@@ -301,11 +332,16 @@ run "rejects_invalid_settings" {
     max_concurrency   = 1
     max_receive_count = 0
     parts             = { segment_duration = 1, max_concurrency = 41, split = { ephemeral_storage = 20480 } }
+    # existing buckets need their names and the artefacts must all be there
+    create_source_bucket = false
+    create_output_bucket = false
+    artifacts_dir        = "/nonexistent"
   }
 
   expect_failures = [
     var.name, var.input_suffixes, var.renditions, var.x264_preset,
     var.batch_size, var.max_concurrency, var.max_receive_count, var.parts,
+    var.source_bucket_name, var.output_bucket_name, var.artifacts_dir,
   ]
 }
 
@@ -355,18 +391,6 @@ run "existing_buckets" {
   }
 }
 
-run "existing_buckets_need_their_names_and_artefacts_must_all_be_there" {
-  command = plan
-
-  variables {
-    create_source_bucket = false
-    create_output_bucket = false
-    artifacts_dir        = "/nonexistent"
-  }
-
-  expect_failures = [var.source_bucket_name, var.output_bucket_name, var.artifacts_dir]
-}
-
 run "an_output_bucket_name_needs_the_single_bucket_layout" {
   command = plan
 
@@ -375,38 +399,6 @@ run "an_output_bucket_name_needs_the_single_bucket_layout" {
   }
 
   expect_failures = [var.output_bucket_name]
-}
-
-run "outputs_for_the_wiring" {
-  command = plan
-
-  assert {
-    condition = (
-      output.topic_name == "orders-video-topic" &&
-      output.source_bucket == "orders-video-input" && output.source_bucket_arn == "arn:aws:s3:::orders-video-input" &&
-      output.renditions["720p"].output_bucket_arn == "arn:aws:s3:::orders-video-output-720p" &&
-      output.renditions["720p"].queue_name == "orders-video-720p" &&
-      output.renditions["720p"].dead_letter_name == "orders-video-720p-dlq" &&
-      output.renditions["720p"].function_role_name == "orders-video-transcode-720p-lambda" &&
-      output.publisher_dead_letter_queue_name == "orders-video-publish-dlq" &&
-      output.publisher_role_name == "orders-video-publish-lambda" &&
-      output.delivery_status_role_name == "orders-video-sns-delivery-status"
-    )
-    error_message = "Name and ARN of every bucket, queue, topic, role and function are outputs."
-  }
-}
-
-run "alarms_and_dashboard_by_default" {
-  command = plan
-
-  assert {
-    condition     = toset(keys(output.alarm_names)) == toset(["720p-dead-letters", "720p-dead-letter-age", "1080p-dead-letters", "1080p-dead-letter-age", "publisher-dead-letters", "publisher-dead-letter-age", "trigger-dead-letters", "trigger-dead-letter-age", "publisher-errors", "publisher-throttles", "transcode-720p-errors", "transcode-720p-throttles", "transcode-1080p-errors", "transcode-1080p-throttles", "parts-encode-720p-errors", "parts-encode-720p-throttles", "parts-encode-1080p-errors", "parts-encode-1080p-throttles", "parts-split-errors", "parts-split-throttles", "parts-merge-errors", "parts-merge-throttles", "parts-cleanup-errors", "parts-cleanup-throttles", "720p-parts-executions-failed", "720p-parts-executions-timed-out", "720p-parts-executions-aborted", "1080p-parts-executions-failed", "1080p-parts-executions-timed-out", "1080p-parts-executions-aborted"])
-    error_message = "Every rendition's dead letters, the publisher's and every function are watched."
-  }
-  assert {
-    condition     = output.alarm_topic_arn == null && output.dashboard_name == var.name
-    error_message = "A dashboard named after the workflow; no alarm topic unless asked for."
-  }
 }
 
 run "alarms_and_dashboard_switched_off" {
@@ -420,18 +412,6 @@ run "alarms_and_dashboard_switched_off" {
   assert {
     condition     = length(output.alarm_names) == 0 && output.dashboard_name == null
     error_message = "alarms_enabled and dashboard_enabled switch the alarms and the dashboard off."
-  }
-}
-
-run "uploads_reach_the_publisher_through_eventbridge" {
-  command = plan
-
-  assert {
-    condition = jsondecode(output.start_target.event_pattern).detail == {
-      bucket = { name = ["orders-video-input"] }
-      object = { key = [{ wildcard = "uploads/*.mp4" }] }
-    } && module.trigger.bucket_notification == { eventbridge = true, lambda = [] } && output.start_target.function_name == "orders-video-publish"
-    error_message = "Every .mp4 upload under the input prefix reaches the publisher through the uploads rule."
   }
 }
 
