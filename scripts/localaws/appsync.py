@@ -214,6 +214,10 @@ KEPT_SETTINGS = {
 }
 
 
+def _on_the_hour(epoch_seconds: int) -> int:
+    return int(epoch_seconds) // 3600 * 3600
+
+
 def install(endpoint: str, realtime) -> None:
     """Patch moto's AppSync (see the module's docstring); `realtime` serves the subscriptions."""
     from moto.appsync.responses import AppSyncResponse
@@ -271,6 +275,17 @@ def install(endpoint: str, realtime) -> None:
         return {**answer, "expires": int(answer["expires"]), "deletes": int(answer["deletes"])}
 
     original_key_to_json = replace("GraphqlAPIKey.to_json", key_to_json)
+
+    # CreateApiKey and UpdateApiKey: "rounded down to the nearest hour" (AppSync API
+    # reference, CreateApiKey's expires), as moto does only for its default.
+    def key_init(self, description: str, expires: int | None) -> None:
+        original_key_init(self, description, expires and _on_the_hour(expires))
+
+    def key_update(self, description: str | None, expires: int | None) -> None:
+        original_key_update(self, description, expires and _on_the_hour(expires))
+
+    original_key_init = replace("GraphqlAPIKey.__init__", key_init)
+    original_key_update = replace("GraphqlAPIKey.update", key_update)
     original_to_json = None
 
     def to_json(self) -> dict:

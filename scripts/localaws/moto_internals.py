@@ -69,6 +69,8 @@ REPLACED = (
     "moto.appsync.models.GraphqlAPI.to_json",
     "moto.appsync.models.GraphqlAPI.__init__",
     "moto.appsync.models.GraphqlAPIKey.to_json",
+    "moto.appsync.models.GraphqlAPIKey.__init__",
+    "moto.appsync.models.GraphqlAPIKey.update",
     # s3.py
     "moto.s3.models.S3Backend.copy_object",
     "moto.s3.notifications.send_event",

@@ -639,3 +639,11 @@ def test_functions_are_created_from_the_uploaded_packages(local_aws, workflow):
         assert package["Key"] == f"lambda/{name}/{hashlib.sha256(body).hexdigest()}.zip"
         code_sha = functions.get_function(FunctionName=name)["Configuration"]["CodeSha256"]
         assert code_sha == base64.b64encode(hashlib.sha256(body).digest()).decode()
+
+
+def test_a_second_plan_is_empty(deployments, workflow, runs):
+    """After the runs (and the role restored above): nothing drifts, and every resource reads
+    back as applied (a plan refreshes; the root's destroy does not read them again)."""
+    root, _ = deployments.wait("rider_photo")
+    changes = root.plan_changes()
+    assert changes is None, changes[-3000:]

@@ -187,6 +187,18 @@ def test_the_api_points_at_the_local_endpoints_and_keeps_its_settings(local_aws,
     )
 
 
+def test_api_key_expiry_is_rounded_down_to_the_hour(local_aws, api):
+    """CreateApiKey and UpdateApiKey keep `expires` "rounded down to the nearest hour" (AppSync
+    API reference): the graphql-api module's api_key_expires must be on the hour for that."""
+    appsync = local_aws.client("appsync")
+    hour = (int(time.time()) // 3600 + 48) * 3600
+    key = appsync.create_api_key(apiId=api["id"], expires=hour + 45 * 60)["apiKey"]
+    assert key["expires"] == hour
+    updated = appsync.update_api_key(apiId=api["id"], id=key["id"], expires=hour + 3600 + 59)
+    assert updated["apiKey"]["expires"] == hour + 3600
+    appsync.delete_api_key(apiId=api["id"], id=key["id"])
+
+
 def test_a_direct_lambda_resolver_gets_appsyncs_event(api):
     status, answer = post(api["url"], ECHO, {"text": "hi"}, {"x-api-key": api["key"]})
     assert status == 200 and "errors" not in answer, answer

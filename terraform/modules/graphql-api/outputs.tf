@@ -29,9 +29,11 @@ output "api_key" {
   sensitive   = true
 }
 
+# Not the key's own attribute: the provider leaves it null after creating a key without one, and
+# a later refresh fills it in, so the first plan after every apply would show the output change.
 output "api_key_expires" {
-  description = "When the API key expires (RFC 3339; null without API_KEY)."
-  value       = one(aws_appsync_api_key.this[*].expires)
+  description = "When the API key expires, as set in api_key_expires (RFC 3339); null without API_KEY or for AppSync's default (7 days after creation, rounded down to the hour)."
+  value       = contains(local.modes, "API_KEY") ? var.api_key_expires : null
 }
 
 output "user_pool_id" {

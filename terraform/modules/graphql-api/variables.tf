@@ -85,13 +85,14 @@ variable "additional_authentication_types" {
 }
 
 variable "api_key_expires" {
-  description = "When the API key expires (RFC 3339, 1 to 365 days ahead when applied); change it to extend the key. null: AppSync's default, 7 days after creation. Ignored without API_KEY."
+  description = "When the API key expires (RFC 3339 on the hour, 1 to 365 days ahead when applied); change it to extend the key. null: AppSync's default, 7 days after creation. Ignored without API_KEY."
   type        = string
   default     = null
 
+  # AppSync rounds the expiry down to the hour: any other time would be planned again every run.
   validation {
-    condition     = var.api_key_expires == null || can(formatdate("YYYY", var.api_key_expires))
-    error_message = "api_key_expires must be an RFC 3339 timestamp such as 2027-01-01T00:00:00Z."
+    condition     = var.api_key_expires == null || try(formatdate("mm:ss", var.api_key_expires) == "00:00", false)
+    error_message = "api_key_expires must be an RFC 3339 timestamp on the hour, such as 2027-01-01T00:00:00Z (AppSync rounds it down to the hour)."
   }
 }
 

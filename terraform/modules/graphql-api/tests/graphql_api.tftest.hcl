@@ -181,7 +181,7 @@ run "invalid_inputs_are_refused" {
     field_log_level                 = "VERBOSE"
     log_retention_days              = 10
     function_timeout                = 60
-    api_key_expires                 = "next week"
+    api_key_expires                 = "2027-01-01T10:45:00Z" # AppSync would keep 10:00
     openid_connect                  = { issuer = "http://idp.example.com" }
   }
 
