@@ -61,6 +61,9 @@ NOT_MIRRORED = {
 }
 SPARK_COMMANDS = {"glueetl", "pythonshell"}
 MAX_IDLE_DRIVERS = 4  # warm Spark drivers kept per region (each ~0.5 GB)
+# Started by CreateJob ahead of any run, per region: one serves a deployment's first run; runs
+# side by side start their own. (Four, one per CreateJob, cost ~10 CPU-s each and mostly idled.)
+PREWARMED_DRIVERS = 1
 DRIVER_START_SECONDS = 300  # for a driver started ahead of its first run
 CRAWL_RUNNING_SECONDS = 1.5  # at least, so a poll loop sees RUNNING
 CRAWL_STOPPING_SECONDS = 1.0
@@ -245,10 +248,10 @@ class LocalJobRunner:
         atexit.register(self.shutdown)
 
     def prewarm(self, region: str) -> None:
-        """Start a driver for the pool now, unless the pool is full with those warm or warming."""
+        """Start a driver for the pool now, unless PREWARMED_DRIVERS are warm or warming."""
         with self._lock:
             warm = len(self.idle.get(region, [])) + self.warming.get(region, 0)
-            if self.closed or warm >= MAX_IDLE_DRIVERS:
+            if self.closed or warm >= PREWARMED_DRIVERS:
                 return
             self.warming[region] = self.warming.get(region, 0) + 1
             self._count += 1
