@@ -67,3 +67,5 @@ def test_the_projects_own_runs_cache_the_provider_through_their_environment(tmp_
     assert env["TF_CLI_CONFIG_FILE"] == str(tfroot.CLI_CONFIG)
     assert env["TF_PLUGIN_CACHE_DIR"] == str(tfroot.PLUGIN_CACHE)
     assert env["TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE"] == "true"
+    assert env["GOGC"] == "400"
+    assert tfroot.terraform_env(tmp_path, base={"GOGC": "100"})["GOGC"] == "100"
