@@ -63,6 +63,7 @@ REPLACED = (
     "moto.stepfunctions.responses.StepFunctionResponse.describe_execution",
     # server.py
     "moto.core.responses.BaseResponse.call_action",
+    "moto.backends.list_of_moto_modules",
     # appsync.py: the settings moto drops, and the local endpoints' URIs
     "moto.appsync.responses.AppSyncResponse.create_graphql_api",
     "moto.appsync.responses.AppSyncResponse.update_graphql_api",
