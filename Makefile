@@ -78,7 +78,7 @@ test: prerequisites terraform-config ## The whole suite: unit, local AWS, Spark,
 
 # Needs neither java nor terraform (nor the rest of bootstrap): tests/unit/conftest.py refuses them.
 test-unit: $(VENV)/.installed $(PARLIAMENT_VENV)/.installed ## Unit tests only: no local AWS, Spark or terraform
-	$(PY) -m pytest tests/unit
+	$(PY) -m pytest tests/unit --numprocesses=auto
 
 lint: bootstrap ## ruff (lint, format), terraform fmt/validate, checkov and the IAM policy lint; also part of make test
 	$(PY) scripts/lint.py
