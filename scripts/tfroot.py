@@ -189,7 +189,7 @@ class TerraformRoot:
 
     def destroy(self, timeout: float = 600, refresh: bool = True) -> None:
         """`refresh=False` deletes what the state lists without reading each resource back
-        first: for a state its own apply just wrote (the reads were half of a destroy's CPU)."""
+        first: for a state its own apply just wrote (the reads were ~30 % of a destroy's CPU)."""
         self.run(
             "destroy",
             "-no-color",
