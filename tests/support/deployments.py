@@ -201,8 +201,9 @@ class Deployments:
         if self.users[name] > 0:
             return
         if name in self.initialised and name not in self.destroys:
-            # The state is this session's apply: the second-plan tests already read every
-            # resource back (a plan refreshes), the destroy checks that each can be deleted.
+            # The state is this session's apply: the second-plan tests read each module's
+            # resources back (a plan refreshes; media-convert's and sns-fanout's in
+            # shared_bucket's root), the destroy checks that each can be deleted.
             self.destroys[name] = self._pool.submit(self.roots[name].destroy, refresh=False)
 
     def close(self) -> None:
