@@ -11,7 +11,7 @@ import uuid
 
 import pytest
 
-from tests.support.iam import service_role
+from tests.support.iam import allow_service_to_send, service_role
 from tests.support.lambdas import create_function
 
 ACCOUNT = "123456789012"
@@ -28,23 +28,11 @@ def queue_for_rule(local_aws, rule_arn: str | None) -> tuple[str, str]:
     policies for Amazon EventBridge", Amazon SQS permissions); no policy with rule_arn None."""
     sqs = local_aws.client("sqs")
     url = sqs.create_queue(QueueName=unique("eb"))["QueueUrl"]
+    if rule_arn:
+        return url, allow_service_to_send(sqs, url, "events.amazonaws.com", rule_arn)
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
         "QueueArn"
     ]
-    if rule_arn:
-        policy = {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"Service": "events.amazonaws.com"},
-                    "Action": "sqs:SendMessage",
-                    "Resource": arn,
-                    "Condition": {"ArnEquals": {"aws:SourceArn": rule_arn}},
-                }
-            ],
-        }
-        sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(policy)})
     return url, arn
 
 

@@ -7,6 +7,8 @@ import json
 import time
 import uuid
 
+from tests.support.iam import allow_service_to_send
+
 
 class AlarmInbox:
     """Subscribes a new queue to `topic_arn`; `wait` returns a notification once it arrives."""
@@ -16,22 +18,7 @@ class AlarmInbox:
         self.url = self.sqs.create_queue(QueueName=f"alarm-inbox-{uuid.uuid4().hex[:8]}")[
             "QueueUrl"
         ]
-        arn = self.sqs.get_queue_attributes(QueueUrl=self.url, AttributeNames=["QueueArn"])[
-            "Attributes"
-        ]["QueueArn"]
-        policy = {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"Service": "sns.amazonaws.com"},
-                    "Action": "sqs:SendMessage",
-                    "Resource": arn,
-                    "Condition": {"ArnEquals": {"aws:SourceArn": topic_arn}},
-                }
-            ],
-        }
-        self.sqs.set_queue_attributes(QueueUrl=self.url, Attributes={"Policy": json.dumps(policy)})
+        arn = allow_service_to_send(self.sqs, self.url, "sns.amazonaws.com", topic_arn)
         local_aws.client("sns").subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=arn)
         self.received: list[dict] = []
 
