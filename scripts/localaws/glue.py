@@ -60,7 +60,11 @@ NOT_MIRRORED = {
     "--scriptLocation",
 }
 SPARK_COMMANDS = {"glueetl", "pythonshell"}
-MAX_IDLE_DRIVERS = 4  # warm Spark drivers kept per region (each ~0.5 GB)
+SPARK_CORES = min(4, os.cpu_count() or 2)  # each driver's local[N]
+# Drivers alive at once per region (each ~0.5 GB), warm ones included; a run past them waits for
+# one to come free. Each driver already works on every core: a third on two cores only added a
+# JVM start (~15 CPU-s) to the runs it slowed.
+MAX_DRIVERS = SPARK_CORES
 # Started by CreateJob ahead of any run, per region: one serves a deployment's first run; runs
 # side by side start their own. (Four, one per CreateJob, cost ~10 CPU-s each and mostly idled.)
 PREWARMED_DRIVERS = 1
@@ -241,6 +245,7 @@ class LocalJobRunner:
         self.idle: dict[str, list[Driver]] = {}  # by region
         self.busy: set[Driver] = set()
         self.warming: dict[str, int] = {}  # drivers starting ahead of a run, by region
+        self.alive: dict[str, int] = {}  # drivers starting, idle or busy, by region
         self.waiting: dict[str, int] = {}  # runs waiting for one of them
         self.closed = False
         self._lock = threading.Condition()
@@ -251,9 +256,10 @@ class LocalJobRunner:
         """Start a driver for the pool now, unless PREWARMED_DRIVERS are warm or warming."""
         with self._lock:
             warm = len(self.idle.get(region, [])) + self.warming.get(region, 0)
-            if self.closed or warm >= PREWARMED_DRIVERS:
+            if self.closed or warm >= PREWARMED_DRIVERS or self._at_cap(region):
                 return
             self.warming[region] = self.warming.get(region, 0) + 1
+            self.alive[region] = self.alive.get(region, 0) + 1
             self._count += 1
             home = self.root / "drivers" / str(self._count)
         home.mkdir(parents=True, exist_ok=True)  # a state dir may be reused (make demo)
@@ -274,6 +280,8 @@ class LocalJobRunner:
             keep = ready and not self.closed
             if keep:
                 self.idle.setdefault(region, []).append(driver)
+            else:
+                self.alive[region] -= 1
             self._lock.notify_all()
         if driver is not None and not keep:
             driver.kill()
@@ -379,10 +387,10 @@ class LocalJobRunner:
             driver.send(request)
             reply = driver.read_reply(deadline)
         except (EOFError, OSError) as exc:
-            self._discard(driver)
+            self._discard(region, driver)
             return "FAILED", str(exc)
         if reply is None:
-            self._discard(driver)
+            self._discard(region, driver)
             return "TIMEOUT", f"Job run timed out after {timeout // 60:.0f} minutes"
         self._release(region, driver, reply["reusable"])
         return ("SUCCEEDED", None) if reply["ok"] else ("FAILED", reply["error"])
@@ -395,30 +403,41 @@ class LocalJobRunner:
                 self.waiting[region] = self.waiting.get(region, 0) + 1
                 self._lock.wait_for(lambda: pool or not self.warming[region], DRIVER_START_SECONDS)
                 self.waiting[region] -= 1
+            # At the cap: wait for a driver to come free (or to die, making room for a new one).
+            ready = self._lock.wait_for(
+                lambda: pool or not self._at_cap(region) or self.closed,
+                max(0.0, deadline - time.monotonic()),
+            )
+            if not ready or self.closed:
+                return None
             driver = pool.pop() if pool else None
             if driver is not None:
                 self.busy.add(driver)
                 return driver
             self._count += 1
             number = self._count
-        driver = self._spawn(region, self.root / "drivers" / str(number))
+            self.alive[region] = self.alive.get(region, 0) + 1
+        try:
+            driver = self._spawn(region, self.root / "drivers" / str(number))
+        except OSError:
+            self._gone(region)
+            raise
         with self._lock:
             self.busy.add(driver)
         try:
             if driver.read_reply(deadline) is None:
-                self._discard(driver)
+                self._discard(region, driver)
                 return None
         except EOFError as exc:
-            self._discard(driver)
+            self._discard(region, driver)
             raise RuntimeError(f"the local Spark driver did not start: {exc}") from exc
         return driver
 
     def _spawn(self, region: str, home: Path) -> Driver:
         home.mkdir(parents=True, exist_ok=True)
-        cores = min(4, os.cpu_count() or 2)
         submit_args = [
             "--master",
-            f"local[{cores}]",
+            f"local[{SPARK_CORES}]",
             "--driver-memory",
             "2g",
             "--conf",
@@ -426,7 +445,7 @@ class LocalJobRunner:
             "--conf",
             "spark.ui.showConsoleProgress=false",
             "--conf",
-            f"spark.sql.shuffle.partitions={cores * 2}",
+            f"spark.sql.shuffle.partitions={SPARK_CORES * 2}",
             "--conf",
             f"spark.sql.warehouse.dir={home / 'warehouse'}",
             "--driver-java-options",
@@ -461,25 +480,34 @@ class LocalJobRunner:
         os.close(reply_write)
         return Driver(process, reply_read, log_path)
 
+    def _at_cap(self, region: str) -> bool:
+        return self.alive.get(region, 0) >= MAX_DRIVERS
+
+    def _gone(self, region: str) -> None:
+        """A driver of the region ended: room for another."""
+        with self._lock:
+            self.alive[region] -= 1
+            self._lock.notify_all()
+
     def _release(self, region: str, driver: Driver, reusable: bool) -> None:
         with self._lock:
             self.busy.discard(driver)
-            pool = self.idle.setdefault(region, [])
-            keep = reusable and len(pool) < MAX_IDLE_DRIVERS
-            if keep:
-                pool.append(driver)
+            if reusable and not self.closed:
+                self.idle.setdefault(region, []).append(driver)
                 self._lock.notify_all()
-        if not keep:
-            driver.kill()
+                return
+        self._discard(region, driver)
 
-    def _discard(self, driver: Driver) -> None:
+    def _discard(self, region: str, driver: Driver) -> None:
         with self._lock:
             self.busy.discard(driver)
         driver.kill()
+        self._gone(region)
 
     def shutdown(self) -> None:
         with self._lock:
             self.closed = True
+            self._lock.notify_all()  # runs waiting for a driver
             drivers = [*self.busy, *(d for pool in self.idle.values() for d in pool)]
             self.busy.clear()
             self.idle.clear()

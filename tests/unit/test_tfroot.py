@@ -1,4 +1,5 @@
-"""TerraformRoot.apply with progress reads terraform's machine-readable UI (`apply -json`)."""
+"""TerraformRoot: apply with progress reads terraform's machine-readable UI (`apply -json`); a
+destroy drops the settings of the queues it deletes from the state first."""
 
 from __future__ import annotations
 
@@ -80,3 +81,50 @@ def test_a_failed_apply_reports_terraforms_error(root_with):
     }
     with pytest.raises(TerraformError, match="exited 1:\nAccessDenied: not authorized"):
         root_with([error], exit_code=1).apply(progress=lambda *args: None)
+
+
+def queue(module: str, name: str, url: str, **instance) -> dict:
+    return {
+        "mode": "managed",
+        "module": module,
+        "type": "aws_sqs_queue",
+        "name": name,
+        "instances": [{"attributes": {"url": url}, **instance}],
+    }
+
+
+def queue_setting(kind: str, name: str, queue_url: str, **instance) -> dict:
+    return {
+        "mode": "managed",
+        "type": kind,
+        "name": name,
+        "instances": [{"attributes": {"queue_url": queue_url}, **instance}],
+    }
+
+
+def test_a_destroy_forgets_only_the_settings_of_queues_it_deletes(root_with):
+    own, other = "http://aws/123/own", "http://aws/123/someone-elses"
+    root = root_with([])
+    root.state.write_text(
+        json.dumps(
+            {
+                "resources": [
+                    queue("module.trigger[0]", "uploads", own, index_key=0),
+                    queue_setting("aws_sqs_queue_policy", "own", own, index_key=0),
+                    queue_setting("aws_sqs_queue_redrive_allow_policy", "own", own, index_key="a"),
+                    # A policy set on a queue of another stack stays in the state: the destroy
+                    # must remove it, as the queue stays.
+                    queue_setting("aws_sqs_queue_policy", "other", other),
+                    {"mode": "data", "type": "aws_sqs_queue", "name": "x", "instances": []},
+                ]
+            }
+        )
+    )
+    assert root.settings_of_own_queues() == [
+        "aws_sqs_queue_policy.own[0]",
+        'aws_sqs_queue_redrive_allow_policy.own["a"]',
+    ]
+
+
+def test_a_destroy_before_any_apply_forgets_nothing(root_with):
+    assert root_with([]).settings_of_own_queues() == []
