@@ -10,8 +10,8 @@ instead of after the end-to-end applies:
    terraform at plan level, no AWS;
 4. tests/e2e: terraform applies to the local AWS.
 
-`make test` (scripts/test_suite.py) runs tiers 1-3 in one pytest run and the e2e modules in two
-others, side by side; a plain `pytest` runs them all in this order. Within a tier, tests keep
+`make test` (scripts/test_suite.py) shares the tiers among three pytest runs side by side, each in
+this order; a plain `pytest` runs them all in this order. Within a tier, tests keep
 pytest's order (by path), but for the e2e modules (see tests/support/deployments.py). The e2e
 roots are applied all at once, in the background, on a local AWS of their own, from the
 session's start (tests/support/deployments.py): their applies, mostly the AWS provider's fixed
@@ -90,9 +90,10 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     if DEPLOYMENTS in session.stash:  # e.g. interrupted before an e2e test asked for them
         session.stash[DEPLOYMENTS].close()
     seconds = session.stash.get(TIER_SECONDS, {})
-    if len(seconds) >= 3:  # the tiers of make test's "checks" run, not a few tests
+    run = os.environ.get("MAKE_TEST_RUN")  # set by scripts/test_suite.py for each of its runs
+    if run and seconds:
         record = {label: seconds[label] for label in TIER_LABELS if label in seconds}
-        timings.record("test-tiers", record)
+        timings.record(f"test {run}", record)
 
 
 @pytest.fixture(scope="session")
