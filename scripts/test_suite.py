@@ -30,18 +30,18 @@ from tfroot import warm_plugin_cache
 ROOT = Path(__file__).resolve().parents[1]
 E2E = "tests/e2e/"
 RUN_NAME = "MAKE_TEST_RUN"
-# Three runs of similar length (measured: 7-8 min each on this 2-core machine), the CPU shared:
-# the unit and local AWS tiers (a unit failure shows first); the static checks and terraform
-# test, which need no server, while the run's e2e roots apply, then their modules; Spark's tier
-# while the run's first e2e module waits for its root's apply, then the longest e2e modules,
-# foundation's (whose short destroy is the run's last) and, beside that destroy, the
-# reproducibility check and the benchmarks' own tests. (The unit tier took ~220 s of wall time
-# beside the other runs, 72 s alone: the CPU is what the runs share.)
+# Three runs of similar length (measured: 7-8 min each on this 2-core machine), sharing the CPU:
+# the unit, local AWS and Spark tiers (a unit failure shows first); the static checks and
+# terraform test, which need no server, while the run's e2e roots apply, then their modules; the
+# longest e2e modules, then foundation's (whose short destroy is the run's last) and, beside that
+# destroy, the reproducibility check and the benchmarks' own tests. (Spark's tier at the start of
+# the e2e run, while its roots apply, made that run longer: 28 -> 112 s for its first test.)
 RUNS = {
     "checks": [
         "tests/unit",
         "tests/localaws",
         "tests/conformance",
+        "tests/spark",
     ],
     "plan+e2e": [
         "tests/test_static_checks.py",
@@ -53,7 +53,6 @@ RUNS = {
         f"{E2E}test_media_convert.py",
     ],
     "e2e": [
-        "tests/spark",
         f"{E2E}test_shared_bucket.py",
         f"{E2E}test_sns_fanout.py",
         f"{E2E}test_glue_medallion.py",
