@@ -28,7 +28,10 @@ import pytest
 import timings
 from localaws.process import ROOT, LocalAwsProcess
 
+from tests.support.botocore_data import share_loaders
 from tests.support.deployments import Deployments, module_rank, tested_roots
+
+share_loaders()
 
 # ffmpeg/ffprobe (the layer's static build, from the dev requirements) for making test media.
 os.environ["PATH"] = f"{ROOT / '.venv' / 'bin'}{os.pathsep}{os.environ['PATH']}"
