@@ -187,8 +187,10 @@ class TerraformRoot:
         return None if result.returncode == 0 else result.stdout
 
     def outputs(self) -> dict:
-        raw = json.loads(self.run("output", "-json").stdout)
-        return {name: value["value"] for name, value in raw.items()}
+        """The outputs as the state holds them: what `terraform output -json` prints, read
+        without starting terraform (~0.7 CPU-s and 1-3 s before an e2e module's first test)."""
+        state = json.loads(self.state.read_text()) if self.state.exists() else {}
+        return {name: output["value"] for name, output in state.get("outputs", {}).items()}
 
     def forget_state(self) -> None:
         """Drop the state: for a stack that went away with the local AWS that held it."""

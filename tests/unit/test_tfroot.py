@@ -33,13 +33,15 @@ EVENTS = [
 
 
 def fake_terraform(tmp_path, events: list[dict], exit_code: int = 0) -> None:
+    """A terraform whose apply prints the events and writes a state with one output."""
     lines = "\n".join(json.dumps(e) for e in events)
+    state = json.dumps({"outputs": {"bucket": {"value": "b", "type": "string"}}})
     script = tmp_path / "terraform"
     script.write_text(
         "#!/bin/sh\n"
         'case "$2" in\n'
-        '  output) echo \'{"bucket": {"value": "b"}}\' ;;\n'
-        f"  apply) cat <<'EOF'\n{lines}\nEOF\n    exit {exit_code} ;;\n"
+        f"  apply) echo '{state}' > {tmp_path / 'work' / 'terraform.tfstate'}\n"
+        f"    cat <<'EOF'\n{lines}\nEOF\n    exit {exit_code} ;;\n"
         "esac\n"
     )
     script.chmod(0o755)
