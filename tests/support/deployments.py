@@ -92,11 +92,11 @@ def glue_medallion() -> dict:
 
 
 # Root under tests/terraform -> its variables besides `endpoint`; tests/e2e/test_<root>.py tests it.
-# Their modules run in this order (tests/conftest.py): the longest destroys first (measured alone:
-# 72, 59, 58, 33 and 16 s; shared_bucket's, with two workflows, about 100 s under load), so that
-# each destroy overlaps the next modules' tests, and the shortest last, as nothing overlaps the
-# destroy of a run's last root; but glue_medallion before shared_bucket, whose apply is the
-# longest (~190 s under load against ~130): a run's first module waits for its root's apply.
+# Their modules run in this order (tests/conftest.py): each destroy overlaps the next modules'
+# tests, and the shortest (foundation's) is last, as nothing overlaps the destroy of a run's last
+# root (measured alone, without the queue policies' fixed waits, tfroot.py: 14-16 s each, 37-41 s
+# with them); glue_medallion first, whose apply is shorter than shared_bucket's (~130 s under load
+# against ~190): a run's first module waits for its root's apply.
 ROOTS: dict[str, Callable[[], dict]] = {
     "glue_medallion": glue_medallion,
     "shared_bucket": shared_bucket,
