@@ -27,6 +27,7 @@ from pathlib import Path
 import pytest
 import timings
 from localaws.process import ROOT, LocalAwsProcess
+from test_suite import RUN_NAME
 
 from tests.support.botocore_data import share_loaders
 from tests.support.deployments import Deployments, module_rank, tested_roots
@@ -93,7 +94,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     if DEPLOYMENTS in session.stash:  # e.g. interrupted before an e2e test asked for them
         session.stash[DEPLOYMENTS].close()
     seconds = session.stash.get(TIER_SECONDS, {})
-    run = os.environ.get("MAKE_TEST_RUN")  # set by scripts/test_suite.py for each of its runs
+    run = os.environ.get(RUN_NAME)  # set by scripts/test_suite.py for each of its runs
     if run and seconds:
         record = {label: seconds[label] for label in TIER_LABELS if label in seconds}
         timings.record(f"test {run}", record)
