@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
-from tfroot import CLI_CONFIG, terraform_env, warm_plugin_cache
+from tfroot import CLI_CONFIG, terraform_env, unmanaged_provider
 
 # parliament imports pkg_resources, which warns of its own deprecation on every run.
 warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
@@ -206,23 +206,25 @@ def render(selected: list[Path]) -> list[Document]:
     # Both removed after the run, and per process: a lint may run beside another.
     data_dir = BUILD / f"data-{os.getpid()}"
     test_dir = HOST / f".policy-lint-{os.getpid()}"  # terraform wants it inside the root
-    env = terraform_env(data_dir)
     test_dir.mkdir(exist_ok=True)
     try:
         (test_dir / "policy_lint.tftest.hcl").write_text(tftest_file(selected))
-        for command in (
-            ["init", "-backend=false", "-input=false"],
-            ["test", "-json", "-verbose", f"-filter={test_dir.name}/policy_lint.tftest.hcl"],
-        ):
-            result = subprocess.run(
-                ["terraform", *command, "-no-color", f"-test-directory={test_dir.name}"],
-                cwd=HOST,
-                env=env,
-                capture_output=True,
-                text=True,
-            )
-            if command[0] == "init" and result.returncode != 0:
-                raise RenderError(f"terraform init failed:\n{result.stdout}{result.stderr}")
+        # One provider process for the run blocks' graph walks, instead of two each: it is mocked.
+        with unmanaged_provider(data_dir / "provider.log") as provider:
+            env = terraform_env(data_dir) | provider
+            for command in (
+                ["init", "-backend=false", "-input=false"],
+                ["test", "-json", "-verbose", f"-filter={test_dir.name}/policy_lint.tftest.hcl"],
+            ):
+                result = subprocess.run(
+                    ["terraform", *command, "-no-color", f"-test-directory={test_dir.name}"],
+                    cwd=HOST,
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                )
+                if command[0] == "init" and result.returncode != 0:
+                    raise RenderError(f"terraform init failed:\n{result.stdout}{result.stderr}")
     finally:
         shutil.rmtree(test_dir, ignore_errors=True)
         shutil.rmtree(data_dir, ignore_errors=True)
@@ -493,7 +495,6 @@ def lint_roots(selected: list[Path]) -> tuple[list[Document], list[str]]:
     if not CLI_CONFIG.exists():
         return [], [f"{CLI_CONFIG} is missing: run 'make bootstrap'"]
     stub_artifacts()
-    warm_plugin_cache()
     try:
         return render(selected), []
     except RenderError as exc:

@@ -2,20 +2,36 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
+import re
 import shutil
+import signal
 import subprocess
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 CLI_CONFIG = ROOT / "build" / "terraform" / "cli.tfrc"
 PLUGIN_CACHE = ROOT / "build" / "terraform" / "plugin-cache"
 WARM_ROOT = ROOT / "build" / "terraform" / "warm"
+PROVIDER = "registry.terraform.io/hashicorp/aws"
+# Go's collector at its default (100) was a quarter of the CPU of terraform and the AWS provider
+# (each start decodes the provider's schema): 400 trades it for memory (sns-fanout's terraform
+# test: 16.2 -> 12.0 CPU-s, peak 334 -> 470 MB). A GOGC of the caller's own wins.
+GOGC = "400"
+# What the provider prints in its debug mode, for terraform to use it (TF_REATTACH_PROVIDERS).
+REATTACH = re.compile(r"TF_REATTACH_PROVIDERS='(\{.*\})'")
+# Its log subsystems (terraform-plugin-log): in debug mode each logs every request at TRACE to
+# stderr unless turned off (66 MB for the modules' terraform tests).
+QUIET_PROVIDER = {
+    f"TF_LOG_{part}": "OFF"
+    for part in ("PROVIDER", "SDK", "SDK_PROTO", "SDK_FRAMEWORK", "SDK_HELPER_SCHEMA", "SDK_MUX")
+}
 
 
 # Hook actions that are not resources being applied (data sources are read while planning).
@@ -54,11 +70,7 @@ def terraform_env(data_dir: Path, base: Mapping[str, str] = os.environ) -> dict[
         "TF_IN_AUTOMATION": "1",
         "TF_INPUT": "0",
         "CHECKPOINT_DISABLE": "1",
-        # Go's collector at its default (100) was a quarter of the CPU of terraform and the AWS
-        # provider (each start decodes the provider's schema): 400 trades it for memory
-        # (sns-fanout's terraform test: 16.2 -> 12.0 CPU-s, peak 334 -> 470 MB). Inherited by
-        # the provider; a GOGC of the caller's own wins.
-        "GOGC": base.get("GOGC", "400"),
+        "GOGC": base.get("GOGC", GOGC),  # inherited by the providers terraform starts
     }
 
 
@@ -82,6 +94,58 @@ def warm_plugin_cache() -> None:
         )
     if result.returncode != 0:
         raise TerraformError(f"terraform init (plugin cache):\n{result.stdout}{result.stderr}")
+
+
+def cached_provider() -> Path:
+    """The AWS provider's binary that warm_plugin_cache() installed (the version of its lock
+    file)."""
+    lock = (WARM_ROOT / ".terraform.lock.hcl").read_text()
+    version = re.search(rf'provider "{PROVIDER}" {{\s*version\s*=\s*"([^"]+)"', lock)
+    found = sorted((PLUGIN_CACHE / PROVIDER / version.group(1)).glob("*/terraform-provider-aws_*"))
+    if len(found) != 1:
+        raise TerraformError(f"expected one AWS provider binary in {PLUGIN_CACHE}, found {found}")
+    return found[0]
+
+
+@contextlib.contextmanager
+def unmanaged_provider(
+    log: Path, base: Mapping[str, str] = os.environ, timeout: float = 60
+) -> Iterator[dict[str, str]]:
+    """The AWS provider started once, in its debug mode, for many terraform commands: yields the
+    environment (TF_REATTACH_PROVIDERS) with which terraform uses it instead of starting its
+    own. terraform starts a provider for each graph walk, two per run block of a `terraform
+    test`, and each start costs ~0.75 CPU-s: the modules' suites took 122 CPU-s, 62 with this.
+
+    Only for commands that never configure the provider (`terraform validate`, `terraform test`
+    with a mock_provider): a provider process holds one configuration, which the roots it
+    served would share. The output goes to `log`."""
+    warm_plugin_cache()
+    binary = cached_provider()
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [str(binary), "-debug"],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            env={**base, "GOGC": base.get("GOGC", GOGC), **QUIET_PROVIDER},
+        )
+    try:
+        deadline = time.monotonic() + timeout
+        while (printed := REATTACH.search(log.read_text())) is None:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise TerraformError(
+                    f"{binary} -debug printed no TF_REATTACH_PROVIDERS within {timeout} s "
+                    f"(exit code {process.returncode}):\n{log.read_text()[-3000:]}"
+                )
+            time.sleep(0.05)
+        yield {"TF_REATTACH_PROVIDERS": printed.group(1)}
+    finally:
+        process.send_signal(signal.SIGINT)  # it closes its socket (a file under TMPDIR) and exits
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 class TerraformRoot:

@@ -6,7 +6,9 @@ no local AWS are needed, only the provider mirror (`make bootstrap`) and the art
 `make package`, which the modules hash.
 
 Every suite starts at once, each in its own data directory under build/terraform/tftest/, and
-each parametrized test waits for its own: the set takes about as long as the slowest suite.
+each parametrized test waits for its own: the set takes about as long as the slowest suite. They
+share one AWS provider process (tfroot.unmanaged_provider): a mocked provider is never
+configured.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from tfroot import CLI_CONFIG, terraform_env, warm_plugin_cache
+from tfroot import CLI_CONFIG, terraform_env, unmanaged_provider
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA_DIRS = ROOT / "build" / "terraform" / "tftest"
@@ -28,8 +30,8 @@ def suite_id(directory: Path) -> str:
     return str(directory.relative_to(ROOT / "terraform"))
 
 
-def run_suite(directory: Path) -> subprocess.CompletedProcess:
-    env = terraform_env(DATA_DIRS / suite_id(directory).replace(os.sep, "--"))
+def run_suite(directory: Path, provider: dict[str, str]) -> subprocess.CompletedProcess:
+    env = terraform_env(DATA_DIRS / suite_id(directory).replace(os.sep, "--")) | provider
     init = subprocess.run(
         ["terraform", "init", "-backend=false", "-input=false", "-no-color"],
         cwd=directory,
@@ -52,9 +54,11 @@ def suites():
     ):
         if not required.exists():
             pytest.fail(f"{required} is missing: run '{hint}' (make test does it)")
-    warm_plugin_cache()
-    with ThreadPoolExecutor(max_workers=len(SUITES)) as pool:
-        yield {directory: pool.submit(run_suite, directory) for directory in SUITES}
+    with (
+        unmanaged_provider(DATA_DIRS / "provider.log") as provider,
+        ThreadPoolExecutor(max_workers=len(SUITES)) as pool,
+    ):
+        yield {directory: pool.submit(run_suite, directory, provider) for directory in SUITES}
 
 
 def test_every_module_has_tests():

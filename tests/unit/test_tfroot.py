@@ -130,3 +130,40 @@ def test_a_destroy_forgets_only_the_settings_of_queues_it_deletes(root_with):
 
 def test_a_destroy_before_any_apply_forgets_nothing(root_with):
     assert root_with([]).settings_of_own_queues() == []
+
+
+@pytest.fixture
+def fake_provider(tmp_path, monkeypatch):
+    """unmanaged_provider() with a script in place of the cached AWS provider."""
+    monkeypatch.setattr(tfroot, "warm_plugin_cache", lambda: None)
+
+    def make(body: str):
+        script = tmp_path / "terraform-provider-aws_v5"
+        script.write_text(f"#!/bin/sh\n{body}\n")
+        script.chmod(0o755)
+        monkeypatch.setattr(tfroot, "cached_provider", lambda: script)
+        return tfroot.unmanaged_provider(tmp_path / "provider.log", {"PATH": "/usr/bin:/bin"})
+
+    return make
+
+
+def test_the_unmanaged_provider_is_reattached_then_interrupted(fake_provider, tmp_path):
+    config = '{"registry.terraform.io/hashicorp/aws":{"Pid":1}}'
+    served = tmp_path / "served"
+    # Like the provider's debug mode: print where it listens, serve until interrupted.
+    with fake_provider(
+        f"trap 'touch {served}; exit 0' INT\n"
+        f"cat <<'EOF'\n\tTF_REATTACH_PROVIDERS='{config}'\nEOF\n"
+        "while :; do sleep 0.1; done"
+    ) as provider:
+        assert provider == {"TF_REATTACH_PROVIDERS": config}
+        assert not served.exists()
+    assert served.exists(), "the provider was not interrupted"
+
+
+def test_a_provider_that_prints_no_reattach_configuration_is_reported(fake_provider):
+    with (
+        pytest.raises(TerraformError, match=r"no TF_REATTACH_PROVIDERS .*exit code 3.*\n.*bad"),
+        fake_provider("echo bad flag; exit 3"),
+    ):
+        pass
