@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 
 import pytest
 import tfroot
@@ -134,12 +135,13 @@ def test_a_destroy_before_any_apply_forgets_nothing(root_with):
 
 @pytest.fixture
 def fake_provider(tmp_path, monkeypatch):
-    """unmanaged_provider() with a script in place of the cached AWS provider."""
+    """unmanaged_provider() with a Python script in place of the cached AWS provider (a shell
+    could not catch SIGINT where the suite starts with it ignored, as a background job does)."""
     monkeypatch.setattr(tfroot, "warm_plugin_cache", lambda: None)
 
     def make(body: str):
         script = tmp_path / "terraform-provider-aws_v5"
-        script.write_text(f"#!/bin/sh\n{body}\n")
+        script.write_text(f"#!{sys.executable}\nimport signal, sys, time\n{body}\n")
         script.chmod(0o755)
         monkeypatch.setattr(tfroot, "cached_provider", lambda: script)
         return tfroot.unmanaged_provider(tmp_path / "provider.log", {"PATH": "/usr/bin:/bin"})
@@ -149,12 +151,13 @@ def fake_provider(tmp_path, monkeypatch):
 
 def test_the_unmanaged_provider_is_reattached_then_interrupted(fake_provider, tmp_path):
     config = '{"registry.terraform.io/hashicorp/aws":{"Pid":1}}'
+    printed = f"\tTF_REATTACH_PROVIDERS='{config}'"
     served = tmp_path / "served"
     # Like the provider's debug mode: print where it listens, serve until interrupted.
     with fake_provider(
-        f"trap 'touch {served}; exit 0' INT\n"
-        f"cat <<'EOF'\n\tTF_REATTACH_PROVIDERS='{config}'\nEOF\n"
-        "while :; do sleep 0.1; done"
+        f"signal.signal(signal.SIGINT, lambda *_: sys.exit(open({str(served)!r}, 'w').close()))\n"
+        f"print({printed!r}, flush=True)\n"
+        "while True:\n    time.sleep(0.1)"
     ) as provider:
         assert provider == {"TF_REATTACH_PROVIDERS": config}
         assert not served.exists()
@@ -164,6 +167,6 @@ def test_the_unmanaged_provider_is_reattached_then_interrupted(fake_provider, tm
 def test_a_provider_that_prints_no_reattach_configuration_is_reported(fake_provider):
     with (
         pytest.raises(TerraformError, match=r"no TF_REATTACH_PROVIDERS .*exit code 3.*\n.*bad"),
-        fake_provider("echo bad flag; exit 3"),
+        fake_provider("print('bad flag'); sys.exit(3)"),
     ):
         pass
