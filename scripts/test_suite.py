@@ -30,7 +30,7 @@ from tfroot import warm_plugin_cache
 ROOT = Path(__file__).resolve().parents[1]
 E2E = "tests/e2e/"
 RUN_NAME = "MAKE_TEST_RUN"
-# Three runs of similar length (measured: 7-8 min each on this 2-core machine), sharing the CPU:
+# Three runs of similar length (measured: about 7 min each on this 2-core machine), sharing the CPU:
 # the unit, local AWS and Spark tiers (a unit failure shows first); the static checks and
 # terraform test, which need no server, while the run's e2e roots apply, then their modules; the
 # longest e2e modules, then foundation's (whose short destroy is the run's last) and, beside that
