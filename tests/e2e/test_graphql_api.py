@@ -13,7 +13,7 @@ import uuid
 import pytest
 import sample_photos as samples
 from appsync_client import Subscriber, realtime_auth
-from gql import gql
+from gql import GraphQLRequest, gql
 from gql.transport.exceptions import TransportQueryError
 from joserfc.jwk import RSAKey
 from lambda_common.naming import execution_name
@@ -163,24 +163,24 @@ def test_a_rider_registered_by_the_workflow_is_pushed_to_subscribers(
 def test_rider_and_riders_answer_the_dynamodb_rows(local_aws, stack, api, registration):
     client = gql_client(api["graphql_url"], api_key=api["api_key"])
     rows = {r["userId"]: rider_from_row(r) for r in registered_rows(local_aws, stack)}
-    answer = client.execute(gql(RIDER), variable_values={"userId": registration["user"]})
+    answer = client.execute(GraphQLRequest(RIDER, variable_values={"userId": registration["user"]}))
     assert answer["rider"] == rows[registration["user"]]
     paged, token = [], None
     while True:  # a page of one at a time
-        page = client.execute(gql(RIDERS), variable_values={"next": token})["riders"]
+        page = client.execute(GraphQLRequest(RIDERS, variable_values={"next": token}))["riders"]
         paged += page["items"]
         token = page["nextToken"]
         if token is None:
             break
     assert {r["userId"]: r for r in paged} == rows and len(paged) == len(rows)
-    assert client.execute(gql(RIDER), variable_values={"userId": "nobody"}) == {"rider": None}
+    nobody = client.execute(GraphQLRequest(RIDER, variable_values={"userId": "nobody"}))
+    assert nobody == {"rider": None}
 
 
 def test_a_riders_run_answers_its_execution_and_history(local_aws, api, registration):
     client = gql_client(api["graphql_url"], api_key=api["api_key"])
-    run = client.execute(gql(RUN), variable_values={"userId": registration["user"]})["rider"][
-        "photoProcessing"
-    ]
+    answer = client.execute(GraphQLRequest(RUN, variable_values={"userId": registration["user"]}))
+    run = answer["rider"]["photoProcessing"]
     execution = registration["execution"]
     history = local_aws.client("stepfunctions").get_execution_history(
         executionArn=execution["executionArn"], maxResults=1000
@@ -218,7 +218,9 @@ def test_each_mode_is_allowed_with_valid_credentials(local_aws, stack, api, regi
     assert sorted(credentials) == sorted(api["authentication_types"])
     for mode, given in credentials.items():
         client = gql_client(api["graphql_url"], **given)
-        answer = client.execute(gql(RIDER), variable_values={"userId": registration["user"]})
+        answer = client.execute(
+            GraphQLRequest(RIDER, variable_values={"userId": registration["user"]})
+        )
         assert answer["rider"]["userId"] == registration["user"], mode
 
 
@@ -329,5 +331,5 @@ def test_a_run_of_another_state_machine_is_a_bad_request(api):
     other = "arn:aws:states:us-east-1:123456789012:execution:other:x"
     query = "query Run($arn: ID!) { photoProcessing(executionArn: $arn) { status } }"
     with pytest.raises(TransportQueryError) as refused:
-        client.execute(gql(query), variable_values={"arn": other})
+        client.execute(GraphQLRequest(query, variable_values={"arn": other}))
     assert refused.value.errors[0]["errorType"] == "BadRequestError"
