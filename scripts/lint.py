@@ -58,7 +58,7 @@ def validate(directories: list[Path]) -> list[str]:
         ) or run(["terraform", chdir, "validate", "-no-color"], env)
 
     with (
-        unmanaged_provider(DATA_DIRS / "provider.log") as provider,
+        unmanaged_provider() as provider,
         ThreadPoolExecutor(max_workers=4) as pool,
     ):
         return [problem for problem in pool.map(one, directories) if problem]

@@ -210,7 +210,7 @@ def render(selected: list[Path]) -> list[Document]:
     try:
         (test_dir / "policy_lint.tftest.hcl").write_text(tftest_file(selected))
         # One provider process for the run blocks' graph walks, instead of two each: it is mocked.
-        with unmanaged_provider(data_dir / "provider.log") as provider:
+        with unmanaged_provider() as provider:
             env = terraform_env(data_dir) | provider
             for command in (
                 ["init", "-backend=false", "-input=false"],

@@ -10,6 +10,7 @@ import re
 import shutil
 import signal
 import subprocess
+import tempfile
 import threading
 import time
 from collections.abc import Iterator, Mapping
@@ -109,7 +110,7 @@ def cached_provider() -> Path:
 
 @contextlib.contextmanager
 def unmanaged_provider(
-    log: Path, base: Mapping[str, str] = os.environ, timeout: float = 60
+    base: Mapping[str, str] = os.environ, timeout: float = 60
 ) -> Iterator[dict[str, str]]:
     """The AWS provider started once, in its debug mode, for many terraform commands: yields the
     environment (TF_REATTACH_PROVIDERS) with which terraform uses it instead of starting its
@@ -118,34 +119,35 @@ def unmanaged_provider(
 
     Only for commands that never configure the provider (`terraform validate`, `terraform test`
     with a mock_provider): a provider process holds one configuration, which the roots it
-    served would share. The output goes to `log`."""
+    served would share. Each call starts a provider of its own, so calls may run side by side."""
     warm_plugin_cache()
     binary = cached_provider()
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            [str(binary), "-debug"],
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            env={**base, "GOGC": base.get("GOGC", GOGC), **QUIET_PROVIDER},
-        )
-    try:
-        deadline = time.monotonic() + timeout
-        while (printed := REATTACH.search(log.read_text())) is None:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise TerraformError(
-                    f"{binary} -debug printed no TF_REATTACH_PROVIDERS within {timeout} s "
-                    f"(exit code {process.returncode}):\n{log.read_text()[-3000:]}"
-                )
-            time.sleep(0.05)
-        yield {"TF_REATTACH_PROVIDERS": printed.group(1)}
-    finally:
-        process.send_signal(signal.SIGINT)  # it closes its socket (a file under TMPDIR) and exits
+    with tempfile.TemporaryDirectory(prefix="tf-provider-") as tmp:
+        log = Path(tmp) / "output"  # read by path: the provider's writes keep their own offset
+        with log.open("w") as output:
+            process = subprocess.Popen(
+                [str(binary), "-debug"],
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                env={**base, "GOGC": base.get("GOGC", GOGC), **QUIET_PROVIDER},
+            )
         try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            deadline = time.monotonic() + timeout
+            while (printed := REATTACH.search(log.read_text())) is None:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise TerraformError(
+                        f"{binary} -debug printed no TF_REATTACH_PROVIDERS within {timeout} s "
+                        f"(exit code {process.returncode}):\n{log.read_text()[-3000:]}"
+                    )
+                time.sleep(0.05)
+            yield {"TF_REATTACH_PROVIDERS": printed.group(1)}
+        finally:
+            process.send_signal(signal.SIGINT)  # it closes its socket (under TMPDIR) and exits
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 class TerraformRoot:

@@ -55,7 +55,7 @@ def suites():
         if not required.exists():
             pytest.fail(f"{required} is missing: run '{hint}' (make test does it)")
     with (
-        unmanaged_provider(DATA_DIRS / "provider.log") as provider,
+        unmanaged_provider() as provider,
         ThreadPoolExecutor(max_workers=len(SUITES)) as pool,
     ):
         yield {directory: pool.submit(run_suite, directory, provider) for directory in SUITES}

@@ -39,7 +39,7 @@ def test_unmanaged_provider_serves_terraform_without_a_provider_start(tmp_path):
         'terraform {\n  required_providers {\n    aws = { source = "hashicorp/aws" }\n  }\n}\n'
         'resource "aws_sqs_queue" "q" {\n  name = "q"\n}\n'
     )
-    with unmanaged_provider(tmp_path / "provider.log") as provider:
+    with unmanaged_provider() as provider:
         reattach = json.loads(provider["TF_REATTACH_PROVIDERS"])[PROVIDER]
         env = terraform_env(tmp_path / ".terraform") | provider | {"TF_LOG": "debug"}
         results = [

@@ -144,7 +144,7 @@ def fake_provider(tmp_path, monkeypatch):
         script.write_text(f"#!{sys.executable}\nimport signal, sys, time\n{body}\n")
         script.chmod(0o755)
         monkeypatch.setattr(tfroot, "cached_provider", lambda: script)
-        return tfroot.unmanaged_provider(tmp_path / "provider.log", {"PATH": "/usr/bin:/bin"})
+        return tfroot.unmanaged_provider({"PATH": "/usr/bin:/bin"})
 
     return make
 
