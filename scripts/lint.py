@@ -49,9 +49,12 @@ def validate(directories: list[Path]) -> list[str]:
     """terraform validate of each directory, four at a time, sharing one provider process (a
     validate never configures it)."""
 
+    if not directories:  # no provider to start (a commit that touches no Terraform root)
+        return []
+
     def one(directory: Path) -> str | None:
-        env = terraform_env(DATA_DIRS / str(directory.relative_to(ROOT)).replace(os.sep, "--"))
-        env |= provider
+        data_dir = DATA_DIRS / str(directory.relative_to(ROOT)).replace(os.sep, "--")
+        env = terraform_env(data_dir) | provider
         chdir = f"-chdir={directory}"
         return run(
             ["terraform", chdir, "init", "-backend=false", "-input=false", "-no-color"], env
