@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from boto3.s3.transfer import TransferConfig, create_transfer_manager
@@ -33,6 +35,47 @@ def transfer(
         futures += [manager.download(bucket, key, str(path)) for bucket, key, path in downloads]
         for future in futures:
             future.result()
+
+
+def read_range(s3, bucket: str, key: str, start: int, end: int, etag: str) -> bytes:
+    """Bytes [start, end) of the object, if it still has this ETag (else S3 answers 412
+    PreconditionFailed: the object was replaced)."""
+    response = s3.get_object(
+        Bucket=bucket, Key=key, Range=f"bytes={start}-{end - 1}", IfMatch=f'"{etag}"'
+    )
+    return response["Body"].read()
+
+
+def download_ranges(
+    s3,
+    bucket: str,
+    key: str,
+    etag: str,
+    ranges: Iterable[tuple[int, int]],
+    path: Path,
+    size: int | None = None,
+) -> None:
+    """Write the object's byte `ranges` ([start, end)) into the file at `path`, each at its
+    offset; with `size` (the object's), first make the file anew as a sparse file of that
+    size: what no range covers is then a hole (no disk space, reads as zeros). Ranges move in
+    pieces of at most TRANSFER_CONFIG's chunk size, ten at a time, from the object with this
+    ETag only (read_range)."""
+    step = TRANSFER_CONFIG.multipart_chunksize
+    pieces = [
+        (offset, min(offset + step, end))
+        for start, end in ranges
+        for offset in range(start, end, step)
+    ]
+    with path.open("wb" if size is not None else "r+b") as file:
+        if size is not None:
+            file.truncate(size)
+        fd = file.fileno()
+
+        def fetch(piece: tuple[int, int]) -> None:
+            os.pwrite(fd, read_range(s3, bucket, key, *piece, etag), piece[0])
+
+        with ThreadPoolExecutor(max_workers=TRANSFER_CONFIG.max_request_concurrency) as pool:
+            list(pool.map(fetch, pieces))
 
 
 def delete_prefix(s3, bucket: str, prefix: str) -> int:

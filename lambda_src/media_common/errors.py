@@ -28,6 +28,11 @@ class UnsupportedCodecError(MediaConvertError):
     """A video codec (or container) this pipeline cannot split and re-encode."""
 
 
+class SourceChangedError(MediaConvertError):
+    """The upload was replaced or deleted while its conversion read it (a new upload has a
+    conversion of its own)."""
+
+
 class JobSettingsError(MediaConvertError):
     """The MediaConvert job built for a part is invalid (its template, or a size out of range)."""
 

@@ -6,7 +6,9 @@ import json
 from dataclasses import asdict, dataclass
 from fractions import Fraction
 
-VERSION = 2  # 2: parts decoded from shared chunks (source, skip, offset)
+# 2: parts decoded from shared chunks (source, skip, offset); 3: chunks read from the upload
+# (byte_range, seek, chunk_packets; source_size, source_index), the audio as a Map item
+VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -15,9 +17,15 @@ class Part:
     key: str  # its name: the encoded part is encoded/<the same name>
     duration: float  # from its first frame to the next part's, in the source
     frames: int
-    source: str  # the chunk (stream copy from a keyframe) it is decoded from
+    # The chunk (stream copy from a keyframe) it is decoded from: the split's copy in the work
+    # bucket, or None: copied by its encoder from the upload (transcode.chunk_copy_command),
+    # whose bytes [byte_range) hold the chunk's packets.
+    source: str | None
     skip: int = 0  # frames of the chunk before the part's first
     offset: float = 0.0  # seconds from the chunk's first frame to the part's
+    byte_range: tuple[int, int] | None = None
+    seek: float = 0.0  # where the chunk starts, as chunk_copy_command takes it
+    chunk_packets: int = 0
 
 
 @dataclass(frozen=True)
@@ -41,6 +49,13 @@ class Manifest:
     thumbnail_key: str
     parts: tuple[Part, ...]
     variable_frame_rate: bool = False  # frame intervals vary (MediaConvert retimes such input)
+    # With chunks read from the upload: its size, and the byte ranges of its index (isobmff).
+    source_size: int = 0
+    source_index: tuple[tuple[int, int], ...] = ()
+    # The audio is extracted by a Map item of its own (the last), not by the split; copied if
+    # it is AAC, else encoded.
+    audio_in_map: bool = False
+    audio_codec: str | None = None
     version: int = VERSION
 
     @property
@@ -59,7 +74,16 @@ class Manifest:
         data = json.loads(text)
         if data.get("version") != VERSION:
             raise ValueError(f"manifest version {data.get('version')} is not {VERSION}")
-        return cls(**{**data, "parts": tuple(Part(**part) for part in data["parts"])})
+        parts = tuple(
+            Part(**{**part, "byte_range": _pair(part.get("byte_range"))}) for part in data["parts"]
+        )
+        index = tuple(_pair(byte_range) for byte_range in data.get("source_index", ()))
+        return cls(**{**data, "parts": parts, "source_index": index})
+
+
+def _pair(value: list[int] | None) -> tuple[int, int] | None:
+    """JSON has no tuples: a [start, end) range comes back as a list."""
+    return None if value is None else (value[0], value[1])
 
 
 def read_manifest(s3, bucket: str, key: str) -> Manifest:

@@ -30,6 +30,8 @@ class Packet:
     pts: int  # presentation time, in the stream's time base
     duration: int  # 0 when the container does not say
     keyframe: bool
+    pos: int = -1  # byte offset in the file; -1 when the container does not say
+    size: int = 0
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,41 @@ def plan_parts(packets: list[Packet], time_base: Fraction, segment_seconds: floa
             )
         )
     return Plan(chunk_starts, tuple(parts), is_variable_frame_rate(times))
+
+
+@dataclass(frozen=True)
+class SourceChunk:
+    """Where a chunk is in the source file, to copy it from there instead of from a split."""
+
+    first_byte: int
+    end_byte: int  # [first_byte, end_byte): every byte of its packets
+    seek: float  # seconds (stream clock) after its first frame, before the next one shows
+    packets: int
+
+
+def source_chunks(
+    packets: list[Packet], time_base: Fraction, chunk_starts: tuple[int, ...]
+) -> list[SourceChunk] | None:
+    """Each chunk's bytes and a seek time that lands on its first frame (its keyframe, the
+    latest one at or before that time); None when the packets' positions are not known."""
+    if any(packet.pos < 0 for packet in packets):
+        return None
+    times = sorted(packet.pts for packet in packets)
+    chunks = []
+    for first, end in pairwise([*chunk_starts, len(packets)]):
+        mine = packets[first:end]
+        start = packets[first].pts
+        later = bisect.bisect_right(times, start)
+        after = times[later] if later < len(times) else start + max(packets[first].duration, 1)
+        chunks.append(
+            SourceChunk(
+                first_byte=min(packet.pos for packet in mine),
+                end_byte=max(packet.pos + packet.size for packet in mine),
+                seek=float((start + Fraction(after - start, 2)) * time_base),
+                packets=len(mine),
+            )
+        )
+    return chunks
 
 
 def mediaconvert_rate(average: Fraction | float) -> int:

@@ -70,14 +70,30 @@ def probe(path: Path, label: str) -> MediaInfo:
     return parse_probe(_ffprobe(path, label), label)
 
 
-def probe_with_packets(path: Path, label: str) -> tuple[MediaInfo, Fraction, list[Packet]]:
+def probe_with_packets(
+    path: Path, label: str, index_only: bool = False
+) -> tuple[MediaInfo, Fraction, list[Packet]]:
     """probe(), and in the same read the first video stream's time base and packets in decode
-    order (read, not decoded: where its keyframes are and when each frame shows)."""
-    data = _ffprobe(path, label, "-show_entries", "packet=stream_index,pts,dts,duration,flags")
+    order (read, not decoded: where its keyframes are, when each frame shows and where its bytes
+    are in the file).
+
+    `index_only`: an MP4/QuickTime file of which only the index is there (isobmff). Its packets
+    are then listed as the index gives them, without the parsers, which read the packets'
+    bytes (and would find no keyframe in zeros); for such files the lists are the same.
+    """
+    entries = "packet=stream_index,pts,dts,duration,flags,pos,size"
+    unparsed = ("-fflags", "+noparse") if index_only else ()
+    data = _ffprobe(path, label, *unparsed, "-show_entries", entries)
     info = parse_probe(data, label)
     video = next(s for s in data["streams"] if s.get("codec_type") == "video")  # ffmpeg's v:0
     packets = [
-        Packet(pts, int(packet.get("duration") or 0), "K" in packet.get("flags", ""))
+        Packet(
+            pts,
+            int(packet.get("duration") or 0),
+            "K" in packet.get("flags", ""),
+            int(packet.get("pos") or -1),
+            int(packet.get("size") or 0),
+        )
         for packet in data.get("packets", [])
         if packet.get("stream_index") == video.get("index")
         # Raw streams (H.264 in AVI, ...) may give decode times only.

@@ -67,6 +67,9 @@ class SplitConfig:
     output_prefix: str
     segment_duration: int
     max_input_bytes: int | None
+    # "ffmpeg": the encoders can read their chunks from an MP4/QuickTime upload themselves;
+    # MediaConvert jobs read the split's chunks.
+    transcoder: str = "ffmpeg"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> SplitConfig:
@@ -77,6 +80,7 @@ class SplitConfig:
             output_prefix=env_prefix("OUTPUT_PREFIX", env),
             segment_duration=env_int("SEGMENT_DURATION", env=env),
             max_input_bytes=env_optional_int("MAX_INPUT_BYTES", env),
+            transcoder=env_choice("TRANSCODER", "ffmpeg", TRANSCODERS, env),
         )
 
 

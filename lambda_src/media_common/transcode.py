@@ -52,10 +52,33 @@ def split_command(
         )
     ]
     if audio is not None:
-        codec = {"c:a": "copy"} if copy_audio else {"c:a": "aac", "b:a": AUDIO_BITRATE}
-        outputs.append(source_input["a:0"].output(str(audio), **codec))
+        outputs.append(_audio_output(source_input, audio, copy_audio))
     # -xerror: a read error (e.g. a truncated MP4) fails the split instead of ending it early.
     return _compile(ffmpeg.merge_outputs(*outputs).global_args("-xerror"))
+
+
+def audio_command(source: Path, audio: Path, copy_audio: bool = True) -> list[str]:
+    """The audio track alone, as split_command extracts it."""
+    return _compile(
+        _audio_output(ffmpeg.input(str(source)), audio, copy_audio).global_args("-xerror")
+    )
+
+
+def _audio_output(source_input, audio: Path, copy_audio: bool):
+    codec = {"c:a": "copy"} if copy_audio else {"c:a": "aac", "b:a": AUDIO_BITRATE}
+    return source_input["a:0"].output(str(audio), **codec)
+
+
+def chunk_copy_command(source: Path, out: Path, seek: float, packets: int) -> list[str]:
+    """The chunk split_command would cut, from the source: seeking to `seek` (seconds after the
+    file's start, between the chunk's keyframe and its next frame) lands on the keyframe
+    (without -accurate_seek nothing after it is dropped), then `packets` packets are copied.
+    Only the bytes it reads need to be in `source`: the index and the chunk's packets."""
+    video = ffmpeg.input(str(source), ss=f"{seek:.6f}", noaccurate_seek=None)["v:0"]
+    output = video.output(
+        str(out), c="copy", avoid_negative_ts="make_zero", **{"frames:v": packets}
+    )
+    return _compile(output.global_args("-xerror"))
 
 
 def encode_command(

@@ -1,5 +1,6 @@
-"""ParallelMediaConvert: encodes one part to H.264 (video only), decoding its chunk from the
-keyframe it starts at and keeping the part's frames only; part 0 also gives the thumbnail."""
+"""ParallelMediaConvert: encodes one part to H.264 (video only), decoding its chunk (the split's
+copy, or copied from the upload) from the keyframe it starts at and keeping the part's frames
+only; part 0 also gives the thumbnail. The audio item extracts the upload's audio instead."""
 
 from __future__ import annotations
 
@@ -12,9 +13,10 @@ from lambda_common.thumbnail import make_thumbnail
 from media_common import job_keys
 from media_common.errors import CorruptInputError
 from media_common.ffmpeg_runner import FFmpegError, run_ffmpeg
-from media_common.manifest import read_manifest
+from media_common.manifest import Manifest, read_manifest
 from media_common.probe import probe
 from media_common.settings import EncodeConfig
+from media_common.source import copy_chunk, extract_audio
 from media_common.transcode import encode_command, frame_command, output_size
 from PIL import Image
 
@@ -36,10 +38,15 @@ def encode(event: dict, config: EncodeConfig, s3, workdir: Path) -> dict:
     manifest_key = event.get("manifest") or job_keys.manifest_key(job_keys.job_prefix_of(key))
     manifest = read_manifest(s3, bucket, manifest_key)
     logger.append_keys(jobId=manifest.job_id, part=index)
+    if event["part"].get("audio"):
+        return audio_item(event, manifest_key, manifest, s3, workdir)
 
     planned = manifest.parts[index]
     part, encoded = workdir / "part.mp4", workdir / "encoded.mp4"
-    s3.download_file(bucket, planned.source, str(part))
+    if planned.source:
+        s3.download_file(bucket, planned.source, str(part))
+    else:
+        copy_chunk(s3, manifest, planned, part)
     size = output_size(
         manifest.width,
         manifest.height,
@@ -89,10 +96,27 @@ def encode(event: dict, config: EncodeConfig, s3, workdir: Path) -> dict:
         s3.put_object(
             Bucket=config.output_bucket, Key=thumbnail, Body=jpeg, ContentType="image/jpeg"
         )
+    return result(bucket, manifest_key, manifest, encoded_key, thumbnail)
+
+
+def audio_item(event: dict, manifest_key: str, manifest: Manifest, s3, workdir: Path) -> dict:
+    """The Map's audio item (after the parts, when the split read only the upload's index):
+    extracts the upload's audio to the manifest's audio key, alongside the parts' encodes."""
+    audio = workdir / "audio.m4a"
+    extract_audio(s3, manifest, audio)
+    s3.upload_file(str(audio), event["bucket"], manifest.audio_key)
+    logger.info("audio extracted", extra={"key": manifest.audio_key})
+    return result(event["bucket"], manifest_key, manifest, manifest.audio_key)
+
+
+def result(
+    bucket: str, manifest_key: str, manifest: Manifest, key: str, thumbnail: str | None = None
+) -> dict:
+    """What the Map collects of an item; the merge takes the keys in item order."""
     return {
         "status": "SUCCEEDED",
         "data": {
-            "encodedPart": encoded_key,
+            "encodedPart": key,
             "originalFileName": manifest.source_key,
             "bucket": bucket,
             "manifest": manifest_key,

@@ -45,6 +45,12 @@ def merge(event: dict, config: MergeConfig, s3, workdir: Path) -> dict:
     prefix = job_keys.job_prefix_of(manifest_key)
     label = f"s3://{config.output_bucket}/{manifest.output_key}"
     logger.append_keys(jobId=manifest.job_id, output=label)
+    if manifest.audio_in_map:  # the Map's last item extracted the audio
+        *encoded_keys, audio_key = encoded_keys or [None]
+        if audio_key != manifest.audio_key:
+            raise MergeVerificationError(
+                f"{label}: the Map's last item gave {audio_key}, not the audio {manifest.audio_key}"
+            )
     if len(encoded_keys) != len(manifest.parts):
         raise MergeVerificationError(
             f"{label}: got {len(encoded_keys)} encoded parts for {len(manifest.parts)} split parts"

@@ -1,6 +1,12 @@
-"""SplitVideoFile: checks and probes the upload, splits its video into parts of SegmentDuration
-(stream-copied chunks from keyframes, a part trimmed from a chunk where keyframes are sparse),
-extracts the audio once and writes the job manifest."""
+"""SplitVideoFile: checks and probes the upload, plans parts of SegmentDuration (each decoded from
+a chunk of the video stream-copied from a keyframe, trimmed where keyframes are sparse) and
+writes the job manifest.
+
+An MP4 or QuickTime upload (with the ffmpeg encoders) is not downloaded: the split reads its
+index only (isobmff), and each encoder copies its chunk from the upload's bytes; the audio is
+extracted by a Map item of its own. Any other upload is downloaded and cut into chunks here,
+with the audio extracted once.
+"""
 
 from __future__ import annotations
 
@@ -20,9 +26,10 @@ from media_common.errors import CorruptInputError
 from media_common.ffmpeg_runner import FFmpegError, run_ffmpeg
 from media_common.input_size import check_input_size
 from media_common.manifest import Manifest, Part, write_manifest
-from media_common.parts import Plan, plan_parts
+from media_common.parts import Plan, SourceChunk, plan_parts, source_chunks
 from media_common.probe import MediaInfo, probe_with_packets
 from media_common.settings import SplitConfig
+from media_common.source import copy_index, unchanged
 from media_common.transcode import split_command
 
 logger = Logger(service="media_split")
@@ -37,7 +44,8 @@ def lambda_handler(event, context):
     config = SplitConfig.from_env()
     with tempfile.TemporaryDirectory(prefix="media-split-") as tmp:
         result = split(event, config, boto3.client("s3"), Path(tmp))
-    metrics.add_metric(name="PartsPerJob", unit=MetricUnit.Count, value=len(result["parts"]))
+    parts = [item for item in result["parts"] if not item.get("audio")]
+    metrics.add_metric(name="PartsPerJob", unit=MetricUnit.Count, value=len(parts))
     return result
 
 
@@ -53,42 +61,44 @@ def split(event: dict, config: SplitConfig, s3, workdir: Path) -> dict:
     prefix = job_keys.job_prefix(config.work_prefix, job)
     logger.append_keys(jobId=job, source=label)
 
+    size, etag = head["ContentLength"], naming.normalise_etag(head["ETag"])
     source = workdir / "source"  # no extension: see probe()
-    transfer(s3, downloads=[(bucket, key, source)])
-    info, time_base, packets = probe_with_packets(source, label)
-    logger.info("probed", extra={"media": asdict(info)})
+    with unchanged(label, etag):
+        layout = None
+        if config.transcoder == "ffmpeg":
+            layout = copy_index(s3, bucket, key, etag, size, source)
+        if not layout:
+            transfer(s3, downloads=[(bucket, key, source)])
+    info, time_base, packets = probe_with_packets(source, label, index_only=layout is not None)
+    logger.info("probed", extra={"media": asdict(info), "indexOnly": layout is not None})
 
     plan = plan_parts(packets, time_base, config.segment_duration)
-    chunks, audio = cut(source, info, plan, workdir, label)
-
-    # A chunk is stored under the name of the first part decoded from it.
-    chunk_keys = [job_keys.part_key(prefix, first) for first in first_parts(plan)]
-    parts = [
-        Part(
-            index=index,
-            key=job_keys.part_key(prefix, index),
-            duration=planned.span,
-            frames=planned.frames,
-            source=chunk_keys[planned.chunk],
-            skip=planned.skip,
-            offset=planned.offset,
-        )
-        for index, planned in enumerate(plan.parts)
-    ]
-    audio_key = job_keys.audio_key(prefix) if audio else None
-    uploads = [
-        (path, config.work_bucket, chunk_key, {})
-        for path, chunk_key in zip(chunks, chunk_keys, strict=True)
-    ]
-    if audio:
-        uploads.append((audio, config.work_bucket, audio_key, {}))
-    transfer(s3, uploads=uploads)
+    in_source = layout and source_chunks(packets, time_base, plan.chunk_starts)
+    if in_source and not layout.holds([(c.first_byte, c.end_byte) for c in in_source]):
+        in_source = None  # the index points outside the media data: cut from a full copy
+        transfer(s3, downloads=[(bucket, key, source)])
+    audio_key = job_keys.audio_key(prefix) if info.has_audio else None
+    if in_source:
+        check_complete(label, info, sum(part.span for part in plan.parts))
+        parts = planned_parts(plan, prefix, in_source=in_source, start=info.start)
+    else:
+        chunks, audio = cut(source, info, plan, workdir, label)
+        # A chunk is stored under the name of the first part decoded from it.
+        chunk_keys = [job_keys.part_key(prefix, first) for first in first_parts(plan)]
+        parts = planned_parts(plan, prefix, chunk_keys)
+        uploads = [
+            (path, config.work_bucket, chunk_key, {})
+            for path, chunk_key in zip(chunks, chunk_keys, strict=True)
+        ]
+        if audio:
+            uploads.append((audio, config.work_bucket, audio_key, {}))
+        transfer(s3, uploads=uploads)
     output_key, thumbnail_key = job_keys.output_keys(config.output_prefix, key)
     manifest = Manifest(
         job_id=job,
         source_bucket=bucket,
         source_key=key,
-        source_etag=naming.normalise_etag(head["ETag"]),
+        source_etag=etag,
         duration=info.duration,
         fps=str(info.fps),
         frames=sum(part.frames for part in parts),
@@ -104,20 +114,65 @@ def split(event: dict, config: SplitConfig, s3, workdir: Path) -> dict:
         thumbnail_key=thumbnail_key,
         parts=tuple(parts),
         variable_frame_rate=plan.variable_frame_rate,
+        source_size=size if in_source else 0,
+        source_index=layout.index if in_source else (),
+        audio_in_map=bool(in_source and audio_key),
+        audio_codec=info.audio_codec,
     )
     manifest_key = job_keys.manifest_key(prefix)
     write_manifest(s3, config.work_bucket, manifest_key, manifest)
     logger.info(
         "split",
-        extra={"parts": len(parts), "chunks": len(chunks), "frames": manifest.frames},
+        extra={
+            "parts": len(parts),
+            "chunks": len(plan.chunk_starts),
+            "chunksInSource": bool(in_source),
+            "frames": manifest.frames,
+        },
     )
+    items = [{"index": part.index, "key": part.key} for part in parts]
+    if manifest.audio_in_map:  # the last Map item: see media_encode.extract_audio
+        items.append({"index": len(parts), "key": audio_key, "audio": True})
     return {
         "bucket": config.work_bucket,
         "jobId": job,
         "manifest": manifest_key,
         "originalFileName": key,
-        "parts": [{"index": part.index, "key": part.key} for part in parts],
+        "parts": items,
     }
+
+
+def planned_parts(
+    plan: Plan,
+    prefix: str,
+    chunk_keys: list[str] | None = None,
+    in_source: list[SourceChunk] | None = None,
+    start: float = 0.0,
+) -> list[Part]:
+    """The manifest's parts: each decoded from its chunk, the split's copy at chunk_keys[i] or
+    the upload's bytes in_source[i] (seek times made relative to the file's `start`)."""
+    parts = []
+    for index, planned in enumerate(plan.parts):
+        where: dict = {"source": chunk_keys[planned.chunk] if chunk_keys else None}
+        if in_source:
+            chunk = in_source[planned.chunk]
+            where |= {
+                "byte_range": (chunk.first_byte, chunk.end_byte),
+                "seek": round(chunk.seek - start, 6),
+                "chunk_packets": chunk.packets,
+            }
+        parts.append(
+            Part(
+                index=index,
+                key=job_keys.part_key(prefix, index),
+                duration=planned.span,
+                frames=planned.frames,
+                skip=planned.skip,
+                offset=planned.offset,
+                **where,
+            )
+        )
+    return parts
 
 
 def cut(

@@ -122,7 +122,7 @@ module "start" {
 module "split" {
   source             = "../lambda-function"
   function_name      = "${var.name}-split"
-  description        = "SplitVideoFile: checks the upload and splits its video at keyframes, audio once"
+  description        = "SplitVideoFile: checks the upload and plans its parts (chunks from keyframes, audio once)"
   filename           = "${var.artifacts_dir}/lambda/media_split.zip"
   package_upload     = var.package_upload
   handler            = "media_split.handler.lambda_handler"
@@ -136,6 +136,7 @@ module "split" {
   environment = merge(local.common_environment, {
     SEGMENT_DURATION = tostring(var.segment_duration)
     MAX_INPUT_BYTES  = tostring(local.max_input_bytes)
+    TRANSCODER       = var.transcoder # MediaConvert jobs read the chunks the split cuts
   })
   policy_statements = concat([
     { sid = "ReadUploads", actions = ["s3:GetObject"], resources = ["${local.source_arn}/${var.source_prefix}*"] },
@@ -166,6 +167,8 @@ module "encode" {
     THUMBNAIL_WIDTH = tostring(var.thumbnail_width)
   }, var.video_bitrate == null ? {} : { VIDEO_BITRATE = var.video_bitrate })
   policy_statements = concat([
+    # An MP4/QuickTime upload's chunks and audio are read from the upload itself (byte ranges).
+    { sid = "ReadUploads", actions = ["s3:GetObject"], resources = ["${local.source_arn}/${var.source_prefix}*"] },
     { sid = "ReadJobFiles", actions = ["s3:GetObject"], resources = ["${module.work_bucket.arn}/${local.work_prefix}*"] },
     { sid = "WriteEncodedParts", actions = ["s3:PutObject"], resources = ["${module.work_bucket.arn}/${local.work_prefix}*"] },
     { sid = "WriteThumbnail", actions = ["s3:PutObject"], resources = ["${local.output_arn}/${var.output_prefix}*"] },

@@ -384,6 +384,8 @@ module "parts_encode" {
     THUMBNAIL_WIDTH = "16" # part 0's thumbnail (media-convert's) is not kept: the smallest
   }, each.value.video_bitrate == null ? {} : { VIDEO_BITRATE = each.value.video_bitrate })
   policy_statements = concat([
+    # An MP4/QuickTime upload's chunks and audio are read from its staged copy (byte ranges).
+    { sid = "ReadStagedUploads", actions = ["s3:GetObject"], resources = ["${local.work_arn}/sources/*"] },
     { sid = "ReadJobFiles", actions = ["s3:GetObject"], resources = ["${local.work_arn}/jobs/*"] },
     { sid = "WriteEncodedParts", actions = ["s3:PutObject"], resources = ["${local.work_arn}/jobs/*"] },
     { sid = "WriteThumbnail", actions = ["s3:PutObject"], resources = ["${local.work_arn}/renditions/*"] },

@@ -11,7 +11,7 @@ import json
 
 import pytest
 from media_cleanup.handler import lambda_handler as cleanup_handler
-from media_common.errors import MergeVerificationError
+from media_common.errors import MergeVerificationError, SourceChangedError
 from media_encode.handler import lambda_handler as encode_handler
 from media_merge.handler import lambda_handler as merge_handler
 from media_split.handler import lambda_handler as split_handler
@@ -65,6 +65,17 @@ def stored_chunks(s3, split: dict) -> list[str]:
     return keys(s3, WORK_BUCKET, f"jobs/{split['jobId']}/parts/")
 
 
+def video_parts(split: dict) -> list[dict]:
+    """The Map items that are parts of the video (the audio item is last, when there is one)."""
+    return [part for part in split["parts"] if not part.get("audio")]
+
+
+def chunks_in_source(s3, split: dict) -> int:
+    """How many chunks the encoders copied from the upload (read with the manifest kept)."""
+    manifest = json.loads(s3.get_object(Bucket=WORK_BUCKET, Key=split["manifest"])["Body"].read())
+    return len({tuple(part["byte_range"]) for part in manifest["parts"] if part["byte_range"]})
+
+
 def download(s3, bucket: str, key: str, path):
     s3.download_file(bucket, key, str(path))
     return path
@@ -92,11 +103,15 @@ def test_1080p_with_audio_is_converted_exactly(s3, context, media, monkeypatch, 
     assert split["bucket"] == WORK_BUCKET
     assert split["originalFileName"] == "in/My clip.mov"
     assert split["manifest"] == f"jobs/{split['jobId']}/manifest.json"
+    # An MP4: the encoders copy their chunks from the upload, and the audio is an item too.
+    job = f"jobs/{split['jobId']}"
     assert split["parts"] == [
-        {"index": i, "key": f"jobs/{split['jobId']}/parts/{i:05d}.mp4"} for i in range(4)
+        *({"index": i, "key": f"{job}/parts/{i:05d}.mp4"} for i in range(4)),
+        {"index": 4, "key": f"{job}/audio.m4a", "audio": True},
     ]
-    assert [data["thumbnail"] for data in encoded] == ["converted/in/My clip.jpg"] + [None] * 3
-    assert encoded[1]["encodedPart"] == f"jobs/{split['jobId']}/encoded/00001.mp4"
+    assert [data["thumbnail"] for data in encoded] == ["converted/in/My clip.jpg"] + [None] * 4
+    assert encoded[1]["encodedPart"] == f"{job}/encoded/00001.mp4"
+    assert encoded[4]["encodedPart"] == f"{job}/audio.m4a"
 
     output = download(s3, OUTPUT_BUCKET, "converted/in/My clip.mp4", tmp_path / "out.mp4")
     source, result = measure(media / "hd.mp4"), measure(output)
@@ -137,8 +152,8 @@ def test_segment_duration_gives_the_parts_whatever_the_keyframes(
     monkeypatch.setenv("SEGMENT_DURATION", segment)
     monkeypatch.setenv("CLEANUP_INTERMEDIATE", "false")
     split, _, merged = convert(s3, context, media / "small.mp4", "small.mp4")
-    assert len(split["parts"]) == parts
-    assert len(stored_chunks(s3, split)) == chunks
+    assert len(video_parts(split)) == parts
+    assert (len(stored_chunks(s3, split)), chunks_in_source(s3, split)) == (0, chunks)
     output = download(s3, OUTPUT_BUCKET, merged["output"]["key"], tmp_path / "out.mp4")
     assert_exact(measure(media / "small.mp4"), measure(output))
 
@@ -163,7 +178,10 @@ def test_inputs_are_converted_exactly(s3, context, media, monkeypatch, tmp_path,
     assert (result["width"], result["height"]) == size
     assert merged["output"]["hasAudio"] is (source["audio_codec"] is not None)
     if name == "one_keyframe.mp4":  # 3 s at SegmentDuration 1
-        assert (len(split["parts"]), len(stored_chunks(s3, split))) == (3, 1)
+        assert (len(video_parts(split)), chunks_in_source(s3, split)) == (3, 1)
+    if name == "odd.mkv":  # not an MP4: the split cuts the chunks (5 s, keyframe every 48 frames)
+        assert len(stored_chunks(s3, split)) == 4 and split["parts"] == video_parts(split)
+        assert f"jobs/{split['jobId']}/audio.m4a" in keys(s3, WORK_BUCKET)
     thumbnail = s3.get_object(Bucket=OUTPUT_BUCKET, Key=merged["thumbnail"]["key"])["Body"]
     image = Image.open(io.BytesIO(thumbnail.read()))
     assert image.width == 160
@@ -190,7 +208,7 @@ def test_cleanup_off_keeps_the_work_files(s3, context, media, monkeypatch):
     split, _, _ = convert(s3, context, media / "silent.mp4", "a.mp4")
     work = keys(s3, WORK_BUCKET)
     prefix = f"jobs/{split['jobId']}/"
-    assert f"{prefix}parts/00000.mp4" in work
+    assert f"{prefix}manifest.json" in work
     assert f"{prefix}encoded/00000.mp4" in work
     assert all(key.startswith(prefix) for key in work)
 
@@ -205,10 +223,57 @@ def test_a_merge_that_does_not_match_the_source_publishes_nothing(s3, context, m
         merge_handler(merge_input(encoded), context)
     assert keys(s3, OUTPUT_BUCKET, "converted/a.mp4") == []
 
+    # encoded: the 3 parts, then the audio item
     with pytest.raises(MergeVerificationError, match="got 2 encoded parts for 3 split parts"):
-        merge_handler(merge_input(encoded[:2]), context)
+        merge_handler(merge_input([*encoded[:2], encoded[-1]]), context)
+    with pytest.raises(MergeVerificationError, match=r"last item gave .*/00002.mp4, not the audio"):
+        merge_handler(merge_input(encoded[:3]), context)
 
     # The state machine's Catch then cleans up after the job.
     state = {"source": execution_input, "error": {"Error": "MergeVerificationError"}}
     assert cleanup_handler(state, context)["deleted"] > 0
     assert keys(s3, WORK_BUCKET) == []
+
+
+def test_an_mp4_is_split_from_its_index_alone(s3, context, media):
+    """The split reads the index (a few ranged GETs), not the 1080p upload; it writes nothing
+    to the work bucket but the manifest."""
+    execution_input = upload(s3, media / "hd.mp4", "a.mp4")
+    read: list[int] = []
+    s3.meta.events.register(
+        "after-call.s3.GetObject",
+        lambda http_response, **_: read.append(len(http_response.content)),
+    )
+    split = split_handler({name: execution_input[name] for name in ("bucket", "key")}, context)
+    assert len(read) <= 4 and sum(read) < execution_input["size"] / 20
+    assert keys(s3, WORK_BUCKET) == [split["manifest"]]
+
+
+def test_the_mediaconvert_backend_still_gets_chunks_cut_by_the_split(
+    s3, context, media, monkeypatch
+):
+    """MediaConvert jobs read the parts from the work bucket: the split cuts them, and extracts
+    the audio, as for any non-MP4 upload."""
+    monkeypatch.setenv("TRANSCODER", "mediaconvert")
+    upload(s3, media / "small.mp4", "a.mp4")
+    split = split_handler({"bucket": SOURCE_BUCKET, "key": "a.mp4"}, context)
+    assert split["parts"] == video_parts(split)
+    job = f"jobs/{split['jobId']}/"
+    assert keys(s3, WORK_BUCKET) == [
+        f"{job}audio.m4a",
+        f"{job}manifest.json",
+        *(f"{job}parts/{i:05d}.mp4" for i in range(3)),
+    ]
+
+
+@pytest.mark.parametrize("item", ["part", "audio"])
+def test_an_upload_replaced_during_its_conversion_fails_as_changed(s3, context, media, item):
+    """The encoders read the upload the split planned from (If-Match its ETag): a newer upload
+    of the key, which has its own execution, fails this one by name instead of mixing both."""
+    execution_input = upload(s3, media / "small.mp4", "a.mp4")
+    split = split_handler({name: execution_input[name] for name in ("bucket", "key")}, context)
+    s3.upload_file(str(media / "silent.mp4"), SOURCE_BUCKET, "a.mp4")
+    part = split["parts"][-1 if item == "audio" else 0]
+    event = {"bucket": split["bucket"], "part": part, "manifest": split["manifest"]}
+    with pytest.raises(SourceChangedError, match=r"s3://uploads/a\.mp4 was replaced or deleted"):
+        encode_handler(event, context)
