@@ -12,9 +12,11 @@ import json
 import pytest
 from media_cleanup.handler import lambda_handler as cleanup_handler
 from media_common.errors import MergeVerificationError, SourceChangedError
+from media_common.settings import SplitConfig
 from media_encode.handler import lambda_handler as encode_handler
 from media_merge.handler import lambda_handler as merge_handler
 from media_split.handler import lambda_handler as split_handler
+from media_split.handler import split
 from media_testlib import OUTPUT_BUCKET, SOURCE_BUCKET, WORK_BUCKET, keys
 from PIL import Image
 from sample_media import measure
@@ -235,18 +237,18 @@ def test_a_merge_that_does_not_match_the_source_publishes_nothing(s3, context, m
     assert keys(s3, WORK_BUCKET) == []
 
 
-def test_an_mp4_is_split_from_its_index_alone(s3, context, media):
-    """The split reads the index (a few ranged GETs), not the 1080p upload; it writes nothing
-    to the work bucket but the manifest."""
+def test_an_mp4_is_split_from_its_index_alone(s3, media, tmp_path):
+    """The split reads the index (in the first and last blocks, fetched side by side), not the
+    1080p upload; it writes nothing to the work bucket but the manifest."""
     execution_input = upload(s3, media / "hd.mp4", "a.mp4")
     read: list[int] = []
     s3.meta.events.register(
-        "after-call.s3.GetObject",
-        lambda http_response, **_: read.append(len(http_response.content)),
+        "after-call.s3.GetObject", lambda parsed, **_: read.append(parsed["ContentLength"])
     )
-    split = split_handler({name: execution_input[name] for name in ("bucket", "key")}, context)
-    assert len(read) <= 4 and sum(read) < execution_input["size"] / 20
-    assert keys(s3, WORK_BUCKET) == [split["manifest"]]
+    event = {name: execution_input[name] for name in ("bucket", "key")}
+    job = split(event, SplitConfig.from_env(), s3, tmp_path)
+    assert len(read) == 2 and sum(read) < execution_input["size"] / 8
+    assert keys(s3, WORK_BUCKET) == [job["manifest"]]
 
 
 def test_the_mediaconvert_backend_still_gets_chunks_cut_by_the_split(

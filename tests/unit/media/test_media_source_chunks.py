@@ -9,12 +9,11 @@ from pathlib import Path
 
 import pytest
 from media_common.ffmpeg_runner import run_ffmpeg
-from media_common.isobmff import HEADER_READ, Layout, read_layout, uncovered
+from media_common.isobmff import HEADER_READ, TAIL_READ, Layout, read_layout, uncovered
 from media_common.parts import plan_parts, source_chunks
 from media_common.probe import probe_with_packets
 from media_common.transcode import chunk_copy_command, split_command
 from sample_media import ffmpeg, make_vfr_video, make_video
-
 
 HEVC_KEYFRAMES = "log-level=error:keyint=30:min-keyint=30:scenecut=0:open-gop=0"
 
@@ -80,17 +79,35 @@ def sources(tmp_path_factory) -> Path:
     return root
 
 
-def test_the_index_is_found_from_box_headers(media):
+@pytest.mark.parametrize("name", ["small.mp4", "hd.mp4"])
+def test_the_index_is_found_from_box_headers(media, name):
     """moov after the media data (ffmpeg's default): the index is ftyp, free and the media data
-    box's header, then moov; two requests find it, one block from the start and one at moov."""
-    data = (media / "small.mp4").read_bytes()
+    box's header, then moov. One request finds it: a small file's whole, or a larger file's
+    first and last blocks side by side."""
+    data = (media / name).read_bytes()
     reads: list = []
-    layout = layout_of(media / "small.mp4", reads)
+    layout = layout_of(media / name, reads)
     mdat = data.index(b"mdat") - 4
     moov = data.rindex(b"moov") - 4
     assert layout == Layout(index=((0, mdat + 8), (moov, len(data))), media=((mdat + 8, moov),))
-    assert reads == [(0, HEADER_READ), (moov, len(data) - moov)]
-    assert sum(end - start for start, end in layout.index) < len(data) / 20
+    if len(data) <= HEADER_READ + TAIL_READ:
+        assert reads == [(0, len(data))]
+    else:
+        assert sorted(reads) == [(0, HEADER_READ), (len(data) - TAIL_READ, TAIL_READ)]
+        assert sum(end - start for start, end in layout.index) < len(data) / 20
+
+
+def test_a_box_header_in_neither_block_is_read_where_it_is(tmp_path):
+    """A moov larger than the last block (a long source): its header is read at its offset."""
+    moov = box(b"moov", b"\0" * (TAIL_READ + 10))
+    data = box(b"ftyp", b"isom") + box(b"mdat", b"\1" * (2 * HEADER_READ)) + moov
+    reads: list = []
+    path = tmp_path / "long.mp4"
+    path.write_bytes(data)
+    layout = layout_of(path, reads)
+    moov_at = len(data) - len(moov)
+    assert layout.index == ((0, 20), (moov_at, len(data)))
+    assert reads[2:] == [(moov_at, HEADER_READ)]
 
 
 def test_faststart_keeps_the_index_in_front(sources):
