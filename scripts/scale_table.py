@@ -55,7 +55,10 @@ def source(case: Case, reading: str) -> m.Source:
     return m.Source(case.size_bytes, case.size_bytes * 8 / bits, m.RESOLUTIONS[resolution])
 
 
-def plan(case: Case, reading: str, defaults: dict = DEFAULTS) -> m.Plan:
+def plan(
+    case: Case, reading: str, defaults: dict = DEFAULTS, chunks_in_source: bool = True
+) -> m.Plan:
+    """An MP4 upload with the ffmpeg encoders (chunks_in_source), or any other."""
     return m.media_convert(
         source(case, reading),
         case.segment_duration,
@@ -65,6 +68,7 @@ def plan(case: Case, reading: str, defaults: dict = DEFAULTS) -> m.Plan:
         defaults["encode"],
         defaults["merge"],
         defaults["map_max_concurrency"],
+        chunks_in_source,
     )
 
 
@@ -78,9 +82,9 @@ def cell(step: m.Step) -> str:
 
 def table() -> str:
     rows = [
-        "| case | source | parts x s | split | encode (longest part) | merge"
+        "| case | source | parts x s | split | encode (longest part) | audio (Map item) | merge"
         " | critical path (Map rounds) | fits |",
-        "|---|---|---:|---|---|---|---:|:-:|",
+        "|---|---|---:|---|---|---|---|---:|:-:|",
     ]
     for case in SEED_CASES:
         for reading in READINGS:
@@ -89,7 +93,7 @@ def table() -> str:
                 f"| {case.name}, SegmentDuration {case.segment_duration} s |"
                 f" {case.size_bytes / GB:.2f} GB, {reading}, {minutes(s.duration_s)} |"
                 f" {p.parts} x {min(case.segment_duration, s.duration_s):.0f} |"
-                f" {cell(p.split)} | {cell(p.encode)} | {cell(p.merge)} |"
+                f" {cell(p.split)} | {cell(p.encode)} | {cell(p.audio)} | {cell(p.merge)} |"
                 f" {minutes(p.critical_path_s)} ({p.rounds}) | {'yes' if p.fits else '**no**'} |"
             )
     return "\n".join(rows)

@@ -42,6 +42,9 @@ S3_DOWNLOAD_BYTES_S = 80e6
 S3_UPLOAD_BYTES_S = 60e6
 STREAM_COPY_BYTES_S = 300e6
 PROBE_S = 0.1  # one ffprobe of a part
+INDEX_BYTES_PER_FRAME = (
+    30  # an MP4's moov, per video frame with its audio (53 KB for 60 s at 30 fps)
+)
 INVOKE_OVERHEAD_S = 1.0  # a Lambda invocation and a state transition, cold start included
 OUTPUT_BITS_PER_PIXEL = 0.1  # H.264 at CRF 23 on camera content, per pixel per frame
 AUDIO_BYTES_S = 192_000 / 8
@@ -162,6 +165,7 @@ class Plan:
     rounds: int  # Map rounds at the concurrency
     split: Step
     encode: Step  # the longest part
+    audio: Step | None  # the Map's audio item, when the chunks are read from the upload
     merge: Step
     critical_path_s: float
     parts_payload_bytes: int  # the split's `parts` array in the state
@@ -171,6 +175,7 @@ class Plan:
         return (
             self.split.fits
             and self.encode.fits
+            and (self.audio is None or self.audio.fits)
             and self.merge.fits
             and self.parts_payload_bytes <= STATE_PAYLOAD_BYTES
         )
@@ -197,36 +202,60 @@ def media_convert(
     encode: Function,
     merge: Function,
     concurrency: int,
+    chunks_in_source: bool = True,
 ) -> Plan:
     """media-convert's split → Map of part encodes → merge, parts cut every segment_duration
-    seconds (keyframes at least that often)."""
+    seconds (keyframes at least that often). `chunks_in_source`: an MP4/QuickTime upload with
+    the ffmpeg encoders, whose split reads the index only, each encoder copies its chunk from
+    the upload and the audio is a Map item of its own; else the split downloads the upload,
+    cuts the chunks and uploads them."""
     parts = max(1, math.ceil(source.duration_s / segment_duration))
     part_s = min(segment_duration, source.duration_s)
     output = output_frame(source.frame, output_height)
     audio = AUDIO_BYTES_S * source.duration_s if source.has_audio else 0
+    index = INDEX_BYTES_PER_FRAME * source.frames
+    # The split's index-only copy reads as the whole file (holes); a full copy is downloaded,
+    # read by the stream copy and uploaded as chunks.
+    split_s = (
+        index / S3_DOWNLOAD_BYTES_S + source.size_bytes / STREAM_COPY_BYTES_S
+        if chunks_in_source
+        else source.size_bytes
+        * (1 / S3_DOWNLOAD_BYTES_S + 1 / STREAM_COPY_BYTES_S + 1 / S3_UPLOAD_BYTES_S)
+    )
     split_step = Step(
         "split",
-        INVOKE_OVERHEAD_S
-        + source.size_bytes / S3_DOWNLOAD_BYTES_S
-        + source.size_bytes / STREAM_COPY_BYTES_S
-        + parts * PROBE_S
-        + source.size_bytes / S3_UPLOAD_BYTES_S,
+        INVOKE_OVERHEAD_S + split_s + parts * PROBE_S,
         PROCESS_MB,
-        mb(TEMP_SPACE_FACTOR * source.size_bytes),
+        mb(TEMP_SPACE_FACTOR * source.size_bytes),  # what it checks for before reading
         split,
     )
     part_bytes = source.size_bytes * part_s / source.duration_s
     encoded_bytes = output_bytes(source, output, part_s)
+    # From the upload: the index too, and the chunk copied out of the partial copy.
+    copy_s = index / S3_DOWNLOAD_BYTES_S + part_bytes / STREAM_COPY_BYTES_S
     encode_step = Step(
         "encode",
         INVOKE_OVERHEAD_S
         + part_bytes / S3_DOWNLOAD_BYTES_S
+        + (copy_s if chunks_in_source else 0)
         + encode_seconds(part_s * source.fps, source.frame, output, preset, encode.memory_mb)
         + encoded_bytes / S3_UPLOAD_BYTES_S,
         encode_memory_mb(source.frame, output),
-        mb(part_bytes + encoded_bytes),
+        mb((2 if chunks_in_source else 1) * part_bytes + encoded_bytes),
         encode,
     )
+    audio_step = None
+    if chunks_in_source and source.has_audio:
+        audio_step = Step(
+            "audio",
+            INVOKE_OVERHEAD_S
+            + source.size_bytes / S3_DOWNLOAD_BYTES_S
+            + source.size_bytes / STREAM_COPY_BYTES_S
+            + audio / S3_UPLOAD_BYTES_S,
+            PROCESS_MB,
+            mb(source.size_bytes + audio),
+            encode,
+        )
     out_bytes = output_bytes(source, output, source.duration_s)
     merge_step = Step(
         "merge",
@@ -238,15 +267,22 @@ def media_convert(
         mb(2 * out_bytes),
         merge,
     )
-    rounds = math.ceil(parts / concurrency) if concurrency else 1
+    items = parts + (audio_step is not None)
+    rounds = math.ceil(items / concurrency) if concurrency else 1
+    # The audio item is the Map's last: it starts in its last round.
+    last = max(encode_step.wall_s, audio_step.wall_s if audio_step else 0)
     return Plan(
         parts=parts,
         rounds=rounds,
         split=split_step,
         encode=encode_step,
+        audio=audio_step,
         merge=merge_step,
-        critical_path_s=split_step.wall_s + rounds * encode_step.wall_s + merge_step.wall_s,
-        parts_payload_bytes=parts * PART_ITEM_BYTES,
+        critical_path_s=split_step.wall_s
+        + (rounds - 1) * encode_step.wall_s
+        + last
+        + merge_step.wall_s,
+        parts_payload_bytes=items * PART_ITEM_BYTES,
     )
 
 

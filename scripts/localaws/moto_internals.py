@@ -72,8 +72,10 @@ REPLACED = (
     "moto.appsync.models.GraphqlAPIKey.to_json",
     "moto.appsync.models.GraphqlAPIKey.__init__",
     "moto.appsync.models.GraphqlAPIKey.update",
-    # s3.py
+    # s3.py (its ranged reads also use FakeKey's lock and _value_buffer, as FakeKey.value does)
     "moto.s3.models.S3Backend.copy_object",
+    "moto.s3.models.FakeKey.value",
+    "moto.s3.responses.S3Response.get_object",
     "moto.s3.notifications.send_event",
     "moto.s3.responses.S3Response.get_bucket_notification",
     "moto.s3.notifications._get_s3_event",

@@ -14,10 +14,15 @@ CopyObject makes a new object in one request, with a checksum of its whole conte
 Guide, "Checking object integrity": a copy's checksum is recalculated). moto kept a multipart
 source's composite checksum without its part count, so a GET with checksum validation (boto3's
 default) of a copy of a multipart upload failed with FlexibleChecksumError.
+
+A GET of one byte range reads that range of the stored object. moto read the whole object for
+every range, then sliced it: a range of a large object cost as much as the object, which S3's
+ranged reads (and the media encoders, which read their chunk of an upload) do not.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 
@@ -29,6 +34,8 @@ SEQUENCER_DIGITS = 18  # the length of the sequencers in AWS's examples ("0055AE
 _clock = threading.Lock()
 _last_sequencer = 0
 _event = threading.local()  # the sequencer of the write whose notification is being sent
+_ranged = threading.local()  # set while a GET of one range builds its response
+ONE_RANGE = re.compile(r"bytes=(\d+)-(\d+)")
 
 
 def next_sequencer() -> str:
@@ -48,7 +55,52 @@ def orders_events(event_name: str) -> bool:
     return event_name.startswith(("s3:ObjectCreated:", "s3:ObjectRemoved:"))
 
 
+class _StoredRange:
+    """A key's content as moto's range handling uses it (its length, one slice of it), read from
+    the stored object at the slice's offset."""
+
+    def __init__(self, key) -> None:
+        self._key = key
+
+    def __len__(self) -> int:
+        return self._key.size
+
+    def __getitem__(self, span: slice) -> bytes:
+        with self._key.lock:
+            stored = self._key._value_buffer
+            stored.seek(span.start)
+            return stored.read(span.stop - span.start)
+
+
+def install_range_reads() -> None:
+    """While a GET of one range `bytes=first-last` (first <= last, the form moto always slices)
+    builds its response, a key's value is its _StoredRange."""
+
+    def get_object(response):
+        match = ONE_RANGE.fullmatch(response.headers.get("range", ""))
+        if not match or int(match[1]) > int(match[2]):
+            return original_get_object(response)
+        _ranged.active = True
+        try:
+            return original_get_object(response)
+        finally:
+            _ranged.active = False
+
+    def get_value(key):
+        if getattr(_ranged, "active", False):
+            return _StoredRange(key)
+        return original_value.fget(key)
+
+    def set_value(key, new_value):
+        original_value.fset(key, new_value)
+
+    original_get_object = replace("S3Response.get_object", get_object)
+    original_value = replace("FakeKey.value", property(get_value, set_value))
+
+
 def install() -> None:
+    install_range_reads()
+
     def send_event(account_id, event_name, bucket, key):
         _event.sequencer = next_sequencer() if orders_events(event_name) else None
         try:

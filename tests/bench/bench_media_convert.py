@@ -4,14 +4,15 @@ single-pass encode of the same input, on this machine, as ratios of the single p
 Input: 1080p30 testsrc2 + a 440 Hz AAC tone, a keyframe every 2 s (sample_media.make_video).
 Baseline: one ffmpeg run doing the workflow's encode on the whole file (H.264 at 720p, x264
 veryfast, CRF 23, audio copied). Workflow: the functions' own code in this process, against
-moto's S3 served by a process of its own over HTTP (S3 is a service of its own: the workflow
-pays the client's side of each transfer, as a Lambda function does, and waits for the
-server's): media_split's split(), media_encode's encode() for every part on a pool of
-`--workers` threads (each runs ffmpeg as a subprocess), then media_merge's merge(), which also
-verifies the output against the source. The two alternate, `--rounds` of each, their order
-reversed every other round; timings in wall and CPU seconds (the CPU of the ffmpeg/ffprobe
-processes shown apart, and the S3 server's beside), medians in the table, min and median of
-the ratios in the record (build/bench/media_convert.json).
+the local AWS's S3 served by a process of its own over HTTP (S3 is a service of its own: the
+workflow pays the client's side of each transfer, as a Lambda function does, and waits for the
+server's): media_split's split() (of an MP4: it reads the index only), media_encode's encode()
+for every Map item (each part, which copies its chunk from the upload, and the audio item) on a
+pool of `--workers` threads (each runs ffmpeg as a subprocess), then media_merge's merge(),
+which also verifies the output against the source. The two alternate, `--rounds` of each,
+their order reversed every other round; timings in wall and CPU seconds (the CPU of the
+ffmpeg/ffprobe processes shown apart, and the S3 server's beside), medians in the table, min
+and median of the ratios in the record (build/bench/media_convert.json).
 
 Reported: the split + merge overhead as a fraction of the single pass (target <= 3 %), the
 parallel speedup on this machine (single pass / workflow), and a projection for one function
@@ -28,18 +29,15 @@ import argparse
 import contextlib
 import os
 import resource
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from benchlib import Comparison, Record, interleave, run_benchmark  # first: sets sys.path and PATH
+from localaws.process import LocalAwsProcess
 
 # Before the handlers are imported: their Powertools loggers read the level once.
 os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"
@@ -105,33 +103,17 @@ def timed(action):
 
 
 @contextlib.contextmanager
-def s3_server() -> Iterator[str]:
-    """moto's S3 in a process of its own (moto.server): its endpoint URL."""
+def s3_server(work: Path) -> Iterator[str]:
+    """The local AWS (moto with the project's fixes) in a process of its own: its endpoint URL.
+    Only its S3 is used."""
     global SERVER_PID
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    endpoint = f"http://127.0.0.1:{port}"
+    server = LocalAwsProcess(work).start()
     try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError(f"moto's server did not answer on {endpoint}")
-        SERVER_PID = server.pid
-        yield endpoint
+        SERVER_PID = server.process.pid
+        yield server.endpoint
     finally:
         SERVER_PID = None
-        server.terminate()
-        server.wait()
+        server.stop()
 
 
 def single_pass_command(source: Path, out: Path, size: tuple[int, int]) -> list[str]:
@@ -197,7 +179,7 @@ def run_workflow(s3, segment: int, workers: int, tmp: Path) -> dict:
         "split": split_time,
         "encode": encode_time,
         "merge": merge_time,
-        "parts": len(job["parts"]),
+        "parts": sum(not item.get("audio") for item in job["parts"]),
         "part_walls": [wall for wall, _ in encoded],
         "output": output,
     }
@@ -220,7 +202,10 @@ def main() -> int:
     args = parser.parse_args()
 
     record = Record("media_convert", vars(args))
-    with tempfile.TemporaryDirectory(prefix="bench-media-") as tmp_dir, s3_server() as endpoint:
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-media-") as tmp_dir,
+        s3_server(Path(tmp_dir) / "localaws") as endpoint,
+    ):
         tmp = Path(tmp_dir)
         source = tmp / "input.mp4"
         print(f"generating {args.seconds} s of 1080p30 (keyframe every 2 s) ...", flush=True)
@@ -262,7 +247,7 @@ def main() -> int:
 
     print(
         f"\n{args.seconds} s 1080p30 -> {size[0]}x{size[1]} H.264 (veryfast, CRF 23), "
-        f"audio copied; {runs[-1]['parts']} parts of {args.segment} s, "
+        f"audio copied; {runs[-1]['parts']} parts of {args.segment} s and the audio item, "
         f"{args.workers} encodes at once; "
         f"{os.cpu_count()} CPUs, load {record.load_before:.1f} -> {os.getloadavg()[0]:.1f}; "
         f"median of {args.rounds} (rounds interleaved)\n"
@@ -286,7 +271,7 @@ def main() -> int:
         )
     print(
         "  (CPU s: this process's (the functions and their S3 client) and its ffmpeg/ffprobe\n"
-        "  runs', of which ffmpeg: those runs'; S3 srv: the CPU s of moto's S3 server process,\n"
+        "  runs', of which ffmpeg: those runs'; S3 srv: the CPU s of the local AWS's process,\n"
         "  not counted: on AWS it is S3's; the wall time includes waiting for it)"
     )
     walls = runs[-1]["part_walls"]

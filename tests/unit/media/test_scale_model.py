@@ -80,8 +80,22 @@ def test_the_seeds_test_cases_fit_the_defaults(case, reading):
     plan = scale_table.plan(case, reading)
     assert plan.fits, plan
     # Within half of each timeout: room for a slower source than the reading assumes.
-    assert max(plan.split.wall_s, plan.encode.wall_s, plan.merge.wall_s) < m.MAX_TIMEOUT_S / 2
+    steps = (plan.split, plan.encode, plan.audio, plan.merge)
+    assert max(step.wall_s for step in steps) < m.MAX_TIMEOUT_S / 2
     assert plan.rounds <= 2
+
+
+@pytest.mark.parametrize("case", scale_table.SEED_CASES, ids=lambda c: c.name)
+@pytest.mark.parametrize("reading", scale_table.READINGS)
+def test_chunks_cut_by_the_split_fit_too_and_take_longer(case, reading):
+    """Another container, or the MediaConvert backend: the split downloads, cuts and uploads
+    the chunks (and extracts the audio), on the critical path."""
+    cut = scale_table.plan(case, reading, chunks_in_source=False)
+    assert cut.fits and cut.audio is None
+    assert max(cut.split.wall_s, cut.encode.wall_s, cut.merge.wall_s) < m.MAX_TIMEOUT_S / 2
+    in_source = scale_table.plan(case, reading)
+    assert in_source.split.wall_s < cut.split.wall_s / 4
+    assert in_source.critical_path_s < cut.critical_path_s
 
 
 def test_the_upload_limit_is_what_the_splits_storage_holds():
