@@ -24,7 +24,7 @@ class Part:
     skip: int = 0  # frames of the chunk before the part's first
     offset: float = 0.0  # seconds from the chunk's first frame to the part's
     byte_range: tuple[int, int] | None = None
-    seek: float = 0.0  # where the chunk starts, as chunk_copy_command takes it
+    seek: float | None = None  # where the chunk starts, as chunk_copy_command takes it
     chunk_packets: int = 0
 
 

@@ -123,7 +123,9 @@ class SourceChunk:
 
     first_byte: int
     end_byte: int  # [first_byte, end_byte): every byte of its packets
-    seek: float  # seconds (stream clock) after its first frame, before the next one shows
+    # Seconds (stream clock) after its first frame, before the next one shows; None for the
+    # first chunk, which starts where the file does.
+    seek: float | None
     packets: int
 
 
@@ -131,7 +133,8 @@ def source_chunks(
     packets: list[Packet], time_base: Fraction, chunk_starts: tuple[int, ...]
 ) -> list[SourceChunk] | None:
     """Each chunk's bytes and a seek time that lands on its first frame (its keyframe, the
-    latest one at or before that time); None when the packets' positions are not known."""
+    latest one at or before that time; the first chunk is read from the file's start, as the
+    split cuts it, keyframe or not); None when the packets' positions are not known."""
     if any(packet.pos < 0 for packet in packets):
         return None
     times = sorted(packet.pts for packet in packets)
@@ -145,7 +148,7 @@ def source_chunks(
             SourceChunk(
                 first_byte=min(packet.pos for packet in mine),
                 end_byte=max(packet.pos + packet.size for packet in mine),
-                seek=float((start + Fraction(after - start, 2)) * time_base),
+                seek=float((start + Fraction(after - start, 2)) * time_base) if first else None,
                 packets=len(mine),
             )
         )

@@ -69,12 +69,14 @@ def _audio_output(source_input, audio: Path, copy_audio: bool):
     return source_input["a:0"].output(str(audio), **codec)
 
 
-def chunk_copy_command(source: Path, out: Path, seek: float, packets: int) -> list[str]:
+def chunk_copy_command(source: Path, out: Path, seek: float | None, packets: int) -> list[str]:
     """The chunk split_command would cut, from the source: seeking to `seek` (seconds after the
     file's start, between the chunk's keyframe and its next frame) lands on the keyframe
-    (without -accurate_seek nothing after it is dropped), then `packets` packets are copied.
-    Only the bytes it reads need to be in `source`: the index and the chunk's packets."""
-    video = ffmpeg.input(str(source), ss=f"{seek:.6f}", noaccurate_seek=None)["v:0"]
+    (without -accurate_seek nothing after it is dropped), then `packets` packets are copied;
+    the first chunk (`seek` None) from the start. Only the bytes it reads need to be in
+    `source`: the index and the chunk's packets."""
+    at = {} if seek is None else {"ss": f"{seek:.6f}", "noaccurate_seek": None}
+    video = ffmpeg.input(str(source), **at)["v:0"]
     output = video.output(
         str(out), c="copy", avoid_negative_ts="make_zero", **{"frames:v": packets}
     )

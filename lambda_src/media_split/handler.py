@@ -158,7 +158,7 @@ def planned_parts(
             chunk = in_source[planned.chunk]
             where |= {
                 "byte_range": (chunk.first_byte, chunk.end_byte),
-                "seek": round(chunk.seek - start, 6),
+                "seek": None if chunk.seek is None else round(chunk.seek - start, 6),
                 "chunk_packets": chunk.packets,
             }
         parts.append(

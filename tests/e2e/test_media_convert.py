@@ -127,8 +127,8 @@ def test_mediaconvert_backend_converts_exactly(
 def test_distributed_map_encodes_each_part_in_a_child_execution(
     local_aws, distributed_workflow, tmp_path
 ):
-    """A 7 s clip at SegmentDuration 2 is 4 parts, run as 4 STANDARD child executions of the
-    Map Run, 2 at a time (map_max_concurrency), and merged frame-exactly."""
+    """A 7 s clip at SegmentDuration 2 is 4 parts and the audio item, run as 5 STANDARD child
+    executions of the Map Run, 2 at a time (map_max_concurrency), and merged frame-exactly."""
     _, outputs = distributed_workflow
     execution = assert_converted_exactly(local_aws, outputs, tmp_path, 7, "aac", (640, 360))
     sfn = local_aws.client("stepfunctions")
@@ -137,9 +137,9 @@ def test_distributed_map_encodes_each_part_in_a_child_execution(
     described = sfn.describe_map_run(mapRunArn=run["mapRunArn"])
     assert described["status"] == "SUCCEEDED"
     assert described["maxConcurrency"] == 2
-    assert described["executionCounts"]["succeeded"] == described["itemCounts"]["total"] == 4
+    assert described["executionCounts"]["succeeded"] == described["itemCounts"]["total"] == 5
     children = sfn.list_executions(mapRunArn=run["mapRunArn"])["executions"]
-    assert len(children) == 4 and {c["status"] for c in children} == {"SUCCEEDED"}
+    assert len(children) == 5 and {c["status"] for c in children} == {"SUCCEEDED"}
     # Never more than two at once: each child started after all but one earlier start ended.
     spans = sorted((c["startDate"], c["stopDate"]) for c in children)
     for index, (start, _) in enumerate(spans):
@@ -226,11 +226,15 @@ def test_a_single_keyframe_source_is_still_cut_every_segment(
     root's): six parts, each decoded from the keyframe at 0 and trimmed to its own frames
     (MediaConvert: an input clip), merged with exactly the source's frames at their times and
     its audio bit for bit. The test root encodes at a test-friendly preset (x264 ultrafast,
-    MediaConvert SINGLE_PASS) to 360p."""
+    MediaConvert SINGLE_PASS) to 360p. With ffmpeg, the encoders copy their chunk from the MP4
+    upload and the audio is a seventh Map item."""
     _, outputs = request.getfixturevalue(backend)
     source = single_keyframe_source
     execution, result = convert(local_aws, outputs, source, tmp_path)
-    assert len(split_output(local_aws, execution)["parts"]) == 6
+    items = split_output(local_aws, execution)["parts"]
+    assert [item.get("audio", False) for item in items] == [False] * 6 + (
+        [True] if backend == "workflow" else []
+    )
     expected, got = measure(source), measure(result)
     assert got["frames"] == expected["frames"] == 360
     assert got["frame_times"] == pytest.approx(expected["frame_times"], abs=expected["frame"] / 2)
