@@ -76,7 +76,8 @@ def split(event: dict, config: SplitConfig, s3, workdir: Path) -> dict:
     in_source = layout and source_chunks(packets, time_base, plan.chunk_starts)
     if in_source and not layout.holds([(c.first_byte, c.end_byte) for c in in_source]):
         in_source = None  # the index points outside the media data: cut from a full copy
-        transfer(s3, downloads=[(bucket, key, source)])
+        with unchanged(label, etag):
+            transfer(s3, downloads=[(bucket, key, source)])
     audio_key = job_keys.audio_key(prefix) if info.has_audio else None
     if in_source:
         check_complete(label, info, sum(part.span for part in plan.parts))
@@ -131,7 +132,7 @@ def split(event: dict, config: SplitConfig, s3, workdir: Path) -> dict:
         },
     )
     items = [{"index": part.index, "key": part.key} for part in parts]
-    if manifest.audio_in_map:  # the last Map item: see media_encode.extract_audio
+    if manifest.audio_in_map:  # the Map's last item (media_encode.handler.audio_item)
         items.append({"index": len(parts), "key": audio_key, "audio": True})
     return {
         "bucket": config.work_bucket,

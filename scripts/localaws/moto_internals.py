@@ -75,6 +75,7 @@ REPLACED = (
     # s3.py (its ranged reads also use FakeKey's lock and _value_buffer, as FakeKey.value does)
     "moto.s3.models.S3Backend.copy_object",
     "moto.s3.models.FakeKey.value",
+    "moto.s3.models.FakeKey.etag",
     "moto.s3.responses.S3Response.get_object",
     "moto.s3.notifications.send_event",
     "moto.s3.responses.S3Response.get_bucket_notification",

@@ -17,7 +17,11 @@ default) of a copy of a multipart upload failed with FlexibleChecksumError.
 
 A GET of one byte range reads that range of the stored object. moto read the whole object for
 every range, then sliced it: a range of a large object cost as much as the object, which S3's
-ranged reads (and the media encoders, which read their chunk of an upload) do not.
+ranged reads (and the media encoders, which read their chunk of an upload) do not. And a new
+object's ETag is computed under the object's lock: moto computed it on first use by reading
+the stored object from its start without the lock, so two requests at once (two ranged GETs
+with If-Match, as the media split sends) read it from each other's positions and one got a
+wrong ETag, kept for good, and answered 412 PreconditionFailed.
 """
 
 from __future__ import annotations
@@ -72,9 +76,10 @@ class _StoredRange:
             return stored.read(span.stop - span.start)
 
 
-def install_range_reads() -> None:
+def install_stored_reads() -> None:
     """While a GET of one range `bytes=first-last` (first <= last, the form moto always slices)
-    builds its response, a key's value is its _StoredRange."""
+    builds its response, a key's value is its _StoredRange; a key's ETag is computed holding
+    its lock, as its value and its ranges are read."""
 
     def get_object(response):
         match = ONE_RANGE.fullmatch(response.headers.get("range", ""))
@@ -94,12 +99,17 @@ def install_range_reads() -> None:
     def set_value(key, new_value):
         original_value.fset(key, new_value)
 
+    def locked_etag(key):
+        with key.lock:
+            return original_etag.fget(key)
+
     original_get_object = replace("S3Response.get_object", get_object)
     original_value = replace("FakeKey.value", property(get_value, set_value))
+    original_etag = replace("FakeKey.etag", property(locked_etag))
 
 
 def install() -> None:
-    install_range_reads()
+    install_stored_reads()
 
     def send_event(account_id, event_name, bucket, key):
         _event.sequencer = next_sequencer() if orders_events(event_name) else None

@@ -5,6 +5,7 @@ says they need."""
 from __future__ import annotations
 
 import json
+import threading
 import uuid
 
 import pytest
@@ -145,3 +146,42 @@ def test_a_ranged_get_answers_its_range(local_aws, header, expected):
     assert s3.get_object(Bucket=bucket, Key="big.bin")["Body"].read() == body
     with pytest.raises(ClientError, match="PreconditionFailed"):
         s3.get_object(Bucket=bucket, Key="big.bin", Range=header, IfMatch='"0000"')
+
+
+def test_ranged_reads_of_an_object_being_replaced_keep_its_etag(local_aws):
+    """An object copied over itself (same content, same ETag) while ranged GETs with If-Match
+    read it: every read succeeds. moto computed a new object's ETag on first use, reading the
+    stored object without its lock, so it read from the ranged reads' positions and kept a
+    wrong ETag (every round failed before localaws/s3.py took the lock)."""
+    s3, bucket = local_aws.client("s3"), f"etag-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=bucket)
+    etag = s3.put_object(Bucket=bucket, Key="src", Body=bytes(range(256)) * 28_000)["ETag"]
+    source = {"Bucket": bucket, "Key": "src"}
+    failures: list[str] = []
+    for _ in range(5):
+        s3.copy_object(Bucket=bucket, Key="dst", CopySource=source)
+        stop = threading.Event()
+
+        def read(offset: int, stop: threading.Event = stop) -> None:
+            while not stop.is_set():
+                try:
+                    ranged = f"bytes={offset}-{offset + 65535}"
+                    s3.get_object(Bucket=bucket, Key="dst", Range=ranged, IfMatch=etag)
+                except ClientError as exc:
+                    failures.append(exc.response["Error"]["Code"])
+                    return
+
+        readers = [threading.Thread(target=read, args=(offset,)) for offset in (0, 7_000_000)]
+        for reader in readers:
+            reader.start()
+        for _ in range(3):
+            assert (
+                s3.copy_object(Bucket=bucket, Key="dst", CopySource=source)["CopyObjectResult"][
+                    "ETag"
+                ]
+                == etag
+            )
+        stop.set()
+        for reader in readers:
+            reader.join()
+    assert failures == []
