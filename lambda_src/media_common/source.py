@@ -4,8 +4,9 @@ from (its ETag): its index for the split, and for the encoders their chunks and 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 from botocore.exceptions import ClientError
@@ -59,51 +60,41 @@ def copy_index(
 
 
 def copy_chunk(s3, manifest: Manifest, part: Part, chunk: Path) -> None:
-    """The chunk of `part` at `chunk`, copied from the upload's index and the chunk's bytes
-    (the rest of the copy is a hole, see download_ranges)."""
-    label = f"s3://{manifest.source_bucket}/{manifest.source_key}"
-    partial = chunk.with_name("source")  # no extension: the demuxer goes by content
-    with unchanged(label, manifest.source_etag):
-        download_ranges(
-            s3,
-            manifest.source_bucket,
-            manifest.source_key,
-            manifest.source_etag,
-            [*manifest.source_index, part.byte_range],
-            partial,
-            manifest.source_size,
-        )
-    try:
-        run_ffmpeg(chunk_copy_command(partial, chunk, part.seek, part.chunk_packets))
-    except FFmpegError as exc:
-        if exc.crashed:
-            raise
-        raise CorruptInputError(
-            f"part {part.index} of {label} could not be copied from it: {exc.detail}"
-        ) from exc
-    finally:
-        partial.unlink()
+    """The chunk of `part` at `chunk`, copied out of the upload's index and the chunk's bytes
+    (the rest of that copy is a hole, see download_ranges)."""
+    ranges = [*manifest.source_index, part.byte_range]
+    command = partial(chunk_copy_command, out=chunk, seek=part.seek, packets=part.chunk_packets)
+    _from_upload(s3, manifest, ranges, chunk, command, f"part {part.index}")
 
 
 def extract_audio(s3, manifest: Manifest, audio: Path) -> None:
     """The upload's audio track at `audio`, as the split extracts it from the files it cuts."""
+    command = partial(audio_command, audio=audio, copy_audio=manifest.audio_codec == "aac")
+    _from_upload(s3, manifest, [(0, manifest.source_size)], audio, command, "the audio")
+
+
+def _from_upload(
+    s3, manifest: Manifest, ranges: list, out: Path, command: Callable[[Path], list], what: str
+) -> None:
+    """Runs `command` on a copy of the upload holding `ranges`, made beside `out` and deleted
+    after; SourceChangedError if the upload changed, CorruptInputError if ffmpeg fails."""
     label = f"s3://{manifest.source_bucket}/{manifest.source_key}"
-    whole = audio.with_name("source")
+    copy = out.with_name("source")  # no extension: the demuxer goes by content
     with unchanged(label, manifest.source_etag):
         download_ranges(
             s3,
             manifest.source_bucket,
             manifest.source_key,
             manifest.source_etag,
-            [(0, manifest.source_size)],
-            whole,
+            ranges,
+            copy,
             manifest.source_size,
         )
     try:
-        run_ffmpeg(audio_command(whole, audio, manifest.audio_codec == "aac"))
+        run_ffmpeg(command(copy))
     except FFmpegError as exc:
         if exc.crashed:
             raise
-        raise CorruptInputError(f"the audio of {label} could not be read: {exc.detail}") from exc
+        raise CorruptInputError(f"{what} of {label} could not be read: {exc.detail}") from exc
     finally:
-        whole.unlink()
+        copy.unlink()

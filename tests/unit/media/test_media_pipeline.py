@@ -11,8 +11,9 @@ import json
 
 import pytest
 from media_cleanup.handler import lambda_handler as cleanup_handler
-from media_common.errors import MergeVerificationError, SourceChangedError
-from media_common.settings import SplitConfig
+from media_common.errors import CorruptInputError, MergeVerificationError, SourceChangedError
+from media_common.settings import EncodeConfig, SplitConfig
+from media_encode.handler import encode
 from media_encode.handler import lambda_handler as encode_handler
 from media_merge.handler import lambda_handler as merge_handler
 from media_split.handler import lambda_handler as split_handler
@@ -279,3 +280,19 @@ def test_an_upload_replaced_during_its_conversion_fails_as_changed(s3, context, 
     event = {"bucket": split["bucket"], "part": part, "manifest": split["manifest"]}
     with pytest.raises(SourceChangedError, match=r"s3://uploads/a\.mp4 was replaced or deleted"):
         encode_handler(event, context)
+
+
+def test_a_chunk_that_cannot_be_copied_from_the_upload_fails_as_corrupt(
+    s3, context, media, tmp_path
+):
+    """Without the index (a manifest whose ranges miss it), ffmpeg cannot read the copy: the
+    encoder fails by name, and deletes its partial copy."""
+    execution_input = upload(s3, media / "small.mp4", "a.mp4")
+    split = split_handler({name: execution_input[name] for name in ("bucket", "key")}, context)
+    manifest = json.loads(s3.get_object(Bucket=WORK_BUCKET, Key=split["manifest"])["Body"].read())
+    manifest["source_index"] = []
+    s3.put_object(Bucket=WORK_BUCKET, Key=split["manifest"], Body=json.dumps(manifest))
+    event = {"bucket": split["bucket"], "part": split["parts"][1], "manifest": split["manifest"]}
+    with pytest.raises(CorruptInputError, match=r"part 1 of s3://uploads/a\.mp4 could not be read"):
+        encode(event, EncodeConfig.from_env(), s3, tmp_path)
+    assert list(tmp_path.iterdir()) == []
