@@ -9,6 +9,9 @@ from fractions import Fraction
 # 2: parts decoded from shared chunks (source, skip, offset); 3: chunks read from the upload
 # (byte_range, seek, chunk_packets; source_size, source_index), the audio as a Map item
 VERSION = 3
+# A version 2 manifest is a version 3 one whose chunks the split cut: a job split before an
+# upgrade of the functions is encoded and merged after it.
+READABLE_VERSIONS = (2, VERSION)
 
 
 @dataclass(frozen=True)
@@ -72,8 +75,10 @@ class Manifest:
     @classmethod
     def from_json(cls, text: str) -> Manifest:
         data = json.loads(text)
-        if data.get("version") != VERSION:
-            raise ValueError(f"manifest version {data.get('version')} is not {VERSION}")
+        if data.get("version") not in READABLE_VERSIONS:
+            raise ValueError(
+                f"manifest version {data.get('version')} is not one of {READABLE_VERSIONS}"
+            )
         parts = tuple(
             Part(**{**part, "byte_range": _pair(part.get("byte_range"))}) for part in data["parts"]
         )

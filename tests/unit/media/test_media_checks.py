@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from fractions import Fraction
 
@@ -70,6 +71,29 @@ def test_manifest_round_trips_through_json():
     assert Manifest.from_json(MANIFEST.to_json()) == MANIFEST
     assert MANIFEST.frame_duration == 0.04
     assert MANIFEST.sample_aspect_ratio == 1
+    in_source = replace(
+        MANIFEST,
+        parts=(Part(0, "jobs/j/parts/00000.mp4", 10.0, 250, None, 0, 0.0, (48, 9000), None, 250),),
+        source_size=10_000,
+        source_index=((0, 48), (9000, 10_000)),
+        audio_in_map=True,
+        audio_codec="aac",
+    )
+    assert Manifest.from_json(in_source.to_json()) == in_source  # ranges come back as tuples
+
+
+def test_a_manifest_written_before_an_upgrade_is_read_and_an_unknown_one_refused():
+    """Version 2 (chunks cut by the split, no upload ranges): a job split by the functions
+    before an upgrade finishes with the new ones."""
+    data = json.loads(MANIFEST.to_json())
+    for field in ("source_size", "source_index", "audio_in_map", "audio_codec"):
+        del data[field]
+    for part in data["parts"]:
+        for field in ("byte_range", "seek", "chunk_packets"):
+            del part[field]
+    assert Manifest.from_json(json.dumps(data | {"version": 2})) == replace(MANIFEST, version=2)
+    with pytest.raises(ValueError, match=r"manifest version 4 is not one of \(2, 3\)"):
+        Manifest.from_json(json.dumps(data | {"version": 4}))
 
 
 @pytest.mark.parametrize(
