@@ -16,9 +16,9 @@ and median of the ratios in the record (build/bench/media_convert.json).
 
 Reported: the split + merge overhead as a fraction of the single pass (target <= 3 %), the
 parallel speedup on this machine (single pass / workflow), and a projection for one function
-per part (split + slowest part + merge). The machine's CPUs bound the speedup here: x264 already
-uses every core in the single pass. Numbers from a shared machine are noisy; the load average
-before and after is printed.
+per Map item (split + slowest item + merge). The machine's CPUs bound the speedup here: x264
+already uses every core in the single pass. Numbers from a shared machine are noisy; the load
+average before and after is printed.
 
     .venv/bin/python tests/bench/bench_media_convert.py [--seconds 60] [--segment 10]
 """
@@ -284,13 +284,13 @@ def main() -> int:
         f"of the single pass's CPU time; the rest is the S3 client moving the parts"
     )
     print(f"  parallel speedup, single pass / workflow total: {base[0] / total[0]:.2f}x")
-    print(f"  encode of one part (last round): {min(walls):.2f}-{max(walls):.2f} s wall")
-    # With a function per part (Map concurrency >= parts), the encode step lasts as long as
-    # its slowest part. The parts here were encoded `--workers` at a time on this machine's
-    # CPUs, so each took longer than it would alone: the projection is conservative.
+    print(f"  one Map item (last round): {min(walls):.2f}-{max(walls):.2f} s wall")
+    # With a function per item (Map concurrency >= items), the encode step lasts as long as
+    # its slowest item. The items here ran `--workers` at a time on this machine's CPUs, so
+    # each took longer than it would alone: the projection is conservative.
     projected = step["split"][0] + max(walls) + step["merge"][0]
     print(
-        f"  projected speedup with one function per part (split + slowest part + merge): "
+        f"  projected speedup with one function per item (split + slowest item + merge): "
         f"{base[0] / projected:.2f}x"
     )
 
